@@ -1,0 +1,161 @@
+//! The message ABI (CONTRACT §3): size check, `alloc`, bounds check, copy,
+//! `handle-message`, and decoding its result.
+
+use super::guest::Guest;
+use super::{Component, Ongoing, record_call};
+use crate::error::{Error, Fault, RejectReason, Stage};
+use crate::events::Event;
+use crate::limits::Limits;
+use crate::runtime::exports::{ALLOC, HANDLE_MESSAGE};
+use crate::state::State;
+
+/// What `handle-message`'s i64 result means.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Decoded {
+    /// r < 0: the application error `-r`.
+    AppError(u64),
+    /// Length 0: no reply, whatever the pointer.
+    NoReply,
+    Reply {
+        ptr: u64,
+        len: u64,
+    },
+}
+
+pub(crate) fn decode(result: i64) -> Decoded {
+    if result < 0 {
+        return Decoded::AppError(result.unsigned_abs());
+    }
+    let (ptr, len) = ((result as u64) >> 32, (result as u64) & 0xffff_ffff);
+    if len == 0 {
+        Decoded::NoReply
+    } else {
+        Decoded::Reply { ptr, len }
+    }
+}
+
+/// Why a message failed: fatal errors fail the component, the others leave it `ready`.
+enum Failure {
+    Fatal(Error),
+    Refused(Error),
+}
+
+fn refused(fault: Fault) -> Failure {
+    Failure::Refused(Error::new(Stage::HandleMessage, fault))
+}
+
+fn rejected(reason: RejectReason) -> Failure {
+    refused(Fault::MessageRejected { reason })
+}
+
+/// Does `[ptr, ptr + len)` lie inside a memory of `size` bytes?
+fn in_bounds(ptr: u64, len: u64, size: usize) -> bool {
+    ptr.checked_add(len).is_some_and(|end| end <= size as u64)
+}
+
+impl Component {
+    /// Delivers one message and returns the reply (empty for none). Allowed only in
+    /// `ready`. A trap, fuel exhaustion or timeout in `alloc` or `handle-message` fails
+    /// the component; every other error leaves it `ready`.
+    pub async fn handle_message(&mut self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        if self.state != State::Ready {
+            return Err(self.invalid_state(Stage::HandleMessage));
+        }
+        let mut op = Ongoing::new(self, "handle_message");
+        let this = &mut *op;
+        let guest = this.guest.as_mut().expect("a ready component has a guest");
+        let result = deliver(guest, &this.config.limits, &mut this.events, message).await;
+        let this = op.finish();
+        match result {
+            Ok(reply) => Ok(reply),
+            Err(Failure::Refused(error)) => Err(this.record_error(error)),
+            Err(Failure::Fatal(error)) => Err(this.fail(error)),
+        }
+    }
+}
+
+async fn deliver(
+    guest: &mut Guest,
+    limits: &Limits,
+    events: &mut Vec<Event>,
+    message: &[u8],
+) -> Result<Vec<u8>, Failure> {
+    let Some(handle) = guest.handle_message.clone() else {
+        return Err(refused(Fault::MissingExport {
+            export: HANDLE_MESSAGE.into(),
+        }));
+    };
+    // The export check guarantees both whenever `handle-message` is exported.
+    let (alloc, memory) = (
+        guest.alloc.clone().expect("checked export `alloc`"),
+        guest.memory.expect("checked export `memory`"),
+    );
+    let len = message.len() as u64;
+    let Some(wasm_len) = u32::try_from(len)
+        .ok()
+        .filter(|_| limits.admits_message(len))
+    else {
+        return Err(rejected(RejectReason::TooLarge));
+    };
+    let fatal = |failure| Failure::Fatal(Error::new(Stage::HandleMessage, Fault::from(failure)));
+
+    guest.arm_deadline(limits.call_timeout);
+    let result = guest.call(&alloc, wasm_len as i32).await;
+    record_call(events, guest, ALLOC, &result.map(|_| ()));
+    let ptr = u64::from(result.map_err(fatal)? as u32);
+    if !in_bounds(ptr, len, memory.data_size(&guest.store)) {
+        return Err(rejected(RejectReason::AllocOutOfBounds));
+    }
+    memory
+        .write(&mut guest.store, ptr as usize, message)
+        .expect("bounds checked above");
+
+    let result = guest
+        .call(&handle, (ptr as u32 as i32, wasm_len as i32))
+        .await;
+    record_call(events, guest, HANDLE_MESSAGE, &result.map(|_| ()));
+    match decode(result.map_err(fatal)?) {
+        Decoded::AppError(code) => Err(refused(Fault::MessageError { code })),
+        Decoded::NoReply => Ok(Vec::new()),
+        Decoded::Reply { ptr, len } => {
+            if !in_bounds(ptr, len, memory.data_size(&guest.store)) {
+                return Err(rejected(RejectReason::ReplyOutOfBounds));
+            }
+            if !limits.admits_message(len) {
+                return Err(rejected(RejectReason::ReplyTooLarge));
+            }
+            let start = ptr as usize;
+            Ok(memory.data(&guest.store)[start..start + len as usize].to_vec())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_results() {
+        assert_eq!(decode(-1), Decoded::AppError(1));
+        assert_eq!(decode(-42), Decoded::AppError(42));
+        assert_eq!(decode(i64::MIN), Decoded::AppError(1 << 63));
+        assert_eq!(decode(0), Decoded::NoReply);
+        assert_eq!(decode(0x7fff_ffff_0000_0000), Decoded::NoReply);
+        assert_eq!(decode((16 << 32) | 5), Decoded::Reply { ptr: 16, len: 5 });
+        assert_eq!(
+            decode(i64::MAX),
+            Decoded::Reply {
+                ptr: 0x7fff_ffff,
+                len: 0xffff_ffff
+            }
+        );
+    }
+
+    #[test]
+    fn bounds_are_half_open_and_never_overflow() {
+        assert!(in_bounds(0, 0, 0));
+        assert!(in_bounds(65_531, 5, 65_536));
+        assert!(!in_bounds(65_532, 5, 65_536));
+        assert!(!in_bounds(u64::MAX, 2, 65_536));
+    }
+}

@@ -1,0 +1,45 @@
+//! # lifecycle-kit
+//!
+//! A conformance kit for the lifecycle of WebAssembly components run as actors: load,
+//! validate, compile, instantiate, `_start`, messages, health checks, `_cleanup` under a
+//! timeout, and teardown, all under memory, fuel and wall-clock limits.
+//!
+//! This crate holds the reference runtime on Wasmtime ([`Runtime`], [`Component`]),
+//! the contract's vocabulary ([`State`], [`Error`], [`Health`], [`Event`]) and the
+//! `trace` operation behind the command-line tool.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), lifecycle_kit::Error> {
+//! use lifecycle_kit::{ComponentConfig, ModuleSource, Runtime};
+//! use std::time::Duration;
+//!
+//! let runtime = Runtime::new()?;
+//! let mut actor = runtime.component(ModuleSource::file("examples/echo.wat"), ComponentConfig::default());
+//! actor.start().await?;
+//! let reply = actor.handle_message(b"hello").await?;
+//! assert_eq!(reply, b"hello");
+//! actor.stop(Duration::from_secs(5)).await?;
+//! assert_eq!(runtime.live_instances(), 0);
+//! # Ok(()) }
+//! ```
+
+pub mod component;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod limits;
+pub mod profile;
+pub mod runtime;
+pub mod source;
+pub mod state;
+pub mod trace;
+
+pub use component::{Component, ComponentConfig};
+pub use error::{Error, ErrorKind, Fault, Stage, TrapCode, Warning};
+pub use events::{CallOutcome, Event};
+pub use health::{Health, HealthReason, HealthStatus};
+pub use limits::Limits;
+pub use profile::Profile;
+pub use runtime::{Runtime, RuntimeConfig};
+pub use source::ModuleSource;
+pub use state::State;

@@ -1,0 +1,7 @@
+//! The `lifecycle-kit` command.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

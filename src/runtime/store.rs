@@ -1,0 +1,195 @@
+//! What each component's Wasmtime `Store` holds: its limiter, its accounting and its
+//! wall-clock deadline, and how a guest call is made under fuel and deadline.
+
+use super::Counters;
+use crate::error::{GuestFailure, Resource, TrapCode};
+use crate::events::Event;
+use crate::limits::{Limits, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline, WasmParams, WasmResults};
+
+/// The data of one component's store. Creating one counts a live instance; dropping it
+/// (with the store) releases the count and the accounted memory.
+pub(crate) struct StoreState {
+    limits: Limits,
+    counters: Arc<Counters>,
+    /// Linear memory currently accounted to this store, in bytes.
+    memory_bytes: u64,
+    /// The last growth the limiter allowed, to undo if the engine then failed it.
+    pending_growth: u64,
+    /// Growths the limiter refused since the component last looked.
+    denied: Vec<Event>,
+    /// Wall-clock deadline of the guest call in progress.
+    deadline: Option<Instant>,
+}
+
+impl StoreState {
+    fn new(limits: Limits, counters: Arc<Counters>) -> Self {
+        counters.instances.fetch_add(1, Ordering::SeqCst);
+        StoreState {
+            limits,
+            counters,
+            memory_bytes: 0,
+            pending_growth: 0,
+            denied: Vec::new(),
+            deadline: None,
+        }
+    }
+
+    fn deny(&mut self, resource: Resource, current: usize, desired: usize) -> bool {
+        self.denied.push(Event::GrowthDenied {
+            resource,
+            current: current as u64,
+            desired: desired as u64,
+        });
+        false
+    }
+
+    /// The growth-denied events since the last call, oldest first.
+    pub(crate) fn take_denied(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.denied)
+    }
+
+    /// Whether the limiter refused anything (used to classify instantiation failures).
+    pub(crate) fn denied_resource(&self) -> Option<Resource> {
+        self.denied.iter().find_map(|e| match e {
+            Event::GrowthDenied { resource, .. } => Some(*resource),
+            _ => None,
+        })
+    }
+}
+
+impl Drop for StoreState {
+    fn drop(&mut self) {
+        self.counters
+            .memory_bytes
+            .fetch_sub(self.memory_bytes, Ordering::SeqCst);
+        self.counters.instances.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl ResourceLimiter for StoreState {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if !self.limits.admits_memory(desired as u64) {
+            return Ok(self.deny(Resource::Memory, current, desired));
+        }
+        let delta = (desired as u64).saturating_sub(self.memory_bytes);
+        self.memory_bytes += delta;
+        self.pending_growth = delta;
+        self.counters
+            .memory_bytes
+            .fetch_add(delta, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        let undo = std::mem::take(&mut self.pending_growth);
+        self.memory_bytes -= undo;
+        self.counters.memory_bytes.fetch_sub(undo, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if !self.limits.admits_table(desired as u64) {
+            return Ok(self.deny(Resource::Table, current, desired));
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
+/// A new store for one component: limiter installed, fuel and epoch deadline armed.
+pub(crate) fn new_store(
+    engine: &wasmtime::Engine,
+    limits: Limits,
+    counters: Arc<Counters>,
+) -> Store<StoreState> {
+    let mut store = Store::new(engine, StoreState::new(limits, counters));
+    store.limiter(|state| state);
+    store.epoch_deadline_callback(|ctx| {
+        let past_deadline = ctx.data().deadline.is_none_or(|d| Instant::now() >= d);
+        Ok(if past_deadline {
+            UpdateDeadline::Interrupt
+        } else {
+            // Yield so the executor can run other tasks, then check again next tick.
+            UpdateDeadline::Yield(1)
+        })
+    });
+    store
+}
+
+/// Starts a wall-clock budget for the guest calls that follow.
+pub(crate) fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) {
+    store.data_mut().deadline = Some(Instant::now() + timeout);
+    store.set_epoch_deadline(1);
+}
+
+/// Refills the fuel for one guest call (CONTRACT §4: before every call).
+pub(crate) fn refill_fuel(store: &mut Store<StoreState>) {
+    let fuel = store.data().limits.fuel_per_call;
+    store
+        .set_fuel(fuel)
+        .expect("every engine of the runtime consumes fuel");
+}
+
+/// Calls a guest function with a fresh fuel budget under the armed deadline.
+pub(crate) async fn call<P, R>(
+    store: &mut Store<StoreState>,
+    func: &wasmtime::TypedFunc<P, R>,
+    params: P,
+) -> Result<R, GuestFailure>
+where
+    P: WasmParams + Sync,
+    R: WasmResults + Sync,
+{
+    refill_fuel(store);
+    func.call_async(&mut *store, params)
+        .await
+        .map_err(|e| classify(&e))
+}
+
+/// How a guest call that returned an error ended. Only traps reach here: the linker
+/// offers no host functions that could fail otherwise.
+pub(crate) fn classify(error: &wasmtime::Error) -> GuestFailure {
+    let Some(trap) = error.downcast_ref::<Trap>() else {
+        return GuestFailure::Trapped(TrapCode::Other);
+    };
+    let code = match trap {
+        Trap::OutOfFuel => return GuestFailure::FuelExhausted,
+        Trap::Interrupt => return GuestFailure::Timeout,
+        Trap::StackOverflow => TrapCode::StackOverflow,
+        Trap::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
+        Trap::TableOutOfBounds => TrapCode::TableOutOfBounds,
+        Trap::IndirectCallToNull => TrapCode::IndirectCallToNull,
+        Trap::BadSignature => TrapCode::BadSignature,
+        Trap::IntegerOverflow => TrapCode::IntegerOverflow,
+        Trap::IntegerDivisionByZero => TrapCode::IntegerDivideByZero,
+        Trap::BadConversionToInteger => TrapCode::BadConversionToInteger,
+        Trap::UnreachableCodeReached => TrapCode::Unreachable,
+        _ => TrapCode::Other,
+    };
+    GuestFailure::Trapped(code)
+}

@@ -35,7 +35,7 @@ pub mod state;
 pub mod trace;
 
 pub use component::{Component, ComponentConfig};
-pub use error::{Error, ErrorKind, Fault, Stage, TrapCode, Warning};
+pub use error::{Error, ErrorKind, Fault, Resource, Stage, TrapCode, Warning};
 pub use events::{CallOutcome, Event};
 pub use health::{Health, HealthReason, HealthStatus};
 pub use limits::Limits;

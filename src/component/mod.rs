@@ -142,16 +142,16 @@ impl Component {
         self.transition(State::Stopping);
         let mut op = Ongoing::new(self, "stop");
         let mut warnings = Vec::new();
-        if let Some(mut guest) = op.guest.take() {
-            if let Some(cleanup) = guest.cleanup.clone() {
-                guest.arm_deadline(timeout);
-                let result = guest.call(&cleanup, ()).await;
-                record_call(&mut op.events, &mut guest, CLEANUP, &result);
-                if let Err(failure) = result {
-                    let warning = Warning::from(failure);
-                    op.events.push(Event::Warning { warning });
-                    warnings.push(warning);
-                }
+        if let Some(mut guest) = op.guest.take()
+            && let Some(cleanup) = guest.cleanup.clone()
+        {
+            guest.arm_deadline(timeout);
+            let result = guest.call(&cleanup, ()).await;
+            record_call(&mut op.events, &mut guest, CLEANUP, &result);
+            if let Err(failure) = result {
+                let warning = Warning::from(failure);
+                op.events.push(Event::Warning { warning });
+                warnings.push(warning);
             }
         }
         let this = op.finish();

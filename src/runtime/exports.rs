@@ -77,13 +77,12 @@ pub(crate) fn check(module: &Module) -> Result<(), Error> {
             (Expected::Memory, _) => return Err(bad_export(name, ExportReason::NotAMemory)),
         }
     }
-    if module.get_export(HANDLE_MESSAGE).is_some() {
-        if let Some(missing) = MESSAGE_NEEDS
+    if module.get_export(HANDLE_MESSAGE).is_some()
+        && let Some(missing) = MESSAGE_NEEDS
             .iter()
             .find(|name| module.get_export(name).is_none())
-        {
-            return Err(bad_export(missing, ExportReason::Missing));
-        }
+    {
+        return Err(bad_export(missing, ExportReason::Missing));
     }
     Ok(())
 }

@@ -16,7 +16,12 @@ fn trace_json(args: &[&str]) -> Value {
     all.extend_from_slice(args);
     all.push("--json");
     let out = lifecycle_kit(&all);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("one JSON object")
 }
 
@@ -35,16 +40,32 @@ fn summary(trace: &Value) -> Value {
 
 #[test]
 fn echo_example_trace() {
-    let t = trace_json(&["examples/echo.wat", "--send", "hello", "--send", "", "--health"]);
+    let t = trace_json(&[
+        "examples/echo.wat",
+        "--send",
+        "hello",
+        "--send",
+        "",
+        "--health",
+    ]);
     insta::assert_json_snapshot!(summary(&t));
 }
 
 #[test]
 fn misbehaving_examples_trace() {
     for (example, args) in [
-        ("trap-on-message", &["--send", "a", "--send", "b", "--health"][..]),
-        ("spin-cleanup", &["--stop-timeout-ms", "100", "--fuel", "18446744073709551615"][..]),
-        ("memory-bomb", &["--send", "grow", "--max-memory", "131072"][..]),
+        (
+            "trap-on-message",
+            &["--send", "a", "--send", "b", "--health"][..],
+        ),
+        (
+            "spin-cleanup",
+            &["--stop-timeout-ms", "100", "--fuel", "18446744073709551615"][..],
+        ),
+        (
+            "memory-bomb",
+            &["--send", "grow", "--max-memory", "131072"][..],
+        ),
         ("bad-export", &["--send", "x", "--health"][..]),
     ] {
         let path = format!("examples/{example}.wat");
@@ -70,7 +91,11 @@ fn a_missing_module_is_a_component_error_not_a_crash() {
 fn garbage_and_text_in_a_wasm_file_are_bad_magic() {
     let dir = std::env::temp_dir().join(format!("lk-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for (name, bytes) in [("garbage.wasm", &b"\xff\xfe garbage"[..]), ("text.wasm", b"(module)"), ("empty.wasm", b"")] {
+    for (name, bytes) in [
+        ("garbage.wasm", &b"\xff\xfe garbage"[..]),
+        ("text.wasm", b"(module)"),
+        ("empty.wasm", b""),
+    ] {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
         let t = trace_json(&[path.to_str().unwrap()]);
@@ -111,7 +136,13 @@ fn every_flag_reaches_the_component() {
     assert_eq!(t["ops"][0]["error"]["resource"], "memory");
     let t = trace_json(&["examples/echo.wat", "--fuel", "0"]);
     assert_eq!(t["ops"][0]["error"]["kind"], "fuel_exhausted");
-    let t = trace_json(&["examples/echo.wat", "--max-message-bytes", "2", "--send", "abc"]);
+    let t = trace_json(&[
+        "examples/echo.wat",
+        "--max-message-bytes",
+        "2",
+        "--send",
+        "abc",
+    ]);
     assert_eq!(t["ops"][1]["error"]["reason"], "too_large");
     // Timeouts: a guest that spins where the flag applies, with fuel to spare, so only
     // that flag's deadline can stop it.
@@ -119,21 +150,52 @@ fn every_flag_reaches_the_component() {
         let wat = std::env::temp_dir().join(format!("lk-spin{export}-{}.wat", std::process::id()));
         let body = "(loop $l (br $l))";
         let module = match export {
-            "_health" => format!(r#"(module (func (export "_health") (result i32) {body} (i32.const 0)))"#),
-            "handle-message" => format!(r#"(module (memory (export "memory") 1) (func (export "alloc") (param i32) (result i32) (i32.const 0)) (func (export "handle-message") (param i32 i32) (result i64) {body} (i64.const 0)))"#),
+            "_health" => {
+                format!(r#"(module (func (export "_health") (result i32) {body} (i32.const 0)))"#)
+            }
+            "handle-message" => format!(
+                r#"(module (memory (export "memory") 1) (func (export "alloc") (param i32) (result i32) (i32.const 0)) (func (export "handle-message") (param i32 i32) (result i64) {body} (i64.const 0)))"#
+            ),
             _ => format!(r#"(module (func (export "{export}") {body}))"#),
         };
         std::fs::write(&wat, module).unwrap();
         wat.to_str().unwrap().to_string()
     };
     let fuel = ["--fuel", "18446744073709551615"];
-    let t = trace_json(&[&spin("_start"), "--start-timeout-ms", "50", fuel[0], fuel[1]]);
+    let t = trace_json(&[
+        &spin("_start"),
+        "--start-timeout-ms",
+        "50",
+        fuel[0],
+        fuel[1],
+    ]);
     assert_eq!(t["ops"][0]["error"]["kind"], "execution_timeout");
-    let t = trace_json(&[&spin("handle-message"), "--call-timeout-ms", "50", "--send", "x", fuel[0], fuel[1]]);
+    let t = trace_json(&[
+        &spin("handle-message"),
+        "--call-timeout-ms",
+        "50",
+        "--send",
+        "x",
+        fuel[0],
+        fuel[1],
+    ]);
     assert_eq!(t["ops"][1]["error"]["kind"], "execution_timeout");
-    let t = trace_json(&[&spin("_health"), "--health-timeout-ms", "50", "--health", fuel[0], fuel[1]]);
+    let t = trace_json(&[
+        &spin("_health"),
+        "--health-timeout-ms",
+        "50",
+        "--health",
+        fuel[0],
+        fuel[1],
+    ]);
     assert_eq!(t["ops"][1]["reason"], "execution_timeout");
-    let t = trace_json(&[&spin("_cleanup"), "--stop-timeout-ms", "50", fuel[0], fuel[1]]);
+    let t = trace_json(&[
+        &spin("_cleanup"),
+        "--stop-timeout-ms",
+        "50",
+        fuel[0],
+        fuel[1],
+    ]);
     assert_eq!(t["ops"][1]["warnings"][0]["kind"], "cleanup_timeout");
     let t = trace_json(&["examples/spin-cleanup.wat", "--profile", "standard"]);
     assert_eq!(t["ops"][0]["ok"], true);

@@ -21,7 +21,9 @@ fn echo_with(extra: &str) -> String {
 #[tokio::test]
 async fn the_whole_lifecycle_in_order() {
     let rt = runtime();
-    let wat = echo_with(r#"(func (export "_start")) (func (export "_cleanup")) (func (export "_health") (result i32) (i32.const 0))"#);
+    let wat = echo_with(
+        r#"(func (export "_start")) (func (export "_cleanup")) (func (export "_health") (result i32) (i32.const 0))"#,
+    );
     let mut c = rt.component(module(&wat), strict(|_| {}));
     assert_eq!(c.state(), State::Creating);
     c.start().await.unwrap();
@@ -31,10 +33,18 @@ async fn the_whole_lifecycle_in_order() {
     use State::*;
     assert_eq!(
         transitions(c.events()),
-        [(Creating, Starting), (Starting, Ready), (Ready, Stopping), (Stopping, Terminated)]
+        [
+            (Creating, Starting),
+            (Starting, Ready),
+            (Ready, Stopping),
+            (Stopping, Terminated)
+        ]
     );
     let calls: Vec<_> = calls(c.events()).into_iter().map(|(e, _)| e).collect();
-    assert_eq!(calls, ["_start", "alloc", "handle-message", "_health", "_cleanup"]);
+    assert_eq!(
+        calls,
+        ["_start", "alloc", "handle-message", "_health", "_cleanup"]
+    );
     assert_released(&rt);
 }
 
@@ -44,7 +54,10 @@ async fn start_is_allowed_only_in_creating() {
     let mut c = ready(&rt, &echo_with(""), strict(|_| {})).await;
     let before = c.events().len();
     let err = c.start().await.unwrap_err();
-    assert_eq!(ident(&err), json!({"kind": "invalid_state", "stage": "load", "state": "ready"}));
+    assert_eq!(
+        ident(&err),
+        json!({"kind": "invalid_state", "stage": "load", "state": "ready"})
+    );
     assert_eq!(c.state(), State::Ready, "changes nothing");
     assert_eq!(rt.live_instances(), 1, "the first instance is untouched");
     assert!(transitions(&c.events()[before..]).is_empty());
@@ -52,12 +65,22 @@ async fn start_is_allowed_only_in_creating() {
 
     c.stop(ONE_SECOND).await.unwrap();
     let err = c.start().await.unwrap_err();
-    assert_eq!(err.kind().as_str(), "invalid_state", "never restarted in place");
+    assert_eq!(
+        err.kind().as_str(),
+        "invalid_state",
+        "never restarted in place"
+    );
     assert_eq!(c.state(), State::Terminated);
 
-    let mut failed = rt.component(module("(module (func (export \"_start\") unreachable))"), strict(|_| {}));
+    let mut failed = rt.component(
+        module("(module (func (export \"_start\") unreachable))"),
+        strict(|_| {}),
+    );
     failed.start().await.unwrap_err();
-    assert_eq!(failed.start().await.unwrap_err().kind().as_str(), "invalid_state");
+    assert_eq!(
+        failed.start().await.unwrap_err().kind().as_str(),
+        "invalid_state"
+    );
     assert_eq!(failed.state(), State::Failed);
 }
 
@@ -68,7 +91,9 @@ async fn start_is_allowed_only_in_creating() {
 #[tokio::test]
 async fn messages_are_allowed_only_in_ready(#[case] state: State) {
     let rt = runtime();
-    let wat = echo_with(r#"(func (export "_start") (if (i32.eqz (global.get $next)) (then unreachable)))"#);
+    let wat = echo_with(
+        r#"(func (export "_start") (if (i32.eqz (global.get $next)) (then unreachable)))"#,
+    );
     let mut c = rt.component(module(&wat), strict(|_| {}));
     match state {
         State::Creating => {}
@@ -103,18 +128,35 @@ async fn health_in_every_observable_state() {
         status,
         reason: Some(HealthReason::NotReady { state }),
     };
-    assert_eq!(c.health_check().await, not_ready(State::Creating, HealthStatus::Degraded));
+    assert_eq!(
+        c.health_check().await,
+        not_ready(State::Creating, HealthStatus::Degraded)
+    );
     c.start().await.unwrap();
-    assert_eq!(c.health_check().await.status, HealthStatus::Degraded, "from _health");
+    assert_eq!(
+        c.health_check().await.status,
+        HealthStatus::Degraded,
+        "from _health"
+    );
     assert_eq!(calls(c.events()).last().unwrap().0, "_health");
     c.stop(ONE_SECOND).await.unwrap();
-    assert_eq!(c.health_check().await, not_ready(State::Terminated, HealthStatus::Unhealthy));
+    assert_eq!(
+        c.health_check().await,
+        not_ready(State::Terminated, HealthStatus::Unhealthy)
+    );
 
     let mut f = rt.component(module("(module (func (export \"_start\") unreachable) (func (export \"_health\") (result i32) (i32.const 0)))"), strict(|_| {}));
     f.start().await.unwrap_err();
     let before = f.events().len();
-    assert_eq!(f.health_check().await, not_ready(State::Failed, HealthStatus::Unhealthy));
-    assert_eq!(f.events().len(), before, "no call, no event, no state change");
+    assert_eq!(
+        f.health_check().await,
+        not_ready(State::Failed, HealthStatus::Unhealthy)
+    );
+    assert_eq!(
+        f.events().len(),
+        before,
+        "no call, no event, no state change"
+    );
     // `starting` and `stopping` are never observable between operations; their mapping
     // (degraded) is covered by the unit tests of `Health::for_state`.
 }
@@ -149,13 +191,25 @@ async fn without_a_health_export_a_ready_component_is_healthy() {
 #[tokio::test]
 async fn stop_is_idempotent_on_terminated() {
     let rt = runtime();
-    let mut c = ready(&rt, &echo_with(r#"(func (export "_cleanup"))"#), strict(|_| {})).await;
+    let mut c = ready(
+        &rt,
+        &echo_with(r#"(func (export "_cleanup"))"#),
+        strict(|_| {}),
+    )
+    .await;
     c.stop(ONE_SECOND).await.unwrap();
     let before = c.events().to_vec();
     assert_eq!(c.stop(ONE_SECOND).await.unwrap(), []);
     assert_eq!(c.stop(ONE_SECOND).await.unwrap(), []);
     assert_eq!(c.events(), before, "no events");
-    assert_eq!(calls(c.events()).iter().filter(|(e, _)| *e == "_cleanup").count(), 1, "cleanup ran once");
+    assert_eq!(
+        calls(c.events())
+            .iter()
+            .filter(|(e, _)| *e == "_cleanup")
+            .count(),
+        1,
+        "cleanup ran once"
+    );
 }
 
 #[tokio::test]
@@ -165,7 +219,10 @@ async fn stop_from_creating_terminates_without_loading() {
     assert_eq!(c.stop(ONE_SECOND).await.unwrap(), []);
     assert_eq!(
         transitions(c.events()),
-        [(State::Creating, State::Stopping), (State::Stopping, State::Terminated)]
+        [
+            (State::Creating, State::Stopping),
+            (State::Stopping, State::Terminated)
+        ]
     );
     assert_eq!(rt.compilations(), 0);
 }
@@ -176,7 +233,9 @@ async fn cleanup_runs_only_from_ready() {
     // `_cleanup` traps, so a call would show as a warning.
     let cleanup = r#"(func (export "_cleanup") unreachable)"#;
     let mut failed = rt.component(
-        module(&format!(r#"(module {cleanup} (func (export "_start") unreachable))"#)),
+        module(&format!(
+            r#"(module {cleanup} (func (export "_start") unreachable))"#
+        )),
         strict(|_| {}),
     );
     failed.start().await.unwrap_err();
@@ -188,7 +247,10 @@ async fn cleanup_runs_only_from_ready() {
 
     let mut ready = ready(&rt, &format!("(module {cleanup})"), strict(|_| {})).await;
     let warnings = ready.stop(ONE_SECOND).await.unwrap();
-    assert_eq!(json!(warnings), json!([{"kind": "cleanup_trapped", "trap": "unreachable"}]));
+    assert_eq!(
+        json!(warnings),
+        json!([{"kind": "cleanup_trapped", "trap": "unreachable"}])
+    );
     assert_eq!(ready.state(), State::Terminated);
     assert_released(&rt);
 }
@@ -201,9 +263,20 @@ async fn dropping_a_component_in_any_state_releases_everything() {
     drop(rt.component(module(&wat), strict(|_| {})));
     assert_released(&rt);
     // ready, with grown memory
-    let mut c = ready(&rt, &wat.replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") 4)"), strict(|_| {})).await;
+    let mut c = ready(
+        &rt,
+        &wat.replace(
+            "(memory (export \"memory\") 1)",
+            "(memory (export \"memory\") 4)",
+        ),
+        strict(|_| {}),
+    )
+    .await;
     c.handle_message(b"x").await.unwrap();
-    assert_eq!((rt.live_instances(), rt.accounted_memory_bytes()), (1, 4 * 65_536));
+    assert_eq!(
+        (rt.live_instances(), rt.accounted_memory_bytes()),
+        (1, 4 * 65_536)
+    );
     drop(c);
     assert_released(&rt);
     // failed after ready
@@ -227,7 +300,10 @@ async fn an_abandoned_start_never_leaves_the_component_starting() {
     let gave_up = tokio::time::timeout(Duration::from_millis(100), c.start()).await;
     assert!(gave_up.is_err(), "the caller's timeout fired");
     assert_eq!(c.state(), State::Failed);
-    assert!(c.events().contains(&Event::Cancelled { operation: "start" }));
+    assert!(
+        c.events()
+            .contains(&Event::Cancelled { operation: "start" })
+    );
     assert_released(&rt);
     assert_eq!(c.stop(ONE_SECOND).await.unwrap(), []);
 }
@@ -235,7 +311,12 @@ async fn an_abandoned_start_never_leaves_the_component_starting() {
 #[tokio::test]
 async fn an_abandoned_message_fails_the_component() {
     let rt = runtime();
-    let mut c = ready(&rt, &actor(&format!("{SPIN} (i64.const 0)"), ""), strict(|l| l.fuel_per_call = u64::MAX)).await;
+    let mut c = ready(
+        &rt,
+        &actor(&format!("{SPIN} (i64.const 0)"), ""),
+        strict(|l| l.fuel_per_call = u64::MAX),
+    )
+    .await;
     let gave_up = tokio::time::timeout(Duration::from_millis(100), c.handle_message(b"x")).await;
     assert!(gave_up.is_err());
     assert_eq!(c.state(), State::Failed);
@@ -247,7 +328,8 @@ async fn an_abandoned_stop_still_terminates() {
     let rt = runtime();
     let wat = format!(r#"(module (func (export "_cleanup") {SPIN}))"#);
     let mut c = ready(&rt, &wat, strict(|l| l.fuel_per_call = u64::MAX)).await;
-    let gave_up = tokio::time::timeout(Duration::from_millis(100), c.stop(Duration::from_secs(30))).await;
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(100), c.stop(Duration::from_secs(30))).await;
     assert!(gave_up.is_err());
     assert_eq!(c.state(), State::Terminated);
     assert_released(&rt);
@@ -265,7 +347,11 @@ async fn a_cached_module_starts_without_compiling() {
         c.stop(ONE_SECOND).await.unwrap();
     }
     assert_eq!(rt.compilations(), 1, "ten more starts, no compile");
-    assert_eq!(first.handle_message(b"y").await.unwrap(), b"y", "instances are independent");
+    assert_eq!(
+        first.handle_message(b"y").await.unwrap(),
+        b"y",
+        "instances are independent"
+    );
     // Another profile is another engine: one more compile, then cached too.
     ready(&rt, &wat, config(Profile::Standard, |_| {})).await;
     ready(&rt, &wat, config(Profile::Standard, |_| {})).await;
@@ -292,16 +378,30 @@ async fn each_component_gets_its_own_instance_state() {
 #[tokio::test]
 async fn guest_calls_are_reported_with_their_outcomes() {
     let rt = runtime();
-    let mut c = ready(&rt, &actor("unreachable", r#"(func (export "_start"))"#), strict(|_| {})).await;
+    let mut c = ready(
+        &rt,
+        &actor("unreachable", r#"(func (export "_start"))"#),
+        strict(|_| {}),
+    )
+    .await;
     c.handle_message(b"x").await.unwrap_err();
     assert_eq!(
         calls(c.events()),
         [
             ("_start", CallOutcome::Returned),
             ("alloc", CallOutcome::Returned),
-            ("handle-message", CallOutcome::Trapped { trap: lifecycle_kit::TrapCode::Unreachable })
+            (
+                "handle-message",
+                CallOutcome::Trapped {
+                    trap: lifecycle_kit::TrapCode::Unreachable
+                }
+            )
         ]
     );
-    let errors: Vec<_> = c.events().iter().filter(|e| matches!(e, Event::Error { .. })).collect();
+    let errors: Vec<_> = c
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::Error { .. }))
+        .collect();
     assert_eq!(errors.len(), 1);
 }

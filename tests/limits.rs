@@ -55,7 +55,12 @@ fn at_site(site: Site, body: &str) -> String {
 }
 
 /// What the host reports for a guest failure at `site`, in stable terms.
-async fn outcome_at(rt: &Runtime, site: Site, body: &str, edit: impl FnOnce(&mut lifecycle_kit::Limits)) -> serde_json::Value {
+async fn outcome_at(
+    rt: &Runtime,
+    site: Site,
+    body: &str,
+    edit: impl FnOnce(&mut lifecycle_kit::Limits),
+) -> serde_json::Value {
     let mut c: Component = rt.component(module(&at_site(site, body)), strict(edit));
     let result = match site {
         Site::Start => {
@@ -78,7 +83,10 @@ async fn outcome_at(rt: &Runtime, site: Site, body: &str, edit: impl FnOnce(&mut
         }
         Site::Cleanup => {
             c.start().await.unwrap();
-            let warnings = c.stop(Duration::from_secs(2)).await.expect("stop never fails on cleanup");
+            let warnings = c
+                .stop(Duration::from_secs(2))
+                .await
+                .expect("stop never fails on cleanup");
             assert_eq!(c.state(), State::Terminated);
             assert_eq!(warnings.len(), 1);
             json!(warnings[0])
@@ -138,22 +146,34 @@ async fn every_trap_code_at_every_call_site(
     let (code, body) = trap;
     let rt = runtime();
     let got = outcome_at(&rt, site, body, |_| {}).await;
-    assert_eq!(got, expected(site, json!({"kind": "trapped", "trap": code})), "{site:?}");
+    assert_eq!(
+        got,
+        expected(site, json!({"kind": "trapped", "trap": code})),
+        "{site:?}"
+    );
 }
 
 #[rstest]
 #[tokio::test]
-async fn fuel_exhaustion_is_never_a_bare_trap(#[values(Site::Start, Site::Message, Site::Health, Site::Cleanup)] site: Site) {
+async fn fuel_exhaustion_is_never_a_bare_trap(
+    #[values(Site::Start, Site::Message, Site::Health, Site::Cleanup)] site: Site,
+) {
     let rt = runtime();
     let got = outcome_at(&rt, site, SPIN, |l| l.fuel_per_call = 50_000).await;
-    assert_eq!(got, expected(site, json!({"kind": "fuel_exhausted"})), "{site:?}");
+    assert_eq!(
+        got,
+        expected(site, json!({"kind": "fuel_exhausted"})),
+        "{site:?}"
+    );
 }
 
 /// Each wall-clock limit interrupts a guest that never yields. Fuel is unlimited, so
 /// only the deadline can stop it; the bound is generous, the kind proves the interrupt.
 #[rstest]
 #[tokio::test]
-async fn every_timeout_interrupts_a_tight_loop(#[values(Site::Start, Site::Message, Site::Health, Site::Cleanup)] site: Site) {
+async fn every_timeout_interrupts_a_tight_loop(
+    #[values(Site::Start, Site::Message, Site::Health, Site::Cleanup)] site: Site,
+) {
     let rt = runtime();
     let limit = Duration::from_millis(200);
     let mut c = rt.component(
@@ -176,8 +196,15 @@ async fn every_timeout_interrupts_a_tight_loop(#[values(Site::Start, Site::Messa
         Site::Cleanup => json!(c.stop(limit).await.unwrap()[0]),
     };
     let took = began.elapsed();
-    assert_eq!(got, expected(site, json!({"kind": "execution_timeout"})), "{site:?}");
-    assert!(took >= limit && took < limit + SLACK, "{site:?} took {took:?}");
+    assert_eq!(
+        got,
+        expected(site, json!({"kind": "execution_timeout"})),
+        "{site:?}"
+    );
+    assert!(
+        took >= limit && took < limit + SLACK,
+        "{site:?} took {took:?}"
+    );
 }
 
 #[tokio::test]
@@ -187,9 +214,15 @@ async fn fuel_is_refilled_before_every_call() {
     // (shown first), so every call below succeeds only if its budget was refilled.
     let fuel = 1_000_000;
     let unit = 100_000u64;
-    let double = at_site(Site::Message, &format!("(call $burn (i64.const {}))", 2 * unit));
+    let double = at_site(
+        Site::Message,
+        &format!("(call $burn (i64.const {}))", 2 * unit),
+    );
     let mut c = ready(&rt, &double, strict(|l| l.fuel_per_call = fuel)).await;
-    assert_eq!(c.handle_message(b"m").await.unwrap_err().kind().as_str(), "fuel_exhausted");
+    assert_eq!(
+        c.handle_message(b"m").await.unwrap_err().kind().as_str(),
+        "fuel_exhausted"
+    );
 
     let once = format!("(call $burn (i64.const {unit}))");
     let wat = lifecycle_module(&once, &once, &once, &once);
@@ -198,7 +231,11 @@ async fn fuel_is_refilled_before_every_call() {
         c.handle_message(b"m").await.expect("message after refill");
         assert_eq!(c.health_check().await, Health::HEALTHY);
     }
-    assert_eq!(c.stop(Duration::from_secs(1)).await.unwrap(), [], "cleanup after refill");
+    assert_eq!(
+        c.stop(Duration::from_secs(1)).await.unwrap(),
+        [],
+        "cleanup after refill"
+    );
 }
 
 #[tokio::test]
@@ -208,12 +245,18 @@ async fn the_stack_limit_turns_deep_recursion_into_stack_overflow() {
     assert_eq!(got["trap"], "stack_overflow");
 }
 
-const GROW_MEMORY: &str = "(i32.store (i32.const 0) (memory.grow (i32.load8_u (local.get $ptr)))) (i64.const 4)";
+const GROW_MEMORY: &str =
+    "(i32.store (i32.const 0) (memory.grow (i32.load8_u (local.get $ptr)))) (i64.const 4)";
 
 #[tokio::test]
 async fn memory_growth_past_the_limit_returns_minus_one_and_does_not_trap() {
     let rt = runtime();
-    let mut c = ready(&rt, &actor(GROW_MEMORY, ""), strict(|l| l.max_memory_bytes = 3 * 65_536)).await;
+    let mut c = ready(
+        &rt,
+        &actor(GROW_MEMORY, ""),
+        strict(|l| l.max_memory_bytes = 3 * 65_536),
+    )
+    .await;
     assert_eq!(rt.accounted_memory_bytes(), 65_536);
     // Grow by 2 pages: allowed (1 -> 3 pages), returns the old size.
     assert_eq!(c.handle_message(&[2]).await.unwrap(), 1i32.to_le_bytes());
@@ -237,7 +280,10 @@ async fn memory_growth_past_the_limit_returns_minus_one_and_does_not_trap() {
 #[tokio::test]
 async fn memory_growth_past_the_module_maximum_fails_without_leaking_accounting() {
     let rt = runtime();
-    let wat = actor(GROW_MEMORY, "").replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") 1 2)");
+    let wat = actor(GROW_MEMORY, "").replace(
+        "(memory (export \"memory\") 1)",
+        "(memory (export \"memory\") 1 2)",
+    );
     let mut c = ready(&rt, &wat, strict(|_| {})).await;
     assert_eq!(c.handle_message(&[5]).await.unwrap(), (-1i32).to_le_bytes());
     assert_eq!(rt.accounted_memory_bytes(), 65_536);
@@ -250,10 +296,23 @@ async fn table_growth_past_the_limit_returns_minus_one_and_does_not_trap() {
     let rt = runtime();
     let grow = "(i32.store (i32.const 0) (table.grow $t (ref.null func) (i32.load8_u (local.get $ptr)))) (i64.const 4)";
     let wat = actor(grow, "(table $t 2 funcref)");
-    let mut c = ready(&rt, &wat, config(Profile::Standard, |l| l.max_table_elements = 5)).await;
-    assert_eq!(c.handle_message(&[3]).await.unwrap(), 2i32.to_le_bytes(), "2 -> 5 allowed");
+    let mut c = ready(
+        &rt,
+        &wat,
+        config(Profile::Standard, |l| l.max_table_elements = 5),
+    )
+    .await;
+    assert_eq!(
+        c.handle_message(&[3]).await.unwrap(),
+        2i32.to_le_bytes(),
+        "2 -> 5 allowed"
+    );
     c.take_events();
-    assert_eq!(c.handle_message(&[1]).await.unwrap(), (-1i32).to_le_bytes(), "5 -> 6 denied");
+    assert_eq!(
+        c.handle_message(&[1]).await.unwrap(),
+        (-1i32).to_le_bytes(),
+        "5 -> 6 denied"
+    );
     assert_eq!(c.state(), State::Ready);
     assert!(c.events().contains(&Event::GrowthDenied {
         resource: Resource::Table,
@@ -267,7 +326,12 @@ async fn health_failures_keep_the_component_ready_and_serving() {
     let rt = runtime();
     let mut c = ready(&rt, &at_site(Site::Health, "unreachable"), strict(|_| {})).await;
     let health = c.health_check().await;
-    assert_eq!(health.reason, Some(HealthReason::Trapped { trap: TrapCode::Unreachable }));
+    assert_eq!(
+        health.reason,
+        Some(HealthReason::Trapped {
+            trap: TrapCode::Unreachable
+        })
+    );
     assert_eq!(c.handle_message(b"still serving").await.unwrap(), b"");
     assert_eq!(rt.live_instances(), 1);
 }
@@ -275,10 +339,17 @@ async fn health_failures_keep_the_component_ready_and_serving() {
 #[tokio::test]
 async fn a_cleanup_timeout_is_a_warning_and_stop_still_terminates() {
     let rt = runtime();
-    let mut c = ready(&rt, &at_site(Site::Cleanup, SPIN), strict(|l| l.fuel_per_call = u64::MAX)).await;
+    let mut c = ready(
+        &rt,
+        &at_site(Site::Cleanup, SPIN),
+        strict(|l| l.fuel_per_call = u64::MAX),
+    )
+    .await;
     let warnings = c.stop(Duration::from_millis(100)).await.unwrap();
     assert_eq!(warnings, [Warning::CleanupTimeout]);
     assert_eq!(c.state(), State::Terminated);
-    assert!(c.events().contains(&Event::Warning { warning: Warning::CleanupTimeout }));
+    assert!(c.events().contains(&Event::Warning {
+        warning: Warning::CleanupTimeout
+    }));
     assert_released(&rt);
 }

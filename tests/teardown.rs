@@ -22,8 +22,14 @@ fn vm_kib() -> (u64, u64) {
 #[tokio::test]
 async fn memory_stays_flat_over_many_start_stop_cycles() {
     let rt = runtime();
-    let wat = actor("(i64.const 0)", r#"(func (export "_start")) (func (export "_cleanup"))"#)
-        .replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") 16)");
+    let wat = actor(
+        "(i64.const 0)",
+        r#"(func (export "_start")) (func (export "_cleanup"))"#,
+    )
+    .replace(
+        "(memory (export \"memory\") 1)",
+        "(memory (export \"memory\") 16)",
+    );
     let failing = r#"(module (memory 16) (func (export "_start") unreachable))"#;
     let cycle = |n: usize| {
         let (rt, wat) = (&rt, &wat);
@@ -47,6 +53,12 @@ async fn memory_stays_flat_over_many_start_stop_cycles() {
     // default on-demand allocator) and 1 MiB of touched pages: 1500 leaks would be
     // terabytes of VmSize. The bounds below allow allocator noise, nothing like a leak.
     let grew = |a: u64, b: u64| b.saturating_sub(a);
-    assert!(grew(before.0, after.0) < 256 * 1024, "VmSize grew {before:?} -> {after:?} KiB");
-    assert!(grew(before.1, after.1) < 64 * 1024, "VmRSS grew {before:?} -> {after:?} KiB");
+    assert!(
+        grew(before.0, after.0) < 256 * 1024,
+        "VmSize grew {before:?} -> {after:?} KiB"
+    );
+    assert!(
+        grew(before.1, after.1) < 64 * 1024,
+        "VmRSS grew {before:?} -> {after:?} KiB"
+    );
 }

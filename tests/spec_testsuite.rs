@@ -1,0 +1,183 @@
+//! The WebAssembly spec test suite as an external oracle: every module in it goes through
+//! a whole trace without a panic or a hang, ends `terminated` with nothing held, and
+//! every module the spec calls invalid, malformed, unlinkable or uninstantiable fails to
+//! start with the matching contract error.
+//!
+//! The suite lives in `../shared/wasm-spec-testsuite` beside the checkout. Without it
+//! the test says so and passes, except under CI (`CI` set), where it must be there.
+
+use lifecycle_kit::trace::{self, Outcome, Script};
+use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Profile, Runtime, State};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use wast::parser::{self, ParseBuffer};
+use wast::{QuoteWat, QuoteWatTest, Wast, WastDirective, WastExecute};
+
+const SUITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/wasm-spec-testsuite");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Expect {
+    /// A `module`: any start outcome, but a clean trace.
+    Any,
+    Invalid,
+    Malformed,
+    Unlinkable,
+    Uninstantiable,
+}
+
+/// What start must report for each expectation (kind, or kind/reason).
+fn allowed(expect: Expect) -> &'static [&'static str] {
+    match expect {
+        Expect::Any => &[
+            "ok",
+            "link_failed",
+            "validation_failed/unsupported_feature",
+            "resource_limit_exceeded",
+            "trapped",
+            "bad_export",
+        ],
+        Expect::Invalid => &[
+            "validation_failed/malformed",
+            "validation_failed/unsupported_feature",
+        ],
+        Expect::Malformed => &[
+            "validation_failed/malformed",
+            "validation_failed/bad_magic",
+            "validation_failed/unsupported_feature",
+        ],
+        Expect::Unlinkable => &["link_failed", "validation_failed/unsupported_feature"],
+        Expect::Uninstantiable => &[
+            "trapped",
+            "link_failed",
+            "validation_failed/unsupported_feature",
+        ],
+    }
+}
+
+fn binary(module: &mut QuoteWat) -> Option<Vec<u8>> {
+    match module.to_test().ok()? {
+        QuoteWatTest::Binary(bytes) => Some(bytes),
+        // Text that must fail to parse is the text format's business, not the runtime's.
+        QuoteWatTest::Text(_) => None,
+    }
+}
+
+fn modules(path: &Path) -> Vec<(Expect, Vec<u8>)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let Ok(buf) = ParseBuffer::new(&text) else {
+        return Vec::new();
+    };
+    // A few files use syntax newer than this `wast`; they are counted as skipped.
+    let Ok(wast) = parser::parse::<Wast>(&buf) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for directive in wast.directives {
+        let found = match directive {
+            WastDirective::Module(mut m) | WastDirective::ModuleDefinition(mut m) => {
+                binary(&mut m).map(|b| (Expect::Any, b))
+            }
+            WastDirective::AssertInvalid { mut module, .. } => {
+                binary(&mut module).map(|b| (Expect::Invalid, b))
+            }
+            WastDirective::AssertMalformed { mut module, .. } => {
+                binary(&mut module).map(|b| (Expect::Malformed, b))
+            }
+            WastDirective::AssertUnlinkable { mut module, .. } => {
+                module.encode().ok().map(|b| (Expect::Unlinkable, b))
+            }
+            WastDirective::AssertTrap {
+                exec: WastExecute::Wat(mut module),
+                ..
+            } => module.encode().ok().map(|b| (Expect::Uninstantiable, b)),
+            _ => None,
+        };
+        out.extend(found);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_spec_module_runs_a_clean_trace() {
+    let suite = Path::new(SUITE);
+    if !suite.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{SUITE} is missing under CI"
+        );
+        eprintln!("skipped: no spec test suite at {SUITE}");
+        return;
+    }
+    let mut files: Vec<_> = std::fs::read_dir(suite)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wast"))
+        .collect();
+    files.sort();
+    let runtime = Runtime::new().unwrap();
+    let limits = Limits {
+        start_timeout: Duration::from_secs(2),
+        call_timeout: Duration::from_millis(500),
+        health_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let config = ComponentConfig {
+        profile: Profile::Standard,
+        limits,
+    };
+    let script = Script {
+        messages: vec![b"x".to_vec()],
+        health: true,
+        stop_timeout: Duration::from_millis(500),
+    };
+    let mut tally: BTreeMap<(Expect, String), usize> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    for file in &files {
+        for (i, (expect, bytes)) in modules(file).into_iter().enumerate() {
+            let t = trace::run(
+                &runtime,
+                ModuleSource::bytes(bytes),
+                config.clone(),
+                &script,
+            )
+            .await;
+            let name = format!("{}#{i}", file.file_name().unwrap().to_string_lossy());
+            assert_eq!(t.final_state, State::Terminated, "{name}");
+            assert_eq!(
+                (t.live_instances, t.accounted_memory_bytes),
+                (0, 0),
+                "{name}"
+            );
+            let Outcome::Start(start) = &t.ops[0].outcome else {
+                unreachable!()
+            };
+            let got = match start {
+                Ok(()) => "ok".to_string(),
+                Err(e) => match &t.to_json()["ops"][0]["error"]["reason"] {
+                    serde_json::Value::String(r) if e.kind().as_str() == "validation_failed" => {
+                        format!("validation_failed/{r}")
+                    }
+                    _ => e.kind().as_str().to_string(),
+                },
+            };
+            if !allowed(expect).contains(&got.as_str()) {
+                wrong.push(format!(
+                    "{name}: {expect:?} but start gave {got}: {start:?}"
+                ));
+            }
+            *tally.entry((expect, got)).or_default() += 1;
+        }
+    }
+    eprintln!("{} files; outcomes: {tally:#?}", files.len());
+    assert!(
+        tally.values().sum::<usize>() > 1000,
+        "the suite yielded too few modules: {tally:?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} modules started wrongly:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

@@ -32,7 +32,7 @@ impl From<&Result<(), GuestFailure>> for CallOutcome {
 pub enum Event {
     /// A state change; always one the transition table allows.
     Transition { from: State, to: State },
-    /// A call into the guest (the wasm `start` section counts as `(start)`).
+    /// A call into a lifecycle export, with how it ended.
     GuestCall {
         export: &'static str,
         #[serde(flatten)]

@@ -405,3 +405,17 @@ async fn guest_calls_are_reported_with_their_outcomes() {
         .collect();
     assert_eq!(errors.len(), 1);
 }
+
+#[test]
+fn an_engine_that_cannot_be_built_is_engine_initialization() {
+    // Wasmtime refuses a guest stack larger than the async stack it runs on.
+    let config = lifecycle_kit::RuntimeConfig {
+        max_wasm_stack: 64 << 20,
+        ..Default::default()
+    };
+    let err = lifecycle_kit::Runtime::with_config(config)
+        .err()
+        .expect("no runtime");
+    assert_eq!(err.kind().as_str(), "engine_initialization");
+    assert!(err.detail.is_some());
+}

@@ -63,3 +63,53 @@ pub(crate) fn prepare(engine: &Engine, profile: Profile, bytes: &[u8]) -> Result
         module,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    /// `load_failed` is for a module the host validated that the engine cannot compile.
+    /// Wasmtime compiles everything our profiles admit, so reach that path with an
+    /// engine narrower than the profile.
+    #[test]
+    fn a_valid_module_the_engine_cannot_compile_is_load_failed() {
+        let mut config = wasmtime::Config::new();
+        config
+            .wasm_features(wasmtime::WasmFeatures::all(), false)
+            .wasm_features(Profile::Strict.features(), true);
+        let narrow = Engine::new(&config).unwrap();
+        let simd = wat::parse_str("(module (func (drop (v128.const i64x2 0 0))))").unwrap();
+        let err = prepare(&narrow, Profile::Standard, &simd)
+            .err()
+            .expect("compile fails");
+        assert_eq!(
+            (err.kind(), err.stage),
+            (ErrorKind::LoadFailed, Stage::Compile)
+        );
+        assert!(
+            err.detail.is_some(),
+            "the engine's message is kept as detail"
+        );
+    }
+
+    #[test]
+    fn header_check_needs_magic_and_core_version() {
+        assert!(check_header(b"\0asm\x01\0\0\0").is_ok());
+        for bad in [
+            &b""[..],
+            b"\0asm",
+            b"\0asm\x01\0\0",
+            b"\0asn\x01\0\0\0",
+            b"\0asm\x0d\0\x01\0",
+        ] {
+            let err = check_header(bad).unwrap_err();
+            assert_eq!(
+                err.fault,
+                Fault::ValidationFailed {
+                    reason: ValidationReason::BadMagic
+                }
+            );
+        }
+    }
+}

@@ -24,15 +24,13 @@
 //! ```
 
 pub mod component;
-pub mod error;
-pub mod events;
-pub mod health;
-pub mod limits;
-pub mod profile;
 pub mod runtime;
 pub mod source;
-pub mod state;
 pub mod trace;
+
+// The contract's vocabulary lives in its own crate so that generators, oracles and other
+// runtimes can share it without Wasmtime; its modules keep their paths here.
+pub use lifecycle_contract::{error, events, health, limits, outcome, profile, state};
 
 pub use component::{Component, ComponentConfig};
 pub use error::{Error, ErrorKind, Fault, Resource, Stage, TrapCode, Warning};

@@ -61,7 +61,7 @@ struct ModuleCache {
 }
 
 pub(crate) struct RuntimeInner {
-    engines: Vec<Engine>,
+    engines: Vec<(Profile, Engine)>,
     cache: Mutex<ModuleCache>,
     cache_capacity: usize,
     pub(crate) counters: Arc<Counters>,
@@ -96,11 +96,12 @@ impl Runtime {
         };
         let engines = Profile::ALL
             .iter()
-            .map(|&p| engine_for(p, &config))
+            .map(|&p| engine_for(p, &config).map(|engine| (p, engine)))
             .collect::<wasmtime::Result<Vec<_>>>()
             .map_err(|e| init_error(&e))?;
-        let ticker = ticker::Ticker::start(engines.clone(), config.epoch_tick)
-            .map_err(|e| init_error(&e))?;
+        let tick_these = engines.iter().map(|(_, e)| e.clone()).collect();
+        let ticker =
+            ticker::Ticker::start(tick_these, config.epoch_tick).map_err(|e| init_error(&e))?;
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
                 engines,
@@ -135,7 +136,10 @@ impl Runtime {
 
 impl RuntimeInner {
     pub(crate) fn engine(&self, profile: Profile) -> &Engine {
-        &self.engines[profile.index()]
+        self.engines
+            .iter()
+            .find_map(|(p, engine)| (*p == profile).then_some(engine))
+            .expect("one engine per profile")
     }
 
     /// Validates and compiles `bytes` under `profile`, or returns the cached result.

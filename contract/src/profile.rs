@@ -41,10 +41,6 @@ impl Profile {
             Profile::Standard => "standard",
         }
     }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
 }
 
 /// Every standardised feature (WebAssembly 3.0). A module that validates under this set

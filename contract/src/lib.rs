@@ -1,0 +1,23 @@
+//! # lifecycle-contract
+//!
+//! The vocabulary of the WebAssembly component lifecycle contract, shared by the
+//! reference runtime, the module generators and their oracle, and any runtime under test:
+//! states and the one transition table, the one error taxonomy, the health mapping, the
+//! limits with their defaults, the feature profiles, events, and the shape of a trace.
+//! It knows nothing of any engine.
+
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod limits;
+pub mod outcome;
+pub mod profile;
+pub mod state;
+
+pub use error::{Error, ErrorKind, Fault, Resource, Stage, TrapCode, Warning};
+pub use events::{CallOutcome, Event};
+pub use health::{Health, HealthReason, HealthStatus};
+pub use limits::Limits;
+pub use outcome::{Outcome, Script, Summary};
+pub use profile::Profile;
+pub use state::State;

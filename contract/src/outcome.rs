@@ -1,0 +1,200 @@
+//! Operations and their outcomes: the shape of a trace, shared by the runtime that
+//! produces one and the oracle that predicts one.
+
+use crate::error::{Error, Warning};
+use crate::health::Health;
+use crate::state::State;
+use serde_json::{Value, json};
+use std::fmt::Write;
+use std::time::Duration;
+
+/// What to do with a component after start: messages in order, an optional health
+/// check, then stop with this `_cleanup` timeout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Script {
+    pub messages: Vec<Vec<u8>>,
+    pub health: bool,
+    pub stop_timeout: Duration,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Script {
+            messages: Vec::new(),
+            health: false,
+            stop_timeout: crate::limits::DEFAULT_STOP_TIMEOUT,
+        }
+    }
+}
+
+/// One operation and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Start(Result<(), Error>),
+    Message {
+        message: Vec<u8>,
+        reply: Result<Vec<u8>, Error>,
+    },
+    Health(Health),
+    Stop(Result<Vec<Warning>, Error>),
+}
+
+/// A whole run, without events: what the contract requires and an oracle can predict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub outcomes: Vec<Outcome>,
+    pub transitions: Vec<(State, State)>,
+    pub final_state: State,
+    pub live_instances: usize,
+    pub accounted_memory_bytes: u64,
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Bytes for a person: quoted text when printable UTF-8, else hex.
+pub fn show(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.chars().any(char::is_control) => format!("{text:?}"),
+        _ => format!("0x{}", hex(bytes)),
+    }
+}
+
+impl Outcome {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Start(_) => "start",
+            Outcome::Message { .. } => "message",
+            Outcome::Health(_) => "health",
+            Outcome::Stop(_) => "stop",
+        }
+    }
+
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Outcome::Start(Err(e))
+            | Outcome::Message { reply: Err(e), .. }
+            | Outcome::Stop(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The same outcome with every error's free-text detail removed: what is compared.
+    pub fn without_detail(&self) -> Outcome {
+        let strip = |e: &Error| Error {
+            detail: None,
+            ..e.clone()
+        };
+        match self {
+            Outcome::Start(r) => Outcome::Start(r.as_ref().map(|_| ()).map_err(strip)),
+            Outcome::Message { message, reply } => Outcome::Message {
+                message: message.clone(),
+                reply: reply.clone().map_err(|e| strip(&e)),
+            },
+            Outcome::Health(h) => Outcome::Health(*h),
+            Outcome::Stop(r) => Outcome::Stop(r.clone().map_err(|e| strip(&e))),
+        }
+    }
+
+    /// The operation as a JSON object: `op`, `ok`, `error` and the op's own fields.
+    pub fn to_json(&self) -> Value {
+        let mut op = json!({"op": self.name(), "ok": self.error().is_none()});
+        if let Some(error) = self.error() {
+            op["error"] = json!(error);
+        }
+        match self {
+            Outcome::Message { message, reply } => {
+                op["message_hex"] = json!(hex(message));
+                if let Ok(reply) = reply {
+                    op["reply_hex"] = json!(hex(reply));
+                }
+            }
+            Outcome::Health(health) => {
+                if let (Some(op), Value::Object(fields)) = (op.as_object_mut(), json!(health)) {
+                    op.extend(fields);
+                }
+            }
+            Outcome::Stop(Ok(warnings)) => op["warnings"] = json!(warnings),
+            Outcome::Start(_) | Outcome::Stop(Err(_)) => {}
+        }
+        op
+    }
+
+    /// One line for a person.
+    pub fn headline(&self) -> String {
+        match self {
+            Outcome::Start(Ok(())) => "start: ok".into(),
+            Outcome::Message { message, reply } => {
+                let sent = format!("message {} ({} bytes)", show(message), message.len());
+                match reply {
+                    Ok(r) if r.is_empty() => format!("{sent}: ok, no reply"),
+                    Ok(r) => format!("{sent}: reply {} ({} bytes)", show(r), r.len()),
+                    Err(e) => format!("{sent}: {e}"),
+                }
+            }
+            Outcome::Health(health) => format!("health: {health}"),
+            Outcome::Stop(Ok(w)) if w.is_empty() => "stop: ok".into(),
+            Outcome::Stop(Ok(w)) => format!("stop: ok with {} warning(s)", w.len()),
+            Outcome::Start(Err(e)) | Outcome::Stop(Err(e)) => format!("{}: {e}", self.name()),
+        }
+    }
+}
+
+impl Summary {
+    /// The same summary with every error's detail removed: what is compared.
+    pub fn without_detail(&self) -> Summary {
+        Summary {
+            outcomes: self.outcomes.iter().map(Outcome::without_detail).collect(),
+            ..self.clone()
+        }
+    }
+
+    /// The `trace --json` shape, without events.
+    pub fn to_json(&self) -> Value {
+        let ops: Vec<Value> = self.outcomes.iter().map(Outcome::to_json).collect();
+        json!({
+            "final_state": self.final_state,
+            "transitions": self.transitions,
+            "ops": ops,
+            "live_instances": self.live_instances,
+            "accounted_memory_bytes": self.accounted_memory_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Fault, Stage};
+
+    #[test]
+    fn details_are_stripped_for_comparison() {
+        let with = Outcome::Start(Err(
+            Error::new(Stage::Load, Fault::ComponentNotFound).with_detail("engine words")
+        ));
+        let without = Outcome::Start(Err(Error::new(Stage::Load, Fault::ComponentNotFound)));
+        assert_ne!(with, without);
+        assert_eq!(with.without_detail(), without);
+    }
+
+    #[test]
+    fn ops_serialize_in_the_trace_shape() {
+        let op = Outcome::Message {
+            message: b"hi".to_vec(),
+            reply: Ok(vec![]),
+        };
+        assert_eq!(
+            op.to_json(),
+            json!({"op": "message", "ok": true, "message_hex": "6869", "reply_hex": ""})
+        );
+        let op = Outcome::Health(Health::from_code(9));
+        assert_eq!(
+            op.to_json(),
+            json!({"op": "health", "ok": true, "health": "unhealthy", "reason": "unknown_health_code", "code": 9})
+        );
+    }
+}

@@ -8,8 +8,10 @@
 
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod health;
 pub mod limits;
+pub mod message;
 pub mod outcome;
 pub mod profile;
 pub mod state;

@@ -8,31 +8,7 @@ use crate::events::Event;
 use crate::limits::Limits;
 use crate::runtime::exports::{ALLOC, HANDLE_MESSAGE};
 use crate::state::State;
-
-/// What `handle-message`'s i64 result means.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Decoded {
-    /// r < 0: the application error `-r`.
-    AppError(u64),
-    /// Length 0: no reply, whatever the pointer.
-    NoReply,
-    Reply {
-        ptr: u64,
-        len: u64,
-    },
-}
-
-pub(crate) fn decode(result: i64) -> Decoded {
-    if result < 0 {
-        return Decoded::AppError(result.unsigned_abs());
-    }
-    let (ptr, len) = ((result as u64) >> 32, (result as u64) & 0xffff_ffff);
-    if len == 0 {
-        Decoded::NoReply
-    } else {
-        Decoded::Reply { ptr, len }
-    }
-}
+use lifecycle_contract::message::{Decoded, decode, in_bounds};
 
 /// Why a message failed: fatal errors fail the component, the others leave it `ready`.
 enum Failure {
@@ -46,11 +22,6 @@ fn refused(fault: Fault) -> Failure {
 
 fn rejected(reason: RejectReason) -> Failure {
     refused(Fault::MessageRejected { reason })
-}
-
-/// Does `[ptr, ptr + len)` lie inside a memory of `size` bytes?
-fn in_bounds(ptr: u64, len: u64, size: usize) -> bool {
-    ptr.checked_add(len).is_some_and(|end| end <= size as u64)
 }
 
 impl Component {
@@ -103,7 +74,7 @@ async fn deliver(
     let result = guest.call(&alloc, wasm_len as i32).await;
     record_call(events, guest, ALLOC, &result.map(|_| ()));
     let ptr = u64::from(result.map_err(fatal)? as u32);
-    if !in_bounds(ptr, len, memory.data_size(&guest.store)) {
+    if !in_bounds(ptr, len, memory.data_size(&guest.store) as u64) {
         return Err(rejected(RejectReason::AllocOutOfBounds));
     }
     memory
@@ -118,7 +89,7 @@ async fn deliver(
         Decoded::AppError(code) => Err(refused(Fault::MessageError { code })),
         Decoded::NoReply => Ok(Vec::new()),
         Decoded::Reply { ptr, len } => {
-            if !in_bounds(ptr, len, memory.data_size(&guest.store)) {
+            if !in_bounds(ptr, len, memory.data_size(&guest.store) as u64) {
                 return Err(rejected(RejectReason::ReplyOutOfBounds));
             }
             if !limits.admits_message(len) {
@@ -127,35 +98,5 @@ async fn deliver(
             let start = ptr as usize;
             Ok(memory.data(&guest.store)[start..start + len as usize].to_vec())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_results() {
-        assert_eq!(decode(-1), Decoded::AppError(1));
-        assert_eq!(decode(-42), Decoded::AppError(42));
-        assert_eq!(decode(i64::MIN), Decoded::AppError(1 << 63));
-        assert_eq!(decode(0), Decoded::NoReply);
-        assert_eq!(decode(0x7fff_ffff_0000_0000), Decoded::NoReply);
-        assert_eq!(decode((16 << 32) | 5), Decoded::Reply { ptr: 16, len: 5 });
-        assert_eq!(
-            decode(i64::MAX),
-            Decoded::Reply {
-                ptr: 0x7fff_ffff,
-                len: 0xffff_ffff
-            }
-        );
-    }
-
-    #[test]
-    fn bounds_are_half_open_and_never_overflow() {
-        assert!(in_bounds(0, 0, 0));
-        assert!(in_bounds(65_531, 5, 65_536));
-        assert!(!in_bounds(65_532, 5, 65_536));
-        assert!(!in_bounds(u64::MAX, 2, 65_536));
     }
 }

@@ -3,39 +3,10 @@
 use crate::error::{Error, ExportReason, Fault, Stage};
 use wasmtime::{ExternType, FuncType, Module, ValType};
 
-pub(crate) const START: &str = "_start";
-pub(crate) const CLEANUP: &str = "_cleanup";
-pub(crate) const HEALTH: &str = "_health";
-pub(crate) const HANDLE_MESSAGE: &str = "handle-message";
-pub(crate) const ALLOC: &str = "alloc";
-pub(crate) const MEMORY: &str = "memory";
-
-#[derive(Clone, Copy)]
-enum Ty {
-    I32,
-    I64,
-}
-
-enum Expected {
-    Func(&'static [Ty], &'static [Ty]),
-    Memory,
-}
-
-/// Every lifecycle export and what it must be, in the order they are checked.
-const LIFECYCLE_EXPORTS: &[(&str, Expected)] = &[
-    (START, Expected::Func(&[], &[])),
-    (CLEANUP, Expected::Func(&[], &[])),
-    (HEALTH, Expected::Func(&[], &[Ty::I32])),
-    (
-        HANDLE_MESSAGE,
-        Expected::Func(&[Ty::I32, Ty::I32], &[Ty::I64]),
-    ),
-    (ALLOC, Expected::Func(&[Ty::I32], &[Ty::I32])),
-    (MEMORY, Expected::Memory),
-];
-
-/// Exports that `handle-message` needs to be usable.
-const MESSAGE_NEEDS: &[&str] = &[MEMORY, ALLOC];
+pub(crate) use lifecycle_contract::exports::{
+    ALLOC, CLEANUP, HANDLE_MESSAGE, HEALTH, MEMORY, START,
+};
+use lifecycle_contract::exports::{ExportKind, LIFECYCLE_EXPORTS, MESSAGE_NEEDS, ValKind};
 
 fn bad_export(export: &str, reason: ExportReason) -> Error {
     Error::new(
@@ -47,34 +18,37 @@ fn bad_export(export: &str, reason: ExportReason) -> Error {
     )
 }
 
-fn types_match(actual: impl ExactSizeIterator<Item = ValType>, expected: &[Ty]) -> bool {
+fn types_match(actual: impl ExactSizeIterator<Item = ValType>, expected: &[ValKind]) -> bool {
     actual.len() == expected.len()
         && actual.zip(expected).all(|(a, e)| match e {
-            Ty::I32 => matches!(a, ValType::I32),
-            Ty::I64 => matches!(a, ValType::I64),
+            ValKind::I32 => matches!(a, ValType::I32),
+            ValKind::I64 => matches!(a, ValType::I64),
         })
 }
 
-fn signature_matches(func: &FuncType, params: &[Ty], results: &[Ty]) -> bool {
+fn signature_matches(func: &FuncType, params: &[ValKind], results: &[ValKind]) -> bool {
     types_match(func.params(), params) && types_match(func.results(), results)
 }
 
 /// Checks every lifecycle export the module has, then the exports `handle-message`
 /// depends on. Other exports are ignored: the host calls nothing else.
 pub(crate) fn check(module: &Module) -> Result<(), Error> {
-    for (name, expected) in LIFECYCLE_EXPORTS {
+    for export in LIFECYCLE_EXPORTS {
+        let name = export.name;
         let Some(actual) = module.get_export(name) else {
             continue;
         };
-        match (expected, actual) {
-            (Expected::Func(params, results), ExternType::Func(func)) => {
+        match (export.kind, actual) {
+            (ExportKind::Func { params, results }, ExternType::Func(func)) => {
                 if !signature_matches(&func, params, results) {
                     return Err(bad_export(name, ExportReason::WrongSignature));
                 }
             }
-            (Expected::Func(..), _) => return Err(bad_export(name, ExportReason::NotAFunction)),
-            (Expected::Memory, ExternType::Memory(_)) => {}
-            (Expected::Memory, _) => return Err(bad_export(name, ExportReason::NotAMemory)),
+            (ExportKind::Func { .. }, _) => {
+                return Err(bad_export(name, ExportReason::NotAFunction));
+            }
+            (ExportKind::Memory, ExternType::Memory(_)) => {}
+            (ExportKind::Memory, _) => return Err(bad_export(name, ExportReason::NotAMemory)),
         }
     }
     if module.get_export(HANDLE_MESSAGE).is_some()

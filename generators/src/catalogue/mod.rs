@@ -1,0 +1,59 @@
+//! The named catalogue: every behaviour and misbehaviour, each with a stable kebab-case
+//! name, the contract clause it checks, a one-line description and (from the oracle) the
+//! outcome the contract requires.
+
+mod binaries;
+mod lifecycle;
+mod messages;
+mod start;
+
+pub use binaries::{base_module, section_name, sections};
+
+use crate::scenario::Scenario;
+use crate::spec::Trap;
+use std::time::Duration;
+
+/// The CONTRACT clauses scenarios are grouped by.
+pub mod clause {
+    pub const STATES: &str = "§1 states and transitions";
+    pub const VALIDATE: &str = "§2 validate: magic, version, well-formedness";
+    pub const FEATURES: &str = "§2 validate: feature profiles (§6)";
+    pub const EXPORTS: &str = "§2 exports";
+    pub const LINK: &str = "§2 link";
+    pub const INSTANTIATE: &str = "§2 instantiate";
+    pub const START: &str = "§2 _start";
+    pub const MESSAGES: &str = "§3 message ABI";
+    pub const HEALTH: &str = "§3 health";
+    pub const LIMITS: &str = "§4 limits";
+    pub const STOP: &str = "§5 stop";
+}
+
+/// Limits under which a spinning guest surely runs out of fuel first.
+pub(crate) const SPIN_FUEL: u64 = 10_000_000;
+/// A wall clock short enough to keep runs quick, for spins with unlimited fuel.
+pub(crate) const SPIN_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// A representative trio of traps where all nine would add little.
+pub(crate) const SOME_TRAPS: [Trap; 3] = [
+    Trap::Unreachable,
+    Trap::StackOverflow,
+    Trap::IntegerDivideByZero,
+];
+
+/// Every named scenario, grouped by clause, in a stable order.
+pub fn catalogue() -> Vec<Scenario> {
+    let mut all = Vec::new();
+    all.extend(binaries::scenarios());
+    all.extend(start::scenarios());
+    all.extend(messages::scenarios());
+    all.extend(lifecycle::scenarios());
+    all
+}
+
+/// The scenario called `name`: a catalogue name, or `random-SEED` for the seeded family.
+pub fn find(name: &str) -> Option<Scenario> {
+    if let Some(seed) = name.strip_prefix("random-").and_then(|s| s.parse().ok()) {
+        return Some(crate::random::scenario(seed));
+    }
+    catalogue().into_iter().find(|s| s.name == name)
+}

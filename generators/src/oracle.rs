@@ -1,0 +1,509 @@
+//! The oracle: the outcome the contract requires for a module, derived from its spec
+//! alone, with no runtime involved. Every composition rule is here, once: the first
+//! failing start step decides the start error, a failed component is never entered
+//! again and never runs `_cleanup`, fuel is fresh for every guest entry, and so on.
+
+use crate::encode::BUMP_START;
+use crate::spec::{Behaviour, Export, MemoryExport, ModuleSpec, Slot};
+use lifecycle_contract::error::{
+    ExportReason, GuestFailure, RejectReason, Resource, ValidationReason,
+};
+use lifecycle_contract::exports::{ExportKind, LIFECYCLE_EXPORTS, MEMORY, MESSAGE_NEEDS};
+use lifecycle_contract::limits::{MAX_TABLES, WASM_PAGE_BYTES};
+use lifecycle_contract::message::{Decoded, decode, in_bounds};
+use lifecycle_contract::{
+    Error, Fault, Health, Limits, Outcome, Profile, Script, Stage, State, Summary, TrapCode,
+    Warning,
+};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Fuel a spinning guest burns in well under a second on any machine this kit runs on,
+/// so with a wall clock of a second or more, fuel is sure to run out first.
+pub const FUEL_SURELY_BEFORE_ONE_SECOND: u64 = 20_000_000;
+/// Fuel per iteration of [`Behaviour::Burn`]'s loop: a bound each way, not an engine's
+/// exact count (which no conformance check may depend on).
+const BURN_FUEL_PER_ITERATION: (u64, u64) = (4, 16);
+
+/// The oracle will not guess: the outcome would depend on timing or exact fuel counts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the outcome is not determined by the contract: {0}")]
+pub struct Ambiguous(pub String);
+
+/// A module as the oracle sees it.
+pub enum Subject<'a> {
+    Spec(&'a ModuleSpec),
+    /// Bytes that cannot start, with the error start must give.
+    Unstartable(&'a Error),
+}
+
+/// What one guest call gets: fresh fuel and the wall clock of its operation.
+#[derive(Clone, Copy)]
+struct Budget {
+    fuel: u64,
+    timeout: Duration,
+}
+
+type Call = Result<Result<i64, GuestFailure>, Ambiguous>;
+
+struct Sim<'a> {
+    spec: ModuleSpec,
+    profile: Profile,
+    limits: &'a Limits,
+    state: State,
+    transitions: Vec<(State, State)>,
+    memory_pages: u64,
+    table_elements: u64,
+    /// Bytes written to linear memory; everything else reads as 0.
+    memory: HashMap<u64, u8>,
+    next: u32,
+    calls: [u32; 5],
+}
+
+/// The outcome the contract requires for `subject` run with `script`.
+pub fn expect(
+    subject: Subject,
+    profile: Profile,
+    limits: &Limits,
+    script: &Script,
+) -> Result<Summary, Ambiguous> {
+    let spec = match subject {
+        Subject::Spec(spec) => spec.resolved(),
+        Subject::Unstartable(_) => ModuleSpec::new(),
+    };
+    let mut sim = Sim {
+        memory_pages: spec.memory.map_or(0, |m| m.initial.into()),
+        table_elements: spec.table.map_or(0, |t| t.initial.into()),
+        spec,
+        profile,
+        limits,
+        state: State::Creating,
+        transitions: Vec::new(),
+        memory: HashMap::new(),
+        next: BUMP_START,
+        calls: [0; 5],
+    };
+    let mut outcomes = Vec::new();
+    sim.transition(State::Starting);
+    let start = match subject {
+        Subject::Unstartable(error) => Err(error.clone()),
+        Subject::Spec(_) => sim.start_steps()?,
+    };
+    sim.transition(if start.is_ok() {
+        State::Ready
+    } else {
+        State::Failed
+    });
+    outcomes.push(Outcome::Start(start));
+    for message in &script.messages {
+        let reply = sim.message(message)?;
+        outcomes.push(Outcome::Message {
+            message: message.clone(),
+            reply,
+        });
+    }
+    if script.health {
+        outcomes.push(Outcome::Health(sim.health()?));
+    }
+    outcomes.push(Outcome::Stop(sim.stop(script.stop_timeout)?));
+    Ok(Summary {
+        outcomes,
+        transitions: sim.transitions,
+        final_state: sim.state,
+        live_instances: 0,
+        accounted_memory_bytes: 0,
+    })
+}
+
+fn fail(stage: Stage, fault: Fault) -> Error {
+    Error::new(stage, fault)
+}
+
+impl Sim<'_> {
+    fn transition(&mut self, to: State) {
+        assert!(
+            self.state.can_become(to),
+            "oracle bug: {} -> {to}",
+            self.state
+        );
+        self.transitions.push((self.state, to));
+        self.state = to;
+    }
+
+    fn memory_bytes(&self) -> u64 {
+        self.memory_pages * WASM_PAGE_BYTES
+    }
+
+    fn behaviour(&self, slot: Slot) -> Option<Behaviour> {
+        match self.spec.slot(slot) {
+            Some(Export::Func(b)) => Some(b.clone()),
+            _ => None,
+        }
+    }
+
+    /// Start steps 3 to 8 (1 and 2 cannot fail for a generated module).
+    fn start_steps(&mut self) -> Result<Result<(), Error>, Ambiguous> {
+        let spec = self.spec.clone();
+        if spec.invalid_body {
+            return Ok(Err(fail(
+                Stage::Validate,
+                Fault::ValidationFailed {
+                    reason: ValidationReason::Malformed,
+                },
+            )));
+        }
+        if !spec.features_outside(self.profile.features()).is_empty() {
+            let reason = ValidationReason::UnsupportedFeature;
+            return Ok(Err(fail(
+                Stage::Validate,
+                Fault::ValidationFailed { reason },
+            )));
+        }
+        if let Err(e) = self.check_exports() {
+            return Ok(Err(e));
+        }
+        if let Some(import) = spec.imports.first() {
+            let import = format!("{}::{}", import.module, import.name);
+            return Ok(Err(fail(Stage::Link, Fault::LinkFailed { import })));
+        }
+        let exceeded = |resource| {
+            Ok(Err(fail(
+                Stage::Instantiate,
+                Fault::ResourceLimitExceeded { resource },
+            )))
+        };
+        if !self.limits.admits_memory(self.memory_bytes()) {
+            return exceeded(Resource::Memory);
+        }
+        let tables = spec.table.is_some() as usize + spec.extra_tables as usize;
+        if tables > MAX_TABLES || !self.limits.admits_table(self.table_elements) {
+            return exceeded(Resource::Table);
+        }
+        let trapped = |trap| Ok(Err(fail(Stage::Instantiate, Fault::Trapped { trap })));
+        if spec
+            .elems
+            .iter()
+            .any(|&(at, n)| u64::from(at) + u64::from(n) > self.table_elements)
+        {
+            return trapped(TrapCode::TableOutOfBounds);
+        }
+        if spec
+            .data
+            .iter()
+            .any(|&(at, n)| !in_bounds(at.into(), n.into(), self.memory_bytes()))
+        {
+            return trapped(TrapCode::MemoryOutOfBounds);
+        }
+        for &(at, n) in &spec.data {
+            for a in at..at + n {
+                self.memory.insert(a.into(), 0xa5);
+            }
+        }
+        let budget = Budget {
+            fuel: self.limits.fuel_per_call,
+            timeout: self.limits.start_timeout,
+        };
+        if let Some(b) = &spec.start_section
+            && let Err(f) = self.run(b, None, budget, &[])?
+        {
+            return Ok(Err(fail(Stage::Instantiate, f.into())));
+        }
+        if let Some(b) = self.behaviour(Slot::Start)
+            && let Err(f) = self.run(&b, Some(Slot::Start), budget, &[])?
+        {
+            return Ok(Err(fail(Stage::Start, f.into())));
+        }
+        Ok(Ok(()))
+    }
+
+    fn check_exports(&self) -> Result<(), Error> {
+        let bad = |export: &str, reason| {
+            Err(fail(
+                Stage::Exports,
+                Fault::BadExport {
+                    export: export.into(),
+                    reason,
+                },
+            ))
+        };
+        let memory_export = self.spec.memory.map(|m| m.export);
+        for export in LIFECYCLE_EXPORTS {
+            match export.kind {
+                ExportKind::Memory => {
+                    if memory_export == Some(MemoryExport::WrongKind) {
+                        return bad(MEMORY, ExportReason::NotAMemory);
+                    }
+                }
+                ExportKind::Func { .. } => {
+                    let slot = Slot::ALL
+                        .into_iter()
+                        .find(|s| s.export_name() == export.name)
+                        .expect("a slot per function export");
+                    match self.spec.slot(slot) {
+                        Some(Export::WrongKind) => {
+                            return bad(export.name, ExportReason::NotAFunction);
+                        }
+                        Some(Export::WrongSignature) => {
+                            return bad(export.name, ExportReason::WrongSignature);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if self.spec.slot(Slot::HandleMessage).is_some() {
+            for &need in MESSAGE_NEEDS {
+                let present = if need == MEMORY {
+                    memory_export == Some(MemoryExport::Exported)
+                } else {
+                    self.spec.slot(Slot::Alloc).is_some()
+                };
+                if !present {
+                    return bad(need, ExportReason::Missing);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn spin(&self, budget: Budget) -> Call {
+        if budget.fuel == u64::MAX {
+            return Ok(Err(GuestFailure::Timeout));
+        }
+        if budget.fuel <= FUEL_SURELY_BEFORE_ONE_SECOND && budget.timeout >= Duration::from_secs(1)
+        {
+            return Ok(Err(GuestFailure::FuelExhausted));
+        }
+        Err(Ambiguous(format!(
+            "a spinning guest with {} fuel and a {:?} timeout: set fuel to u64::MAX (timeout wins) or at most {FUEL_SURELY_BEFORE_ONE_SECOND} with a timeout of 1 s or more (fuel wins)",
+            budget.fuel, budget.timeout
+        )))
+    }
+
+    fn burn(&self, n: u64, budget: Budget) -> Result<Option<GuestFailure>, Ambiguous> {
+        let (cheapest, dearest) = BURN_FUEL_PER_ITERATION;
+        let quick = n <= 1_000_000 || budget.timeout >= Duration::from_secs(1);
+        if quick && n.saturating_mul(dearest).saturating_add(64) <= budget.fuel {
+            return Ok(None);
+        }
+        if n.saturating_mul(cheapest) > budget.fuel
+            && budget.fuel <= FUEL_SURELY_BEFORE_ONE_SECOND
+            && budget.timeout >= Duration::from_secs(1)
+        {
+            return Ok(Some(GuestFailure::FuelExhausted));
+        }
+        Err(Ambiguous(format!(
+            "burning {n} iterations with {} fuel and a {:?} timeout",
+            budget.fuel, budget.timeout
+        )))
+    }
+
+    fn write(&mut self, at: u64, bytes: &[u8]) {
+        for (i, b) in bytes.iter().enumerate() {
+            self.memory.insert(at + i as u64, *b);
+        }
+    }
+
+    fn read(&self, at: u64, len: u64) -> Vec<u8> {
+        (at..at + len)
+            .map(|a| self.memory.get(&a).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// `memory.grow` or `table.grow` by `n`: the old size, or -1 if the module's maximum
+    /// or the limit refuses.
+    fn grow(&mut self, table: bool, n: u32) -> i64 {
+        let (current, maximum) = if table {
+            (
+                self.table_elements,
+                self.spec
+                    .table
+                    .and_then(|t| t.maximum)
+                    .map_or(u64::from(u32::MAX), u64::from),
+            )
+        } else {
+            (
+                self.memory_pages,
+                self.spec
+                    .memory
+                    .and_then(|m| m.maximum)
+                    .map_or(65_536, u64::from),
+            )
+        };
+        let desired = current + u64::from(n);
+        let admitted = if table {
+            self.limits.admits_table(desired)
+        } else {
+            self.limits.admits_memory(desired * WASM_PAGE_BYTES)
+        };
+        if desired > maximum || !admitted {
+            return -1;
+        }
+        if table {
+            self.table_elements = desired;
+        } else {
+            self.memory_pages = desired;
+        }
+        current as i64
+    }
+
+    /// One call of a behaviour. `args` are the call's i32 arguments.
+    fn run(&mut self, b: &Behaviour, slot: Option<Slot>, budget: Budget, args: &[u32]) -> Call {
+        if let Some(slot) = slot {
+            self.calls[slot.index()] += 1;
+        }
+        self.run_body(b, slot, budget, args)
+    }
+
+    fn run_body(
+        &mut self,
+        b: &Behaviour,
+        slot: Option<Slot>,
+        budget: Budget,
+        args: &[u32],
+    ) -> Call {
+        let normal = |sim: &mut Sim| -> i64 {
+            match slot {
+                Some(Slot::Alloc) => {
+                    let ptr = sim.next;
+                    sim.next = sim.next.wrapping_add(args[0]);
+                    i64::from(ptr)
+                }
+                _ => 0,
+            }
+        };
+        Ok(Ok(match b {
+            Behaviour::Return => normal(self),
+            Behaviour::Value(v) => match slot {
+                Some(Slot::Health | Slot::Alloc) => i64::from(*v as i32 as u32),
+                _ => *v,
+            },
+            Behaviour::Trap(t) => return Ok(Err(GuestFailure::Trapped(t.code()))),
+            Behaviour::Spin => return self.spin(budget),
+            Behaviour::Burn(n) => match self.burn(*n, budget)? {
+                Some(failure) => return Ok(Err(failure)),
+                None => normal(self),
+            },
+            Behaviour::GrowMemory(n) | Behaviour::GrowTable(n) => {
+                let result = self.grow(matches!(b, Behaviour::GrowTable(_)), *n);
+                if slot == Some(Slot::HandleMessage) {
+                    if self.memory_bytes() < 4 {
+                        return Ok(Err(GuestFailure::Trapped(TrapCode::MemoryOutOfBounds)));
+                    }
+                    self.write(0, &(result as i32).to_le_bytes());
+                    4
+                } else {
+                    normal(self)
+                }
+            }
+            Behaviour::Echo => match slot {
+                Some(Slot::HandleMessage) => (i64::from(args[0]) << 32) | i64::from(args[1]),
+                _ => normal(self),
+            },
+            Behaviour::OnCall {
+                nth,
+                then,
+                otherwise,
+            } => {
+                let count = slot.map_or(0, |s| self.calls[s.index()]);
+                let chosen = if count == *nth { then } else { otherwise };
+                return self.run_body(&chosen.clone(), slot, budget, args);
+            }
+        }))
+    }
+
+    fn message(&mut self, message: &[u8]) -> Result<Result<Vec<u8>, Error>, Ambiguous> {
+        let stage = Stage::HandleMessage;
+        if self.state != State::Ready {
+            return Ok(Err(fail(stage, Fault::InvalidState { state: self.state })));
+        }
+        let Some(handler) = self.behaviour(Slot::HandleMessage) else {
+            return Ok(Err(fail(
+                stage,
+                Fault::MissingExport {
+                    export: Slot::HandleMessage.export_name().into(),
+                },
+            )));
+        };
+        let rejected = |reason| Ok(Err(fail(stage, Fault::MessageRejected { reason })));
+        let len = message.len() as u64;
+        if !self.limits.admits_message(len) || u32::try_from(len).is_err() {
+            return rejected(RejectReason::TooLarge);
+        }
+        let budget = Budget {
+            fuel: self.limits.fuel_per_call,
+            timeout: self.limits.call_timeout,
+        };
+        let alloc = self.behaviour(Slot::Alloc).expect("checked export");
+        let ptr = match self.run(&alloc, Some(Slot::Alloc), budget, &[len as u32])? {
+            Ok(ptr) => ptr as u64 & 0xffff_ffff,
+            Err(failure) => return Ok(Err(self.fatal(failure))),
+        };
+        if !in_bounds(ptr, len, self.memory_bytes()) {
+            return rejected(RejectReason::AllocOutOfBounds);
+        }
+        self.write(ptr, message);
+        let result = match self.run(
+            &handler,
+            Some(Slot::HandleMessage),
+            budget,
+            &[ptr as u32, len as u32],
+        )? {
+            Ok(result) => result,
+            Err(failure) => return Ok(Err(self.fatal(failure))),
+        };
+        Ok(match decode(result) {
+            Decoded::AppError(code) => Err(fail(stage, Fault::MessageError { code })),
+            Decoded::NoReply => Ok(Vec::new()),
+            Decoded::Reply { ptr, len } if !in_bounds(ptr, len, self.memory_bytes()) => {
+                return rejected(RejectReason::ReplyOutOfBounds);
+            }
+            Decoded::Reply { len, .. } if !self.limits.admits_message(len) => {
+                return rejected(RejectReason::ReplyTooLarge);
+            }
+            Decoded::Reply { ptr, len } => Ok(self.read(ptr, len)),
+        })
+    }
+
+    fn fatal(&mut self, failure: GuestFailure) -> Error {
+        self.transition(State::Failed);
+        fail(Stage::HandleMessage, failure.into())
+    }
+
+    fn health(&mut self) -> Result<Health, Ambiguous> {
+        if self.state != State::Ready {
+            return Ok(Health::for_state(self.state));
+        }
+        let Some(b) = self.behaviour(Slot::Health) else {
+            return Ok(Health::HEALTHY);
+        };
+        let budget = Budget {
+            fuel: self.limits.fuel_per_call,
+            timeout: self.limits.health_timeout,
+        };
+        Ok(match self.run(&b, Some(Slot::Health), budget, &[])? {
+            Ok(code) => Health::from_code(code as i32),
+            Err(failure) => Health::from_failure(failure),
+        })
+    }
+
+    fn stop(&mut self, timeout: Duration) -> Result<Result<Vec<Warning>, Error>, Ambiguous> {
+        if self.state == State::Terminated {
+            return Ok(Ok(Vec::new()));
+        }
+        let was_ready = self.state == State::Ready;
+        self.transition(State::Stopping);
+        let mut warnings = Vec::new();
+        if was_ready && let Some(b) = self.behaviour(Slot::Cleanup) {
+            let budget = Budget {
+                fuel: self.limits.fuel_per_call,
+                timeout,
+            };
+            if let Err(failure) = self.run(&b, Some(Slot::Cleanup), budget, &[])? {
+                warnings.push(Warning::from(failure));
+            }
+        }
+        self.transition(State::Terminated);
+        Ok(Ok(warnings))
+    }
+}

@@ -1,0 +1,219 @@
+//! A scenario: a module, the limits and profile it runs under, a script, and, from the
+//! oracle, the outcome the contract requires.
+
+use crate::encode::encode;
+use crate::oracle::{self, Ambiguous, Subject};
+use crate::spec::ModuleSpec;
+use lifecycle_contract::outcome::hex;
+use lifecycle_contract::{Error, Limits, Profile, Script, Summary};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Where a scenario's module comes from.
+#[derive(Clone, Debug)]
+pub enum Module {
+    Spec(ModuleSpec),
+    /// Bytes that must not start (invalid binaries), with the error start must give.
+    Unstartable {
+        bytes: Vec<u8>,
+        error: Error,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Stable kebab-case name.
+    pub name: String,
+    /// The CONTRACT clause it checks, such as `§3 message ABI`.
+    pub clause: &'static str,
+    pub description: String,
+    pub module: Module,
+    pub profile: Profile,
+    pub limits: Limits,
+    pub script: Script,
+}
+
+impl Scenario {
+    pub fn new(
+        name: impl Into<String>,
+        clause: &'static str,
+        description: impl Into<String>,
+        module: ModuleSpec,
+    ) -> Self {
+        Scenario {
+            name: name.into(),
+            clause,
+            description: description.into(),
+            module: Module::Spec(module),
+            profile: Profile::Strict,
+            limits: Limits::default(),
+            script: Script::default(),
+        }
+    }
+
+    pub fn unstartable(
+        name: impl Into<String>,
+        clause: &'static str,
+        description: impl Into<String>,
+        bytes: Vec<u8>,
+        error: Error,
+    ) -> Self {
+        Scenario {
+            module: Module::Unstartable { bytes, error },
+            ..Scenario::new(name, clause, description, ModuleSpec::new())
+        }
+    }
+
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    pub fn limits(mut self, edit: impl FnOnce(&mut Limits)) -> Self {
+        edit(&mut self.limits);
+        self
+    }
+
+    /// Send this text after start (messages are text so `trace --send` can replay them).
+    pub fn send(mut self, message: &str) -> Self {
+        self.script.messages.push(message.as_bytes().to_vec());
+        self
+    }
+
+    pub fn health(mut self) -> Self {
+        self.script.health = true;
+        self
+    }
+
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.script.stop_timeout = timeout;
+        self
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        match &self.module {
+            Module::Spec(spec) => encode(spec),
+            Module::Unstartable { bytes, .. } => bytes.clone(),
+        }
+    }
+
+    /// The text form, where the bytes are a module wasmprinter can print.
+    pub fn wat(&self) -> Option<String> {
+        wasmprinter::print_bytes(self.bytes()).ok()
+    }
+
+    /// The outcome the contract requires.
+    pub fn expected(&self) -> Result<Summary, Ambiguous> {
+        let subject = match &self.module {
+            Module::Spec(spec) => Subject::Spec(spec),
+            Module::Unstartable { error, .. } => Subject::Unstartable(error),
+        };
+        oracle::expect(subject, self.profile, &self.limits, &self.script)
+    }
+
+    /// `lifecycle-kit trace` flags that run this scenario (after the module path).
+    pub fn trace_flags(&self) -> Vec<String> {
+        let d = Limits::default();
+        let l = &self.limits;
+        let mut flags = Vec::new();
+        let mut flag = |name: &str, value: String| {
+            flags.push(format!("--{name}"));
+            flags.push(value);
+        };
+        if self.profile != Profile::default() {
+            flag("profile", self.profile.to_string());
+        }
+        let numbers = [
+            ("max-memory", l.max_memory_bytes, d.max_memory_bytes),
+            (
+                "max-table-elements",
+                l.max_table_elements,
+                d.max_table_elements,
+            ),
+            ("fuel", l.fuel_per_call, d.fuel_per_call),
+            (
+                "max-message-bytes",
+                l.max_message_bytes,
+                d.max_message_bytes,
+            ),
+        ];
+        for (name, value, default) in numbers {
+            if value != default {
+                flag(name, value.to_string());
+            }
+        }
+        let durations = [
+            ("start-timeout-ms", l.start_timeout, d.start_timeout),
+            ("call-timeout-ms", l.call_timeout, d.call_timeout),
+            ("health-timeout-ms", l.health_timeout, d.health_timeout),
+            (
+                "stop-timeout-ms",
+                self.script.stop_timeout,
+                Script::default().stop_timeout,
+            ),
+        ];
+        for (name, value, default) in durations {
+            if value != default {
+                flag(name, value.as_millis().to_string());
+            }
+        }
+        for m in &self.script.messages {
+            flag("send", String::from_utf8_lossy(m).into_owned());
+        }
+        if self.script.health {
+            flags.push("--health".into());
+        }
+        flags
+    }
+
+    /// The command that replays this scenario from its written `.wasm` file.
+    pub fn repro(&self) -> String {
+        let mut words = vec![
+            "lifecycle-kit".to_string(),
+            "trace".into(),
+            format!("{}.wasm", self.name),
+        ];
+        words.extend(self.trace_flags().into_iter().map(|w| shell_quote(&w)));
+        words.push("--json".into());
+        words.join(" ")
+    }
+
+    /// `NAME.json`: the expected outcome in the `trace --json` shape, plus what the
+    /// scenario is and how to replay it.
+    pub fn expectation_json(&self) -> Result<Value, Ambiguous> {
+        let mut v = self.expected()?.to_json();
+        let l = &self.limits;
+        v["name"] = json!(self.name);
+        v["clause"] = json!(self.clause);
+        v["description"] = json!(self.description);
+        v["profile"] = json!(self.profile);
+        v["limits"] = json!({
+            "max_memory_bytes": l.max_memory_bytes,
+            "max_table_elements": l.max_table_elements,
+            "fuel_per_call": l.fuel_per_call,
+            "start_timeout_ms": l.start_timeout.as_millis() as u64,
+            "call_timeout_ms": l.call_timeout.as_millis() as u64,
+            "health_timeout_ms": l.health_timeout.as_millis() as u64,
+            "max_message_bytes": l.max_message_bytes,
+        });
+        v["script"] = json!({
+            "messages_hex": self.script.messages.iter().map(|m| hex(m)).collect::<Vec<_>>(),
+            "health": self.script.health,
+            "stop_timeout_ms": self.script.stop_timeout.as_millis() as u64,
+        });
+        v["repro"] = json!(self.repro());
+        Ok(v)
+    }
+}
+
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}

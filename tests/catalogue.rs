@@ -1,0 +1,141 @@
+//! The generator catalogue against two independent judges: wasmparser (is each module
+//! valid, or invalid for the intended reason?) and the reference runtime (does its trace
+//! match the oracle's expectation exactly?).
+
+use lifecycle_generators::catalogue::catalogue;
+use lifecycle_generators::scenario::{Module, Scenario};
+use lifecycle_kit::error::ValidationReason;
+use lifecycle_kit::profile::all_standard_features;
+use lifecycle_kit::trace::{self, Outcome};
+use lifecycle_kit::{ComponentConfig, ErrorKind, Fault, ModuleSource, Runtime};
+use std::collections::HashSet;
+use wasmparser::Validator;
+
+fn start_error(s: &Scenario) -> Option<lifecycle_kit::Error> {
+    match &s.expected().unwrap().outcomes[0] {
+        Outcome::Start(Err(e)) => Some(e.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_catalogue_is_large_named_and_unambiguous() {
+    let all = catalogue();
+    assert!(all.len() >= 120, "only {} scenarios", all.len());
+    let mut names = HashSet::new();
+    for s in &all {
+        assert!(names.insert(s.name.clone()), "duplicate name {}", s.name);
+        let kebab = s
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        assert!(
+            kebab && !s.name.starts_with('-') && !s.name.contains("--"),
+            "not kebab-case: {}",
+            s.name
+        );
+        assert!(!s.description.is_empty());
+        s.expected().unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        for m in &s.script.messages {
+            assert!(
+                std::str::from_utf8(m).is_ok(),
+                "{}: messages are text for `trace --send`",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_module_is_valid_or_invalid_for_the_intended_reason() {
+    for s in catalogue() {
+        let bytes = s.bytes();
+        let under_profile = Validator::new_with_features(s.profile.features()).validate_all(&bytes);
+        let under_all = Validator::new_with_features(all_standard_features()).validate_all(&bytes);
+        let reason = match start_error(&s).map(|e| e.fault) {
+            Some(Fault::ValidationFailed { reason }) => Some(reason),
+            _ => None,
+        };
+        match reason {
+            None => assert!(
+                under_profile.is_ok(),
+                "{} should be valid under {}: {:?}",
+                s.name,
+                s.profile,
+                under_profile.err()
+            ),
+            Some(ValidationReason::UnsupportedFeature) => {
+                assert!(
+                    under_profile.is_err() && under_all.is_ok(),
+                    "{}: not exactly an unsupported feature",
+                    s.name
+                );
+            }
+            Some(ValidationReason::Malformed) => {
+                assert!(under_all.is_err(), "{} should be malformed", s.name)
+            }
+            Some(ValidationReason::BadMagic) => {
+                assert!(
+                    bytes.len() < 8 || bytes[..8] != *b"\0asm\x01\0\0\0",
+                    "{}: the header is fine",
+                    s.name
+                );
+            }
+        }
+        if let Module::Spec(_) = s.module {
+            assert!(
+                s.wat().is_some() || reason.is_some(),
+                "{}: wasmprinter prints every valid module",
+                s.name
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_runtime_matches_every_expectation() {
+    let runtime = Runtime::new().unwrap();
+    let mut mismatches = Vec::new();
+    let mut kinds = HashSet::new();
+    for s in catalogue() {
+        let expected = s.expected().unwrap();
+        let config = ComponentConfig {
+            profile: s.profile,
+            limits: s.limits.clone(),
+        };
+        let t = trace::run(&runtime, ModuleSource::bytes(s.bytes()), config, &s.script).await;
+        let got = t.summary().without_detail();
+        if got != expected {
+            mismatches.push(format!(
+                "{} ({}):\n  expected {}\n  got      {}\n  repro: {}",
+                s.name,
+                s.description,
+                expected.to_json(),
+                got.to_json(),
+                s.repro()
+            ));
+        }
+        for op in &expected.outcomes {
+            if let Some(e) = op.error() {
+                kinds.insert(e.kind());
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    // Every kind a generated module can provoke is provoked by some scenario.
+    for kind in ErrorKind::ALL {
+        let unreachable_by_modules = matches!(
+            kind,
+            ErrorKind::ComponentNotFound | ErrorKind::LoadFailed | ErrorKind::EngineInitialization
+        );
+        assert!(
+            kinds.contains(kind) || unreachable_by_modules,
+            "no scenario provokes {kind}"
+        );
+    }
+}

@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use lifecycle_kit::trace::{self, Script};
 use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Profile, Runtime};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -23,6 +24,30 @@ struct Cli {
 enum Command {
     /// Run one module through start, messages, health and stop, and show what happened.
     Trace(TraceArgs),
+    /// Generate modules with lifecycle behaviours and misbehaviours, and their expected outcomes.
+    Gen(GenArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["names", "all", "random", "list"])))]
+struct GenArgs {
+    /// Catalogue names (see --list) or `random-SEED`.
+    names: Vec<String>,
+    /// Every catalogue scenario.
+    #[arg(long)]
+    all: bool,
+    /// A seeded family of `--count` scenarios.
+    #[arg(long, value_name = "SEED")]
+    random: Option<u64>,
+    /// How many scenarios `--random` draws.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "random")]
+    count: usize,
+    /// Print the catalogue: name, clause, description.
+    #[arg(long, conflicts_with_all = ["names", "all", "random", "out"])]
+    list: bool,
+    /// Directory to write NAME.wasm, NAME.wat and NAME.json into (created if missing).
+    #[arg(long, value_name = "DIR", required_unless_present = "list")]
+    out: Option<PathBuf>,
 }
 
 fn millis(ms: u64) -> Duration {
@@ -100,15 +125,71 @@ impl TraceArgs {
     }
 }
 
+/// A usage error found after parsing: one line, exit 2, like clap's own.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+fn run_gen(args: GenArgs) -> anyhow::Result<()> {
+    use lifecycle_generators::{artifacts, catalogue, random};
+    if args.list {
+        let mut out = std::io::stdout().lock();
+        for s in catalogue::catalogue() {
+            writeln!(out, "{:<48} {:<44} {}", s.name, s.clause, s.description)?;
+        }
+        return Ok(());
+    }
+    let scenarios = if args.all {
+        catalogue::catalogue()
+    } else if let Some(seed) = args.random {
+        random::family(seed, args.count)
+    } else {
+        let unknown: Vec<&str> = args
+            .names
+            .iter()
+            .filter(|n| catalogue::find(n).is_none())
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Usage(format!(
+                "no scenario named {} (see `lifecycle-kit gen --list`; seeded ones are `random-SEED`)",
+                unknown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ))
+            .into());
+        }
+        args.names
+            .iter()
+            .filter_map(|n| catalogue::find(n))
+            .collect()
+    };
+    let out = args.out.expect("clap requires --out here");
+    let mut files = 0;
+    for s in &scenarios {
+        files += artifacts::write(s, &out)?.len();
+    }
+    eprintln!(
+        "wrote {} scenario(s), {files} files, to {}",
+        scenarios.len(),
+        out.display()
+    );
+    Ok(())
+}
+
 async fn run_trace(args: TraceArgs) -> anyhow::Result<()> {
     let runtime = Runtime::new().context("cannot create the reference runtime")?;
     let source = ModuleSource::file(&args.module);
     let trace = trace::run(&runtime, source, args.config(), &args.script()).await;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&trace.to_json())?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&trace.to_json())?)?;
     } else {
-        println!("trace {} (profile {})", args.module.display(), args.profile);
-        print!("{}", trace.timeline());
+        writeln!(
+            out,
+            "trace {} (profile {})",
+            args.module.display(),
+            args.profile
+        )?;
+        write!(out, "{}", trace.timeline())?;
     }
     Ok(())
 }
@@ -122,9 +203,14 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
+            // clap's message, up to its usage block, on one line.
             let rendered = e.render().to_string();
-            let line = rendered.lines().next().unwrap_or("error: bad arguments");
-            eprintln!("{line} (see `lifecycle-kit --help`)");
+            let words: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!("{} (see `lifecycle-kit --help`)", words.join(" "));
             return ExitCode::from(2);
         }
     };
@@ -144,10 +230,22 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Trace(args) => run_trace(args).await,
+            Command::Gen(args) => run_gen(args),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stops early (`| head`) is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.is::<Usage>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

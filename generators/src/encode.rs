@@ -1,6 +1,9 @@
 //! Module bytes from a resolved [`ModuleSpec`], with wasm-encoder.
 
-use crate::spec::{Behaviour, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Slot, Trap};
+use crate::spec::{
+    Behaviour, CALL_SITES, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Slot, Trap,
+    call_site,
+};
 use std::borrow::Cow;
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind,
@@ -19,11 +22,12 @@ const T_WRONG: u32 = 4; // [f32] -> [], no lifecycle export's type
 const T_PAIR: u32 = 5; // [] -> [i32 i32], for multi-value
 const T_STRUCT: u32 = 6; // (struct (field i32)), only with the gc feature
 
-/// Globals, after any imported ones: the bump pointer, one call counter per slot, and
-/// an immutable decoy exported under lifecycle names of the wrong kind.
+/// Globals, after any imported ones: the bump pointer, one call counter per call site
+/// (the five slots, then the wasm start section), and an immutable decoy exported under
+/// lifecycle names of the wrong kind.
 const G_NEXT: u32 = 0;
 const G_COUNTERS: u32 = 1;
-const G_DECOY: u32 = G_COUNTERS + 5;
+const G_DECOY: u32 = G_COUNTERS + CALL_SITES as u32;
 const G_EXTENDED: u32 = G_DECOY + 1;
 
 /// Where `alloc`'s bump allocator starts.
@@ -224,7 +228,7 @@ fn body(b: &Behaviour, sig: Sig, slot: Option<Slot>, layout: &Layout, out: &mut 
             then,
             otherwise,
         } => {
-            let counter = layout.global(G_COUNTERS + slot.map_or(0, Slot::index) as u32);
+            let counter = layout.global(G_COUNTERS + call_site(slot) as u32);
             out.extend([
                 I::GlobalGet(counter),
                 I::I32Const(1),
@@ -417,7 +421,7 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
         shared: false,
     };
     globals.global(mutable(true), &ConstExpr::i32_const(BUMP_START as i32));
-    for _ in Slot::ALL {
+    for _ in 0..CALL_SITES {
         globals.global(mutable(true), &ConstExpr::i32_const(0));
     }
     globals.global(mutable(false), &ConstExpr::i32_const(0));

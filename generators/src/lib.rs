@@ -1,4 +1,5 @@
 //! # lifecycle-generators
+pub mod artifacts;
 pub mod catalogue;
 pub mod encode;
 pub mod invariants;

@@ -4,7 +4,7 @@
 //! again and never runs `_cleanup`, fuel is fresh for every guest entry, and so on.
 
 use crate::encode::BUMP_START;
-use crate::spec::{Behaviour, Export, MemoryExport, ModuleSpec, Slot};
+use crate::spec::{Behaviour, CALL_SITES, Export, MemoryExport, ModuleSpec, Slot, call_site};
 use lifecycle_contract::error::{
     ExportReason, GuestFailure, RejectReason, Resource, ValidationReason,
 };
@@ -57,7 +57,7 @@ struct Sim<'a> {
     /// Bytes written to linear memory; everything else reads as 0.
     memory: HashMap<u64, u8>,
     next: u32,
-    calls: [u32; 5],
+    calls: [u32; CALL_SITES],
 }
 
 /// The outcome the contract requires for `subject` run with `script`.
@@ -81,7 +81,7 @@ pub fn expect(
         transitions: Vec::new(),
         memory: HashMap::new(),
         next: BUMP_START,
-        calls: [0; 5],
+        calls: [0; CALL_SITES],
     };
     let mut outcomes = Vec::new();
     sim.transition(State::Starting);
@@ -349,9 +349,7 @@ impl Sim<'_> {
 
     /// One call of a behaviour. `args` are the call's i32 arguments.
     fn run(&mut self, b: &Behaviour, slot: Option<Slot>, budget: Budget, args: &[u32]) -> Call {
-        if let Some(slot) = slot {
-            self.calls[slot.index()] += 1;
-        }
+        self.calls[call_site(slot)] += 1;
         self.run_body(b, slot, budget, args)
     }
 
@@ -405,7 +403,7 @@ impl Sim<'_> {
                 then,
                 otherwise,
             } => {
-                let count = slot.map_or(0, |s| self.calls[s.index()]);
+                let count = self.calls[call_site(slot)];
                 let chosen = if count == *nth { then } else { otherwise };
                 return self.run_body(&chosen.clone(), slot, budget, args);
             }

@@ -145,6 +145,8 @@ pub fn smith_module(seed: u64, terminating: bool) -> Vec<u8> {
         multi_value_enabled: true,
         saturating_float_to_int_enabled: true,
         sign_extension_ops_enabled: true,
+        // The exported `memory` is generated regardless; no other memory may join it.
+        max_memories: 0,
         max_memory32_bytes: 4 << 20,
         max_table_elements: 1_000,
         ..wasm_smith::Config::default()

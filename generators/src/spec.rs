@@ -166,6 +166,14 @@ impl Slot {
     }
 }
 
+/// Places a behaviour runs, each with its own call count: the five slots, then the
+/// wasm `start` section (`None`).
+pub(crate) const CALL_SITES: usize = 6;
+
+pub(crate) fn call_site(slot: Option<Slot>) -> usize {
+    slot.map_or(CALL_SITES - 1, Slot::index)
+}
+
 /// How the linear memory is exported as `memory`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemoryExport {

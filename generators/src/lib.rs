@@ -1,4 +1,56 @@
 //! # lifecycle-generators
+//!
+//! Modules with every lifecycle behaviour and misbehaviour, each with the outcome the
+//! lifecycle contract requires of any runtime that runs it.
+//!
+//! * [`ModuleSpec`] says what a module is: a [`Behaviour`] for each lifecycle export
+//!   (`_start`, `_cleanup`, `_health`, `handle-message`, `alloc`), or an export that is
+//!   wrong on purpose, plus memory, tables, imports, segments, the wasm `start` section
+//!   and [`Feature`]s. [`encode`](encode::encode) turns it into bytes with wasm-encoder.
+//! * [`oracle`] derives, from the spec alone and with no runtime, the outcome the
+//!   contract requires: final state, transitions, each operation's result, warnings.
+//! * [`Scenario`](scenario::Scenario) puts a module together with its limits, profile
+//!   and script; [`catalogue`] names 200 of them by contract clause; [`random`] draws
+//!   seeded ones and wasm-smith modules; [`invariants`] checks runs with no exact
+//!   expectation.
+//!
+//! ## Composing a misbehaviour
+//!
+//! An actor that echoes its first two messages, overflows on the third, and whose
+//! `_cleanup` would loop forever, in a few lines:
+//!
+//! ```
+//! use lifecycle_contract::{ErrorKind, Outcome, State};
+//! use lifecycle_generators::scenario::Scenario;
+//! use lifecycle_generators::{Behaviour, ModuleSpec, Trap};
+//!
+//! let spec = ModuleSpec::actor(Behaviour::OnCall {
+//!     nth: 3,
+//!     then: Box::new(Behaviour::Trap(Trap::IntegerOverflow)),
+//!     otherwise: Box::new(Behaviour::Echo),
+//! })
+//! .cleanup(Behaviour::Spin);
+//! let scenario = Scenario::new("third-message-overflows", "§3 message ABI", "overflows on the third message", spec)
+//!     .send("a").send("b").send("c").send("d")
+//!     .limits(|l| l.fuel_per_call = 10_000_000);
+//!
+//! // The oracle's verdict: the third message fails the component, the fourth is refused,
+//! // and the looping `_cleanup` never runs because a failed component is not cleaned up.
+//! let expected = scenario.expected().unwrap();
+//! let kinds: Vec<_> = expected.outcomes.iter().map(|o| o.error().map(|e| e.kind())).collect();
+//! assert_eq!(kinds, [None, None, None, Some(ErrorKind::Trapped), Some(ErrorKind::InvalidState), None]);
+//! assert_eq!(expected.final_state, State::Terminated);
+//! assert!(matches!(&expected.outcomes[5], Outcome::Stop(Ok(warnings)) if warnings.is_empty()));
+//!
+//! // The bytes are a valid module; `artifacts::write` puts .wasm, .wat and .json on disk.
+//! let bytes = scenario.bytes();
+//! wasmparser::Validator::new().validate_all(&bytes).unwrap();
+//! ```
+//!
+//! A behaviour whose outcome would depend on timing or on an engine's exact fuel count
+//! (a loop with both a finite fuel budget and a short timeout, say) is refused by the
+//! oracle with [`oracle::Ambiguous`] rather than guessed.
+
 pub mod artifacts;
 pub mod catalogue;
 pub mod encode;
@@ -7,4 +59,5 @@ pub mod oracle;
 pub mod random;
 pub mod scenario;
 pub mod spec;
+
 pub use spec::{Behaviour, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Slot, Trap};

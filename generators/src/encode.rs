@@ -430,6 +430,14 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
         globals.global(mutable(false), &init);
         debug_assert_eq!(globals.len(), G_EXTENDED + 1);
     }
+    for i in 0..spec.globals {
+        exports.export(
+            &format!("g{i}"),
+            ExportKind::Global,
+            layout.global(globals.len()),
+        );
+        globals.global(mutable(true), &ConstExpr::i32_const(i as i32));
+    }
 
     let mut elements = ElementSection::new();
     if spec.trap_table {

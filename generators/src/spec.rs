@@ -304,6 +304,8 @@ pub struct ModuleSpec {
     /// Active element segments: (offset, count) in table 0.
     pub elems: Vec<(u32, u32)>,
     pub features: Vec<Feature>,
+    /// Extra mutable i32 globals, initialised to 0, 1, 2, ... and exported as `g0`, `g1`, ...
+    pub globals: u32,
     /// A function whose body fails validation (`[] -> [i32]` returning an i64).
     pub invalid_body: bool,
     /// Set by [`ModuleSpec::resolved`]: the indirect-call trap helpers are present.
@@ -406,6 +408,12 @@ impl ModuleSpec {
 
     pub fn elem(mut self, offset: u32, count: u32) -> Self {
         self.elems.push((offset, count));
+        self
+    }
+
+    /// `n` extra exported mutable globals (exports the host ignores).
+    pub fn globals(mut self, n: u32) -> Self {
+        self.globals = n;
         self
     }
 

@@ -20,6 +20,6 @@ pub use error::{Error, ErrorKind, Fault, Resource, Stage, TrapCode, Warning};
 pub use events::{CallOutcome, Event};
 pub use health::{Health, HealthReason, HealthStatus};
 pub use limits::Limits;
-pub use outcome::{Outcome, Script, Summary};
+pub use outcome::{Outcome, Script, Step, Summary};
 pub use profile::Profile;
 pub use state::State;

@@ -27,6 +27,28 @@ impl Default for Script {
     }
 }
 
+/// One operation on a component.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Start,
+    Send(Vec<u8>),
+    Health,
+    Stop(Duration),
+}
+
+impl Script {
+    /// The script as steps: start, each message, health if asked, stop.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut steps = vec![Step::Start];
+        steps.extend(self.messages.iter().cloned().map(Step::Send));
+        if self.health {
+            steps.push(Step::Health);
+        }
+        steps.push(Step::Stop(self.stop_timeout));
+        steps
+    }
+}
+
 /// One operation and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {

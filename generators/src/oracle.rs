@@ -12,7 +12,7 @@ use lifecycle_contract::exports::{ExportKind, LIFECYCLE_EXPORTS, MEMORY, MESSAGE
 use lifecycle_contract::limits::{MAX_TABLES, WASM_PAGE_BYTES};
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
 use lifecycle_contract::{
-    Error, Fault, Health, Limits, Outcome, Profile, Script, Stage, State, Summary, TrapCode,
+    Error, Fault, Health, Limits, Outcome, Profile, Script, Stage, State, Step, Summary, TrapCode,
     Warning,
 };
 use std::collections::HashMap;
@@ -67,6 +67,17 @@ pub fn expect(
     limits: &Limits,
     script: &Script,
 ) -> Result<Summary, Ambiguous> {
+    expect_steps(subject, profile, limits, &script.steps())
+}
+
+/// The outcome the contract requires for `subject` put through `steps`, in order, on one
+/// component (operations its state does not allow give `invalid_state`).
+pub fn expect_steps(
+    subject: Subject,
+    profile: Profile,
+    limits: &Limits,
+    steps: &[Step],
+) -> Result<Summary, Ambiguous> {
     let spec = match subject {
         Subject::Spec(spec) => spec.resolved(),
         Subject::Unstartable(_) => ModuleSpec::new(),
@@ -84,28 +95,17 @@ pub fn expect(
         calls: [0; CALL_SITES],
     };
     let mut outcomes = Vec::new();
-    sim.transition(State::Starting);
-    let start = match subject {
-        Subject::Unstartable(error) => Err(error.clone()),
-        Subject::Spec(_) => sim.start_steps()?,
-    };
-    sim.transition(if start.is_ok() {
-        State::Ready
-    } else {
-        State::Failed
-    });
-    outcomes.push(Outcome::Start(start));
-    for message in &script.messages {
-        let reply = sim.message(message)?;
-        outcomes.push(Outcome::Message {
-            message: message.clone(),
-            reply,
+    for step in steps {
+        outcomes.push(match step {
+            Step::Start => Outcome::Start(sim.start(&subject)?),
+            Step::Send(message) => Outcome::Message {
+                message: message.clone(),
+                reply: sim.message(message)?,
+            },
+            Step::Health => Outcome::Health(sim.health()?),
+            Step::Stop(timeout) => Outcome::Stop(sim.stop(*timeout)?),
         });
     }
-    if script.health {
-        outcomes.push(Outcome::Health(sim.health()?));
-    }
-    outcomes.push(Outcome::Stop(sim.stop(script.stop_timeout)?));
     Ok(Summary {
         outcomes,
         transitions: sim.transitions,
@@ -120,6 +120,27 @@ fn fail(stage: Stage, fault: Fault) -> Error {
 }
 
 impl Sim<'_> {
+    /// start(): allowed only in `creating`; every step in order (CONTRACT §1–§2).
+    fn start(&mut self, subject: &Subject) -> Result<Result<(), Error>, Ambiguous> {
+        if self.state != State::Creating {
+            return Ok(Err(fail(
+                Stage::Load,
+                Fault::InvalidState { state: self.state },
+            )));
+        }
+        self.transition(State::Starting);
+        let result = match subject {
+            Subject::Unstartable(error) => Err((*error).clone()),
+            Subject::Spec(_) => self.start_steps()?,
+        };
+        self.transition(if result.is_ok() {
+            State::Ready
+        } else {
+            State::Failed
+        });
+        Ok(result)
+    }
+
     fn transition(&mut self, to: State) {
         assert!(
             self.state.can_become(to),

@@ -26,6 +26,64 @@ enum Command {
     Trace(TraceArgs),
     /// Generate modules with lifecycle behaviours and misbehaviours, and their expected outcomes.
     Gen(GenArgs),
+    /// Run the conformance suite against a runtime and report a verdict per contract clause.
+    Run(RunArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+/// `K/N`: shard K of N, 1-based.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, such as 1/4")?;
+    let (k, n): (u64, u64) = (
+        k.parse().map_err(|_| format!("`{k}` is not a number"))?,
+        n.parse().map_err(|_| format!("`{n}` is not a number"))?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: K must be between 1 and N"));
+    }
+    Ok((k, n))
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The runtime under test.
+    #[arg(long, default_value = "reference", value_parser = ["reference"])]
+    runtime: String,
+    /// Only cases whose id equals PATTERN, or else whose id or clause contains it.
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Only shard K of N (by a stable hash of the case id), for splitting CI jobs.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Add the seeded random families: 1000 exact cases and 200 wasm-smith ones.
+    #[arg(long)]
+    extended: bool,
+    /// The seed of the extended families.
+    #[arg(long, value_name = "SEED", default_value_t = 2026)]
+    seed: u64,
+    /// Report format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Cases directory (default: the built-in cases).
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// Expected failures of this runtime: `[[xfail]] case = "ID" reason = "..."`.
+    #[arg(long, value_name = "PATH")]
+    expectations: Option<PathBuf>,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// A case still running after this many seconds fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    watchdog_secs: u64,
 }
 
 #[derive(Args)]
@@ -175,6 +233,43 @@ fn run_gen(args: GenArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
+    use lifecycle_conformance::{Expectations, RunOptions, case, runner};
+    use std::io::IsTerminal;
+    let dir = args.cases.clone().unwrap_or_else(case::builtin_dir);
+    let mut cases = case::load_dir(&dir)?;
+    if args.extended {
+        cases.extend(case::extended(args.seed, 1000));
+    }
+    let cases = runner::select(cases, args.filter.as_deref(), args.shard);
+    let expectations = match &args.expectations {
+        Some(path) => Expectations::load(path)?,
+        None => Expectations::default(),
+    };
+    let mut options = RunOptions {
+        watchdog: Duration::from_secs(args.watchdog_secs),
+        expectations,
+        runtime_flag: args.runtime.clone(),
+        progress: std::io::stderr().is_terminal(),
+        ..RunOptions::default()
+    };
+    if let Some(jobs) = args.jobs {
+        options.jobs = jobs.max(1);
+    }
+    let report =
+        lifecycle_conformance::run_cases(lifecycle_kit::subject::reference, cases, options).await;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Human => write!(out, "{}", report.human())?,
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report.json())?)?,
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.junit())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(!report.failed())
+}
+
 async fn run_trace(args: TraceArgs) -> anyhow::Result<()> {
     let runtime = Runtime::new().context("cannot create the reference runtime")?;
     let source = ModuleSource::file(&args.module);
@@ -229,12 +324,20 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Trace(args) => run_trace(args).await,
-            Command::Gen(args) => run_gen(args),
+            Command::Trace(args) => run_trace(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Gen(args) => run_gen(args).map(|()| ExitCode::SUCCESS),
+            // The suite ran: exit 1 if anything failed (the report says what).
+            Command::Run(args) => run_suite(args).await.map(|passed| {
+                if passed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         // A reader that stops early (`| head`) is not an error.
         Err(e)
             if e.downcast_ref::<std::io::Error>()

@@ -26,6 +26,7 @@
 pub mod component;
 pub mod runtime;
 pub mod source;
+pub mod subject;
 pub mod trace;
 
 // The contract's vocabulary lives in its own crate so that generators, oracles and other

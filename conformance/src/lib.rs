@@ -1,0 +1,55 @@
+//! # lifecycle-conformance
+//!
+//! The lifecycle conformance suite: point it at a runtime, get a verdict per contract
+//! clause. A runtime implements [`Subject`] (components that start, handle messages,
+//! report health and stop, plus live counters and its capabilities); [`run_builtin`] runs
+//! every case of `conformance/cases` against it, each case on a fresh subject.
+//!
+//! ```ignore
+//! // tests/conformance.rs of your runtime's crate:
+//! #[tokio::test(flavor = "multi_thread")]
+//! async fn my_runtime_conforms() {
+//!     let report = lifecycle_conformance::run_builtin(|| Ok(MyRuntime::new()), Default::default())
+//!         .await
+//!         .expect("the built-in cases load");
+//!     assert!(!report.failed(), "{}", report.human());
+//! }
+//! ```
+//!
+//! `SPEC.md` beside this crate is the contract in the project's own words, every clause
+//! with an id (`LC-STOP-2`); cases name the clauses they check.
+
+pub mod case;
+pub mod report;
+pub mod runner;
+pub mod spec;
+pub mod subject;
+
+pub use case::{Case, CaseError, Expected};
+pub use report::{RunReport, Totals};
+pub use runner::{CaseResult, Expectations, NormalizedTrace, RunOptions, Verdict};
+pub use subject::{Capabilities, Capability, ModuleInput, Subject, SubjectComponent};
+
+/// Runs every built-in case against fresh subjects from `make`.
+pub async fn run_builtin<S: Subject>(
+    make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    options: RunOptions,
+) -> Result<RunReport, CaseError> {
+    let cases = case::load_dir(&case::builtin_dir())?;
+    Ok(run_cases(make, cases, options).await)
+}
+
+/// Runs `cases` against fresh subjects from `make`.
+pub async fn run_cases<S: Subject>(
+    make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    cases: Vec<Case>,
+    options: RunOptions,
+) -> RunReport {
+    let (results, identity) = runner::run(make, cases, options).await;
+    let (runtime, version) = identity.unwrap_or_else(|| ("unknown".into(), String::new()));
+    RunReport {
+        runtime,
+        version,
+        results,
+    }
+}

@@ -1,0 +1,185 @@
+//! Reports of a run: for people (grouped by clause), JSON, and JUnit XML.
+
+use crate::runner::{CaseResult, Verdict};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    pub runtime: String,
+    pub version: String,
+    pub results: Vec<CaseResult>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+    pub xfail: usize,
+    pub xpass: usize,
+}
+
+impl RunReport {
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals {
+            total: self.results.len(),
+            ..Totals::default()
+        };
+        for r in &self.results {
+            match r.verdict {
+                Verdict::Pass => t.passed += 1,
+                Verdict::Fail(_) => t.failed += 1,
+                Verdict::Unsupported(_) => t.unsupported += 1,
+                Verdict::Xfail(_) => t.xfail += 1,
+                Verdict::Xpass(_) => t.xpass += 1,
+            }
+        }
+        t
+    }
+
+    /// Whether the run fails: any fail or xpass.
+    pub fn failed(&self) -> bool {
+        self.results.iter().any(|r| r.verdict.fails_run())
+    }
+
+    /// Clause id -> the results that check it.
+    pub fn by_clause(&self) -> BTreeMap<&str, Vec<&CaseResult>> {
+        let mut map: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+        for r in &self.results {
+            for c in &r.clauses {
+                map.entry(c.as_str()).or_default().push(r);
+            }
+        }
+        map
+    }
+
+    /// For a person: a line per clause, the failing cases with their diffs, totals.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "lifecycle conformance: {} {}",
+            self.runtime, self.version
+        );
+        let _ = writeln!(
+            out,
+            "{:<16} {:>6} {:>6} {:>6} {:>12} {:>6}",
+            "clause", "cases", "pass", "fail", "unsupported", "xfail"
+        );
+        for (clause, results) in self.by_clause() {
+            let count = |name: &str| results.iter().filter(|r| r.verdict.name() == name).count();
+            let fail = count("fail") + count("xpass");
+            let _ = writeln!(
+                out,
+                "{clause:<16} {:>6} {:>6} {:>6} {:>12} {:>6}{}",
+                results.len(),
+                count("pass"),
+                fail,
+                count("unsupported"),
+                count("xfail"),
+                if fail > 0 { "  <-- FAIL" } else { "" }
+            );
+        }
+        for r in self.results.iter().filter(|r| r.verdict.fails_run()) {
+            let why = match &r.verdict {
+                Verdict::Fail(w) | Verdict::Xpass(w) => w.as_str(),
+                _ => "",
+            };
+            let _ = writeln!(
+                out,
+                "\n{} {} ({}): {}",
+                r.verdict.name().to_uppercase(),
+                r.id,
+                r.clauses.join(", "),
+                r.description
+            );
+            for line in why.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+            let _ = writeln!(out, "    reproduce: {}", r.repro);
+        }
+        let t = self.totals();
+        let _ = writeln!(
+            out,
+            "\n{} cases: {} passed, {} failed, {} unsupported, {} xfail, {} xpass",
+            t.total, t.passed, t.failed, t.unsupported, t.xfail, t.xpass
+        );
+        // The plain closing line CI dashboards read.
+        let _ = writeln!(
+            out,
+            "{} passed, {} failed, {} skipped",
+            t.passed + t.xfail,
+            t.failed + t.xpass,
+            t.unsupported
+        );
+        out
+    }
+
+    pub fn json(&self) -> Value {
+        let t = self.totals();
+        let cases: Vec<Value> = self
+            .results
+            .iter()
+            .map(|r| {
+                let diff = match &r.verdict {
+                    Verdict::Fail(w)
+                    | Verdict::Xpass(w)
+                    | Verdict::Xfail(w)
+                    | Verdict::Unsupported(w) => Value::String(w.clone()),
+                    Verdict::Pass => Value::Null,
+                };
+                json!({
+                    "id": r.id, "clauses": r.clauses, "outcome": r.verdict.name(),
+                    "duration_ms": r.duration.as_millis() as u64, "diff": diff, "repro": r.repro,
+                })
+            })
+            .collect();
+        let coverage: BTreeMap<&str, Vec<&str>> = self
+            .by_clause()
+            .into_iter()
+            .map(|(c, rs)| (c, rs.iter().map(|r| r.id.as_str()).collect()))
+            .collect();
+        json!({
+            "runtime": self.runtime, "version": self.version,
+            "total": t.total, "passed": t.passed, "failed": t.failed,
+            "unsupported": t.unsupported, "xfail": t.xfail, "xpass": t.xpass,
+            "coverage": coverage, "cases": cases,
+        })
+    }
+
+    /// JUnit XML: one suite, a test case per conformance case, classed by first clause.
+    pub fn junit(&self) -> String {
+        use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+        let mut report = Report::new("lifecycle-conformance");
+        let mut suite = TestSuite::new(format!("{} {}", self.runtime, self.version));
+        for r in &self.results {
+            let status = match &r.verdict {
+                Verdict::Pass | Verdict::Xfail(_) => TestCaseStatus::success(),
+                Verdict::Unsupported(why) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(why.clone());
+                    s
+                }
+                Verdict::Fail(why) | Verdict::Xpass(why) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(format!(
+                        "{}: {}",
+                        r.verdict.name(),
+                        why.lines().next().unwrap_or_default()
+                    ));
+                    s.set_description(format!("{why}\nreproduce: {}", r.repro));
+                    s
+                }
+            };
+            let mut case = TestCase::new(r.id.clone(), status);
+            case.set_classname(r.clauses.first().cloned().unwrap_or_default());
+            case.set_time(r.duration);
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+        report.to_string().expect("JUnit serializes")
+    }
+}

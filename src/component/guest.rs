@@ -69,12 +69,13 @@ impl Guest {
         limits: &Limits,
         counters: Arc<Counters>,
         start_timeout: Duration,
+        fuel_set_once: bool,
     ) -> Result<Guest, Error> {
         let instantiate_error = |fault| Error::new(Stage::Instantiate, fault);
         if let Some(resource) = first_exceeded(limits, &module.resources_required()) {
             return Err(instantiate_error(Fault::ResourceLimitExceeded { resource }));
         }
-        let mut store = store::new_store(engine, limits.clone(), counters);
+        let mut store = store::new_store(engine, limits.clone(), counters, fuel_set_once);
         store::arm_deadline(&mut store, start_timeout);
         store::refill_fuel(&mut store);
         let instance = match Instance::new_async(&mut store, module, &[]).await {

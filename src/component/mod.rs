@@ -13,6 +13,7 @@ use crate::health::Health;
 use crate::limits::Limits;
 use crate::profile::Profile;
 use crate::runtime::RuntimeInner;
+use crate::runtime::defects::Defect;
 use crate::runtime::exports::{CLEANUP, HEALTH, START};
 use crate::source::ModuleSource;
 use crate::state::State;
@@ -102,6 +103,7 @@ impl Component {
             &self.config.limits,
             self.runtime.counters.clone(),
             self.config.limits.start_timeout,
+            self.runtime.has_defect(Defect::FuelSetOnce),
         )
         .await?;
         if let Some(start) = guest.start.clone() {
@@ -142,8 +144,12 @@ impl Component {
         self.transition(State::Stopping);
         let mut op = Ongoing::new(self, "stop");
         let mut warnings = Vec::new();
+        if op.runtime.has_defect(Defect::LeakStoreOnStop) {
+            std::mem::forget(op.guest.take());
+        }
         if let Some(mut guest) = op.guest.take()
             && let Some(cleanup) = guest.cleanup.clone()
+            && !op.runtime.has_defect(Defect::SkipCleanup)
         {
             guest.arm_deadline(timeout);
             let result = guest.call(&cleanup, ()).await;

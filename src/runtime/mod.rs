@@ -5,6 +5,10 @@
 //! of it: starting a component never creates an engine, and starting a cached module
 //! never compiles.
 
+#[cfg(feature = "defects")]
+pub mod defects;
+#[cfg(not(feature = "defects"))]
+pub(crate) mod defects;
 pub(crate) mod exports;
 pub(crate) mod prepare;
 pub(crate) mod store;
@@ -32,6 +36,9 @@ pub struct RuntimeConfig {
     pub epoch_tick: Duration,
     /// Compiled modules kept per runtime; the oldest is evicted past this.
     pub cache_capacity: usize,
+    /// A defect to inject (testing the suite only).
+    #[cfg(feature = "defects")]
+    pub defect: Option<defects::Defect>,
 }
 
 impl Default for RuntimeConfig {
@@ -40,6 +47,8 @@ impl Default for RuntimeConfig {
             max_wasm_stack: DEFAULT_MAX_WASM_STACK,
             epoch_tick: Duration::from_millis(1),
             cache_capacity: 256,
+            #[cfg(feature = "defects")]
+            defect: None,
         }
     }
 }
@@ -65,6 +74,8 @@ pub(crate) struct RuntimeInner {
     cache: Mutex<ModuleCache>,
     cache_capacity: usize,
     pub(crate) counters: Arc<Counters>,
+    /// Always `None` unless the `defects` feature set one.
+    pub(crate) defect: Option<defects::Defect>,
     _ticker: ticker::Ticker,
 }
 
@@ -108,6 +119,10 @@ impl Runtime {
                 cache: Mutex::default(),
                 cache_capacity: config.cache_capacity.max(1),
                 counters: Arc::default(),
+                #[cfg(feature = "defects")]
+                defect: config.defect,
+                #[cfg(not(feature = "defects"))]
+                defect: None,
                 _ticker: ticker,
             }),
         })
@@ -135,6 +150,10 @@ impl Runtime {
 }
 
 impl RuntimeInner {
+    pub(crate) fn has_defect(&self, defect: defects::Defect) -> bool {
+        self.defect == Some(defect)
+    }
+
     pub(crate) fn engine(&self, profile: Profile) -> &Engine {
         self.engines
             .iter()

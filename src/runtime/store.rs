@@ -23,10 +23,13 @@ pub(crate) struct StoreState {
     denied: Vec<Event>,
     /// Wall-clock deadline of the guest call in progress.
     deadline: Option<Instant>,
+    /// Injected `FuelSetOnce`: fill the tank once, never again.
+    fuel_set_once: bool,
+    fuel_filled: bool,
 }
 
 impl StoreState {
-    fn new(limits: Limits, counters: Arc<Counters>) -> Self {
+    fn new(limits: Limits, counters: Arc<Counters>, fuel_set_once: bool) -> Self {
         counters.instances.fetch_add(1, Ordering::SeqCst);
         StoreState {
             limits,
@@ -35,6 +38,8 @@ impl StoreState {
             pending_growth: 0,
             denied: Vec::new(),
             deadline: None,
+            fuel_set_once,
+            fuel_filled: false,
         }
     }
 
@@ -126,8 +131,9 @@ pub(crate) fn new_store(
     engine: &wasmtime::Engine,
     limits: Limits,
     counters: Arc<Counters>,
+    fuel_set_once: bool,
 ) -> Store<StoreState> {
-    let mut store = Store::new(engine, StoreState::new(limits, counters));
+    let mut store = Store::new(engine, StoreState::new(limits, counters, fuel_set_once));
     store.limiter(|state| state);
     store.epoch_deadline_callback(|ctx| {
         let past_deadline = ctx.data().deadline.is_none_or(|d| Instant::now() >= d);
@@ -149,7 +155,12 @@ pub(crate) fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) {
 
 /// Refills the fuel for one guest call (CONTRACT §4: before every call).
 pub(crate) fn refill_fuel(store: &mut Store<StoreState>) {
-    let fuel = store.data().limits.fuel_per_call;
+    let state = store.data_mut();
+    if state.fuel_set_once && state.fuel_filled {
+        return;
+    }
+    state.fuel_filled = true;
+    let fuel = state.limits.fuel_per_call;
     store
         .set_fuel(fuel)
         .expect("every engine of the runtime consumes fuel");

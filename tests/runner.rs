@@ -1,0 +1,278 @@
+//! The conformance runner against runtimes that are wrong on purpose: the reference
+//! runtime with one injected defect, and toy subjects that panic or hang. Each must show
+//! up as failing cases with a clear diff, and only the cases it should.
+
+use lifecycle_conformance::case::{builtin_dir, load_dir};
+use lifecycle_conformance::runner::select;
+use lifecycle_conformance::{
+    Capabilities, Expectations, ModuleInput, RunOptions, RunReport, Subject, SubjectComponent,
+    Verdict,
+};
+use lifecycle_kit::runtime::defects::Defect;
+use lifecycle_kit::{
+    Error, Event, Health, Limits, Profile, Runtime, RuntimeConfig, State, Warning,
+};
+use std::future::Future;
+use std::time::Duration;
+
+async fn run_with(defect: Option<Defect>, filter: Option<&str>, options: RunOptions) -> RunReport {
+    let cases = select(load_dir(&builtin_dir()).unwrap(), filter, None);
+    let make = move || {
+        Runtime::with_config(RuntimeConfig {
+            defect,
+            ..Default::default()
+        })
+        .map_err(|e| e.to_string())
+    };
+    lifecycle_conformance::run_cases(make, cases, options).await
+}
+
+fn failing(report: &RunReport) -> Vec<(&str, &str)> {
+    report
+        .results
+        .iter()
+        .filter_map(|r| match &r.verdict {
+            Verdict::Fail(why) => Some((r.id.as_str(), why.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_runtime_passes_every_case() {
+    let report = run_with(None, None, RunOptions::default()).await;
+    assert!(report.results.len() >= 200);
+    assert!(!report.failed(), "{}", report.human());
+    assert_eq!(report.totals().passed, report.results.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skipped_cleanup_is_caught_with_a_diff() {
+    let report = run_with(Some(Defect::SkipCleanup), None, RunOptions::default()).await;
+    let failing = failing(&report);
+    let (_, why) = failing
+        .iter()
+        .find(|(id, _)| *id == "cleanup-traps-unreachable")
+        .expect("caught");
+    assert!(
+        why.contains(
+            "-      \"warnings\": [\n-        {\n-          \"kind\": \"cleanup_trapped\""
+        ),
+        "a readable diff:\n{why}"
+    );
+    assert!(
+        failing
+            .iter()
+            .any(|(id, _)| *id == "cleanup-spins-past-timeout")
+    );
+    // Only cases where `_cleanup` shows fail: no collateral noise.
+    for (id, why) in &failing {
+        assert!(
+            why.contains("cleanup") || why.contains("warnings"),
+            "{id} failed for another reason:\n{why}"
+        );
+    }
+    assert!(report.human().contains(
+        "reproduce: lifecycle-kit run --runtime reference --filter cleanup-traps-unreachable"
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unrefilled_fuel_budget_is_caught() {
+    let report = run_with(Some(Defect::FuelSetOnce), None, RunOptions::default()).await;
+    let failing = failing(&report);
+    let (_, why) = failing
+        .iter()
+        .find(|(id, _)| *id == "fuel-refilled-before-every-call")
+        .expect("caught");
+    assert!(why.contains("fuel_exhausted"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaked_store_is_caught_by_the_counters() {
+    let report = run_with(Some(Defect::LeakStoreOnStop), None, RunOptions::default()).await;
+    let failing = failing(&report);
+    assert!(
+        failing.len() > 50,
+        "every case that reaches ready leaks: {}",
+        failing.len()
+    );
+    let (_, why) = failing
+        .iter()
+        .find(|(id, _)| *id == "echo")
+        .expect("caught");
+    assert!(
+        why.contains("live instance(s)") && why.contains("\"live_instances\": 1"),
+        "{why}"
+    );
+    // Cases that never reach `ready` hold nothing to leak, and still pass.
+    assert!(!failing.iter().any(|(id, _)| *id == "bad-magic"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expectations_turn_known_failures_into_xfail_and_surprises_into_xpass() {
+    let mut xfail = std::collections::BTreeMap::new();
+    xfail.insert(
+        "cleanup-traps-unreachable".to_string(),
+        "known: cleanup skipped".to_string(),
+    );
+    xfail.insert("echo".to_string(), "wrongly listed".to_string());
+    let options = RunOptions {
+        expectations: Expectations { xfail },
+        ..RunOptions::default()
+    };
+    let report = run_with(
+        Some(Defect::SkipCleanup),
+        Some("LC-STOP-3"),
+        options.clone(),
+    )
+    .await;
+    let verdict = |id: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.verdict.name())
+    };
+    assert_eq!(verdict("cleanup-traps-unreachable"), Some("xfail"));
+    let report = run_with(None, Some("echo"), options).await;
+    assert_eq!(report.results.len(), 1, "an exact id selects one case");
+    assert_eq!(report.results[0].verdict.name(), "xpass");
+    assert!(report.failed(), "xpass fails the run");
+}
+
+/// A toy runtime: starts fine, then misbehaves as told.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    PanicOnStart,
+    HangOnStart,
+    NoStandardProfile,
+}
+
+struct Toy(Misbehaviour);
+struct ToyComponent(Misbehaviour, State);
+
+impl Subject for Toy {
+    type Component = ToyComponent;
+    fn name(&self) -> String {
+        "toy".into()
+    }
+    fn version(&self) -> String {
+        "0".into()
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            standard_profile: !matches!(self.0, Misbehaviour::NoStandardProfile),
+            ..Capabilities::ALL
+        }
+    }
+    fn component(&self, _: ModuleInput, _: Profile, _: Limits) -> ToyComponent {
+        ToyComponent(self.0, State::Creating)
+    }
+    fn live_instances(&self) -> usize {
+        0
+    }
+    fn accounted_memory_bytes(&self) -> u64 {
+        0
+    }
+}
+
+impl SubjectComponent for ToyComponent {
+    fn start(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
+        let m = self.0;
+        async move {
+            match m {
+                Misbehaviour::PanicOnStart => panic!("the toy runtime panics"),
+                Misbehaviour::HangOnStart => std::future::pending().await,
+                Misbehaviour::NoStandardProfile => Ok(()),
+            }
+        }
+    }
+    fn handle_message(&mut self, _: &[u8]) -> impl Future<Output = Result<Vec<u8>, Error>> + Send {
+        async { Ok(Vec::new()) }
+    }
+    fn health_check(&mut self) -> impl Future<Output = Health> + Send {
+        async { Health::HEALTHY }
+    }
+    fn stop(&mut self, _: Duration) -> impl Future<Output = Result<Vec<Warning>, Error>> + Send {
+        async { Ok(Vec::new()) }
+    }
+    fn state(&self) -> State {
+        self.1
+    }
+    fn take_events(&mut self) -> Vec<Event> {
+        Vec::new()
+    }
+}
+
+async fn run_toy(m: Misbehaviour, filter: &str, watchdog: Duration) -> RunReport {
+    let cases = select(load_dir(&builtin_dir()).unwrap(), Some(filter), None);
+    let options = RunOptions {
+        watchdog,
+        runtime_flag: "toy".into(),
+        ..RunOptions::default()
+    };
+    lifecycle_conformance::run_cases(move || Ok(Toy(m)), cases, options).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_runtime_fails_its_cases_and_the_run_goes_on() {
+    let report = run_toy(
+        Misbehaviour::PanicOnStart,
+        "LC-MSG-6",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(!report.results.is_empty());
+    for r in &report.results {
+        assert!(
+            matches!(&r.verdict, Verdict::Fail(why) if why.contains("panicked")),
+            "{:?}",
+            r.verdict
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_runtime_is_stopped_by_the_watchdog() {
+    let began = std::time::Instant::now();
+    let report = run_toy(
+        Misbehaviour::HangOnStart,
+        "LC-STATE-3",
+        Duration::from_millis(300),
+    )
+    .await;
+    assert!(report.results.len() >= 3);
+    for r in &report.results {
+        assert!(
+            matches!(&r.verdict, Verdict::Fail(why) if why.contains("watchdog")),
+            "{:?}",
+            r.verdict
+        );
+    }
+    assert!(began.elapsed() < Duration::from_secs(30), "the run went on");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_needing_an_undeclared_capability_are_unsupported() {
+    let report = run_toy(
+        Misbehaviour::NoStandardProfile,
+        "LC-PROFILE-2",
+        Duration::from_secs(10),
+    )
+    .await;
+    let unsupported = report
+        .results
+        .iter()
+        .filter(|r| r.verdict.name() == "unsupported")
+        .count();
+    assert!(unsupported >= 8, "{unsupported}");
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|r| r.verdict.name() != "unsupported"
+                || r.id.ends_with("-in-standard")
+                || r.id.starts_with("grow-table"))
+    );
+}

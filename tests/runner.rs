@@ -12,7 +12,6 @@ use lifecycle_kit::runtime::defects::Defect;
 use lifecycle_kit::{
     Error, Event, Health, Limits, Profile, Runtime, RuntimeConfig, State, Warning,
 };
-use std::future::Future;
 use std::time::Duration;
 
 async fn run_with(defect: Option<Defect>, filter: Option<&str>, options: RunOptions) -> RunReport {
@@ -178,24 +177,21 @@ impl Subject for Toy {
 }
 
 impl SubjectComponent for ToyComponent {
-    fn start(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
-        let m = self.0;
-        async move {
-            match m {
-                Misbehaviour::PanicOnStart => panic!("the toy runtime panics"),
-                Misbehaviour::HangOnStart => std::future::pending().await,
-                Misbehaviour::NoStandardProfile => Ok(()),
-            }
+    async fn start(&mut self) -> Result<(), Error> {
+        match self.0 {
+            Misbehaviour::PanicOnStart => panic!("the toy runtime panics"),
+            Misbehaviour::HangOnStart => std::future::pending().await,
+            Misbehaviour::NoStandardProfile => Ok(()),
         }
     }
-    fn handle_message(&mut self, _: &[u8]) -> impl Future<Output = Result<Vec<u8>, Error>> + Send {
-        async { Ok(Vec::new()) }
+    async fn handle_message(&mut self, _: &[u8]) -> Result<Vec<u8>, Error> {
+        Ok(Vec::new())
     }
-    fn health_check(&mut self) -> impl Future<Output = Health> + Send {
-        async { Health::HEALTHY }
+    async fn health_check(&mut self) -> Health {
+        Health::HEALTHY
     }
-    fn stop(&mut self, _: Duration) -> impl Future<Output = Result<Vec<Warning>, Error>> + Send {
-        async { Ok(Vec::new()) }
+    async fn stop(&mut self, _: Duration) -> Result<Vec<Warning>, Error> {
+        Ok(Vec::new())
     }
     fn state(&self) -> State {
         self.1

@@ -274,7 +274,7 @@ fn pretty(v: &serde_json::Value) -> String {
 
 /// A unified diff from what was expected to what happened.
 pub fn diff(expected: &serde_json::Value, actual: &serde_json::Value) -> String {
-    similar::TextDiff::from_lines(&pretty(expected), &pretty(actual))
+    similar::TextDiff::from_lines(pretty(expected).as_str(), pretty(actual).as_str())
         .unified_diff()
         .context_radius(3)
         .header("expected", "actual")

@@ -5,11 +5,14 @@
 //! report health and stop, plus live counters and its capabilities); [`run_builtin`] runs
 //! every case of `conformance/cases` against it, each case on a fresh subject.
 //!
+//! From your runtime crate's own `cargo test` (the working crate is
+//! `conformance/downstream-example`):
+//!
 //! ```ignore
-//! // tests/conformance.rs of your runtime's crate:
 //! #[tokio::test(flavor = "multi_thread")]
 //! async fn my_runtime_conforms() {
-//!     let report = lifecycle_conformance::run_builtin(|| Ok(MyRuntime::new()), Default::default())
+//!     let make = || MyRuntime::new().map_err(|e| e.to_string());
+//!     let report = lifecycle_conformance::run_builtin(make, Default::default())
 //!         .await
 //!         .expect("the built-in cases load");
 //!     assert!(!report.failed(), "{}", report.human());

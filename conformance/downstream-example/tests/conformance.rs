@@ -1,0 +1,10 @@
+//! The whole conformance suite from a runtime crate's own `cargo test`.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn my_runtime_conforms() {
+    let make = || lifecycle_kit::Runtime::new().map_err(|e| e.to_string());
+    let report = lifecycle_conformance::run_builtin(make, Default::default())
+        .await
+        .expect("the built-in cases load");
+    assert!(!report.failed(), "{}", report.human());
+}

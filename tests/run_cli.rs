@@ -1,0 +1,175 @@
+//! `lifecycle-kit run`: reports, sharding, filters, exit codes and bad input.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+
+fn lifecycle_kit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lifecycle-kit"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json_run(args: &[&str]) -> (Value, Option<i32>) {
+    let mut all = vec!["run", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = lifecycle_kit(&all);
+    (
+        serde_json::from_slice(&out.stdout).expect("one JSON object"),
+        out.status.code(),
+    )
+}
+
+fn ids(report: &Value) -> BTreeSet<String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn json_report_has_totals_and_cases() {
+    let (report, code) = json_run(&[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["runtime"], "reference");
+    assert!(report["version"].as_str().unwrap().contains("wasmtime 48"));
+    let total = report["total"].as_u64().unwrap();
+    assert!(total >= 200);
+    assert_eq!(report["passed"].as_u64(), Some(total));
+    assert_eq!(report["failed"], 0);
+    for case in report["cases"].as_array().unwrap() {
+        assert_eq!(case["outcome"], "pass", "{case}");
+        assert!(case["clauses"].as_array().is_some_and(|c| !c.is_empty()));
+        assert!(
+            case["duration_ms"].is_u64()
+                && case["repro"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("lifecycle-kit run")
+        );
+    }
+    assert!(report["coverage"]["LC-STOP-2"].as_array().unwrap().len() >= 3);
+}
+
+#[test]
+fn junit_is_valid_xml_with_a_testcase_per_case() {
+    let path = std::env::temp_dir().join(format!("lk-junit-{}.xml", std::process::id()));
+    let out = lifecycle_kit(&[
+        "run",
+        "--filter",
+        "LC-STOP",
+        "--junit",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let suites = doc.root_element();
+    assert_eq!(suites.tag_name().name(), "testsuites");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert!(cases.len() >= 10);
+    assert!(cases.iter().all(|c| {
+        c.attribute("name").is_some()
+            && c.attribute("classname")
+                .is_some_and(|k| k.starts_with("LC-"))
+    }));
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn shards_partition_the_run() {
+    let (all, _) = json_run(&[]);
+    let all = ids(&all);
+    let mut union = BTreeSet::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let (report, code) = json_run(&["--shard", &shard]);
+        assert_eq!(code, Some(0));
+        for id in ids(&report) {
+            assert!(union.insert(id.clone()), "{id} in two shards");
+        }
+    }
+    assert_eq!(union, all);
+    for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
+        let out = lifecycle_kit(&["run", "--shard", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).lines().count(),
+            1,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn a_failing_run_exits_1_and_says_how_to_reproduce() {
+    let dir = std::env::temp_dir().join(format!("lk-xpass-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let expectations = dir.join("expectations.toml");
+    std::fs::write(
+        &expectations,
+        "[[xfail]]\ncase = \"echo\"\nreason = \"listed by mistake\"\n",
+    )
+    .unwrap();
+    let out = lifecycle_kit(&[
+        "run",
+        "--filter",
+        "echo",
+        "--expectations",
+        expectations.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("XPASS echo")
+            && text.contains("reproduce: lifecycle-kit run --runtime reference --filter echo"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l == "0 passed, 1 failed, 0 skipped"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_case_files_are_named_with_their_key() {
+    let dir = std::env::temp_dir().join(format!("lk-badcases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("mine.toml"),
+        "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\nretries = 2\n",
+    )
+    .unwrap();
+    let out = lifecycle_kit(&["run", "--cases", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("mine.toml") && err.contains("retries"),
+        "{err}"
+    );
+    let out = lifecycle_kit(&["run", "--cases", "/no/such/dir"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("/no/such/dir")
+    );
+    let out = lifecycle_kit(&["run", "--runtime", "mystery"]);
+    assert_eq!(out.status.code(), Some(2));
+}

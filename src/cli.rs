@@ -336,6 +336,9 @@ pub fn main() -> ExitCode {
             }),
         }
     });
+    // A runtime under test that blocked a worker thread (the watchdog already failed
+    // its case) must not keep the process from exiting.
+    runtime.shutdown_timeout(Duration::from_secs(1));
     match result {
         Ok(code) => code,
         // A reader that stops early (`| head`) is not an error.

@@ -28,6 +28,15 @@ enum Command {
     Gen(GenArgs),
     /// Run the conformance suite against a runtime and report a verdict per contract clause.
     Run(RunArgs),
+    /// Run the suite against every faulty runtime (needs `--features defects`).
+    Mutants(MutantsArgs),
+}
+
+#[derive(Args)]
+struct MutantsArgs {
+    /// Report format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,8 +60,9 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The runtime under test.
-    #[arg(long, default_value = "reference", value_parser = ["reference"])]
+    /// The runtime under test: `reference`, or `faulty:NAME` (a mutant; needs a build
+    /// with `--features defects`).
+    #[arg(long, default_value = "reference")]
     runtime: String,
     /// Only cases whose id equals PATTERN, or else whose id or clause contains it.
     #[arg(long, value_name = "PATTERN")]
@@ -256,8 +266,21 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     if let Some(jobs) = args.jobs {
         options.jobs = jobs.max(1);
     }
-    let report =
-        lifecycle_conformance::run_cases(lifecycle_kit::subject::reference, cases, options).await;
+    let report = match args.runtime.as_str() {
+        "reference" => {
+            lifecycle_conformance::run_cases(lifecycle_kit::subject::reference, cases, options)
+                .await
+        }
+        other => match other.strip_prefix("faulty:") {
+            Some(name) => run_faulty(name, cases, options).await?,
+            None => {
+                return Err(Usage(format!(
+                    "unknown runtime `{other}` (expected `reference` or `faulty:NAME`)"
+                ))
+                .into());
+            }
+        },
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => write!(out, "{}", report.human())?,
@@ -268,6 +291,60 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(!report.failed())
+}
+
+#[cfg(feature = "defects")]
+async fn run_faulty(
+    name: &str,
+    cases: Vec<lifecycle_conformance::Case>,
+    options: lifecycle_conformance::RunOptions,
+) -> anyhow::Result<lifecycle_conformance::RunReport> {
+    use lifecycle_kit::runtime::defects::Defect;
+    let defect = Defect::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+        Usage(format!(
+            "no mutant named `{name}` (one of: {})",
+            names.join(", ")
+        ))
+    })?;
+    Ok(
+        lifecycle_conformance::run_cases(lifecycle_kit::mutants::faulty(defect), cases, options)
+            .await,
+    )
+}
+
+#[cfg(not(feature = "defects"))]
+async fn run_faulty(
+    _: &str,
+    _: Vec<lifecycle_conformance::Case>,
+    _: lifecycle_conformance::RunOptions,
+) -> anyhow::Result<lifecycle_conformance::RunReport> {
+    Err(Usage(NO_DEFECTS.into()).into())
+}
+
+#[cfg(not(feature = "defects"))]
+const NO_DEFECTS: &str = "this build has no faulty runtimes: build with `--features defects` (cargo run --release --features defects -- mutants)";
+
+#[cfg(feature = "defects")]
+async fn run_mutants(args: MutantsArgs) -> anyhow::Result<bool> {
+    use lifecycle_conformance::case;
+    let cases = case::load_dir(&case::builtin_dir())?;
+    let results = lifecycle_kit::mutants::run(&cases, &lifecycle_kit::mutants::options()).await;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Human => write!(out, "{}", lifecycle_kit::mutants::human(&results))?,
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&lifecycle_kit::mutants::json(&results))?
+        )?,
+    }
+    Ok(results.iter().all(|r| !r.killed_by.is_empty()))
+}
+
+#[cfg(not(feature = "defects"))]
+async fn run_mutants(_: MutantsArgs) -> anyhow::Result<bool> {
+    Err(Usage(NO_DEFECTS.into()).into())
 }
 
 async fn run_trace(args: TraceArgs) -> anyhow::Result<()> {
@@ -329,6 +406,14 @@ pub fn main() -> ExitCode {
             // The suite ran: exit 1 if anything failed (the report says what).
             Command::Run(args) => run_suite(args).await.map(|passed| {
                 if passed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
+            // Exit 1 if any mutant survived.
+            Command::Mutants(args) => run_mutants(args).await.map(|all_killed| {
+                if all_killed {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::FAILURE

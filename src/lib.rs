@@ -24,6 +24,8 @@
 //! ```
 
 pub mod component;
+#[cfg(feature = "defects")]
+pub mod mutants;
 pub mod runtime;
 pub mod source;
 pub mod subject;

@@ -3,6 +3,7 @@
 use crate::error::{Error, ExportReason, Fault, GuestFailure, Resource, Stage};
 use crate::limits::{Limits, MAX_MEMORIES, MAX_TABLES, WASM_PAGE_BYTES};
 use crate::runtime::Counters;
+use crate::runtime::defects::Defect;
 use crate::runtime::exports::{ALLOC, CLEANUP, HANDLE_MESSAGE, HEALTH, MEMORY, START};
 use crate::runtime::store::{self, StoreState};
 use std::sync::Arc;
@@ -69,13 +70,18 @@ impl Guest {
         limits: &Limits,
         counters: Arc<Counters>,
         start_timeout: Duration,
-        fuel_set_once: bool,
+        defect: Option<Defect>,
     ) -> Result<Guest, Error> {
         let instantiate_error = |fault| Error::new(Stage::Instantiate, fault);
         if let Some(resource) = first_exceeded(limits, &module.resources_required()) {
             return Err(instantiate_error(Fault::ResourceLimitExceeded { resource }));
         }
-        let mut store = store::new_store(engine, limits.clone(), counters, fuel_set_once);
+        let mut store = store::new_store(engine, limits.clone(), counters, defect);
+        let start_timeout = match defect {
+            // Bounded all the same, so an in-process run still ends.
+            Some(Defect::NoStartTimeout) => start_timeout * 50,
+            _ => start_timeout,
+        };
         store::arm_deadline(&mut store, start_timeout);
         store::refill_fuel(&mut store);
         let instance = match Instance::new_async(&mut store, module, &[]).await {
@@ -83,7 +89,7 @@ impl Guest {
             Err(e) => {
                 let fault = match store.data().denied_resource() {
                     Some(resource) => Fault::ResourceLimitExceeded { resource },
-                    None => store::classify(&e).into(),
+                    None => store::classify(&e, defect).into(),
                 };
                 return Err(instantiate_error(fault).with_detail(e));
             }

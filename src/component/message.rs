@@ -6,6 +6,7 @@ use super::{Component, Ongoing, record_call};
 use crate::error::{Error, Fault, RejectReason, Stage};
 use crate::events::Event;
 use crate::limits::Limits;
+use crate::runtime::defects::Defect;
 use crate::runtime::exports::{ALLOC, HANDLE_MESSAGE};
 use crate::state::State;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
@@ -29,16 +30,33 @@ impl Component {
     /// `ready`. A trap, fuel exhaustion or timeout in `alloc` or `handle-message` fails
     /// the component; every other error leaves it `ready`.
     pub async fn handle_message(&mut self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        if self.state == State::Terminated && self.has(Defect::MessageAfterStopAccepted) {
+            return Ok(Vec::new());
+        }
         if self.state != State::Ready {
             return Err(self.invalid_state(Stage::HandleMessage));
         }
         let mut op = Ongoing::new(self, "handle_message");
         let this = &mut *op;
         let guest = this.guest.as_mut().expect("a ready component has a guest");
-        let result = deliver(guest, &this.config.limits, &mut this.events, message).await;
+        let defect = this.runtime.defect;
+        let result = deliver(
+            guest,
+            &this.config.limits,
+            &mut this.events,
+            message,
+            defect,
+        )
+        .await;
         let this = op.finish();
         match result {
             Ok(reply) => Ok(reply),
+            Err(Failure::Refused(error))
+                if defect == Some(Defect::AppErrorFatal)
+                    && matches!(error.fault, Fault::MessageError { .. }) =>
+            {
+                Err(this.fail(error))
+            }
             Err(Failure::Refused(error)) => Err(this.record_error(error)),
             Err(Failure::Fatal(error)) => Err(this.fail(error)),
         }
@@ -50,6 +68,7 @@ async fn deliver(
     limits: &Limits,
     events: &mut Vec<Event>,
     message: &[u8],
+    defect: Option<Defect>,
 ) -> Result<Vec<u8>, Failure> {
     let Some(handle) = guest.handle_message.clone() else {
         return Err(refused(Fault::MissingExport {
@@ -64,7 +83,7 @@ async fn deliver(
     let len = message.len() as u64;
     let Some(wasm_len) = u32::try_from(len)
         .ok()
-        .filter(|_| limits.admits_message(len))
+        .filter(|_| limits.admits_message(len) || defect == Some(Defect::MessageSizeUnchecked))
     else {
         return Err(rejected(RejectReason::TooLarge));
     };
@@ -88,11 +107,15 @@ async fn deliver(
     match decode(result.map_err(fatal)?) {
         Decoded::AppError(code) => Err(refused(Fault::MessageError { code })),
         Decoded::NoReply => Ok(Vec::new()),
-        Decoded::Reply { ptr, len } => {
-            if !in_bounds(ptr, len, memory.data_size(&guest.store) as u64) {
+        Decoded::Reply { ptr, mut len } => {
+            let size = memory.data_size(&guest.store) as u64;
+            if !in_bounds(ptr, len, size) && defect == Some(Defect::ReplyClamped) && ptr <= size {
+                len = size - ptr;
+            }
+            if !in_bounds(ptr, len, size) {
                 return Err(rejected(RejectReason::ReplyOutOfBounds));
             }
-            if !limits.admits_message(len) {
+            if !limits.admits_message(len) && defect != Some(Defect::ReplySizeUnchecked) {
                 return Err(rejected(RejectReason::ReplyTooLarge));
             }
             let start = ptr as usize;

@@ -74,6 +74,18 @@ impl Component {
 
     /// Runs the start steps (CONTRACT §2). Allowed only in `creating`.
     pub async fn start(&mut self) -> Result<(), Error> {
+        let restart = match self.state {
+            State::Ready => {
+                self.has(Defect::SecondStartOverwrites) || self.has(Defect::StartInAnyState)
+            }
+            State::Creating => false,
+            _ => self.has(Defect::StartInAnyState),
+        };
+        if restart {
+            // The defect: start again in place, the running instance dropped uncleaned.
+            self.guest = None;
+            self.state = State::Creating;
+        }
         if self.state != State::Creating {
             return Err(self.invalid_state(Stage::Load));
         }
@@ -87,29 +99,67 @@ impl Component {
                 this.transition(State::Ready);
                 Ok(())
             }
+            Err(error) if this.has(Defect::FailedLoadStaysStarting) => {
+                Err(this.record_error(error))
+            }
             Err(error) => Err(this.fail(error)),
         }
     }
 
     /// Steps 1–8. The guest is dropped, releasing its store, if a later step fails.
     async fn start_steps(&mut self) -> Result<Guest, Error> {
-        let bytes = self.source.load().await?;
-        let prepared = self.runtime.prepare(self.config.profile, &bytes)?;
-        prepared.exports.clone()?;
-        prepared.imports.clone()?;
+        let mut bytes = self.source.load().await?;
+        if self.has(Defect::BytesParsedAsWat) && !bytes.starts_with(b"\0asm") {
+            if let Ok(parsed) = wat::parse_bytes(&bytes) {
+                bytes = parsed.into_owned().into();
+            }
+        }
+        let validate_as = match self.has(Defect::ProfileIgnored) {
+            true => crate::profile::Profile::Standard,
+            false => self.config.profile,
+        };
+        let prepared = self
+            .runtime
+            .prepare_as(self.config.profile, validate_as, &bytes)?;
+        if !self.has(Defect::ExportSignaturesUnchecked) {
+            prepared.exports.clone()?;
+        }
+        if let Err(e) = prepared.imports.clone() {
+            return Err(match self.has(Defect::LinkErrorAsTrap) {
+                true => Error::new(
+                    Stage::Instantiate,
+                    Fault::Trapped {
+                        trap: crate::error::TrapCode::Other,
+                    },
+                ),
+                false => e,
+            });
+        }
         let mut guest = Guest::instantiate(
             self.runtime.engine(self.config.profile),
             &prepared.module,
             &self.config.limits,
             self.runtime.counters.clone(),
             self.config.limits.start_timeout,
-            self.runtime.has_defect(Defect::FuelSetOnce),
+            self.runtime.defect,
         )
         .await?;
+        if self.has(Defect::ExportSignaturesUnchecked) {
+            prepared.exports.clone()?;
+        }
         if let Some(start) = guest.start.clone() {
             let result = guest.call(&start, ()).await;
             record_call(&mut self.events, &mut guest, START, &result);
-            result.map_err(|failure| Error::new(Stage::Start, failure.into()))?;
+            if let Err(failure) = result {
+                if self.has(Defect::LeakStoreOnFailedStart) {
+                    std::mem::forget(guest);
+                }
+                let stage = match self.has(Defect::StartTrapWrongStage) {
+                    true => Stage::Instantiate,
+                    false => Stage::Start,
+                };
+                return Err(Error::new(stage, failure.into()));
+            }
         }
         Ok(guest)
     }
@@ -121,7 +171,11 @@ impl Component {
         }
         // Borrowed in place, not taken: a cancelled health check leaves the guest.
         let guest = self.guest.as_mut().expect("a ready component has a guest");
-        let Some(func) = guest.health.clone() else {
+        let Some(func) = guest
+            .health
+            .clone()
+            .filter(|_| !self.runtime.has_defect(Defect::HealthNeverCalled))
+        else {
             return Health::HEALTHY;
         };
         guest.arm_deadline(self.config.limits.health_timeout);
@@ -129,7 +183,13 @@ impl Component {
         record_call(&mut self.events, guest, HEALTH, &result.map(|_| ()));
         match result {
             Ok(code) => Health::from_code(code),
-            Err(failure) => Health::from_failure(failure),
+            Err(failure) => {
+                if self.has(Defect::HealthFailureFails) {
+                    self.guest = None;
+                    self.transition(State::Failed);
+                }
+                Health::from_failure(failure)
+            }
         }
     }
 
@@ -137,11 +197,17 @@ impl Component {
     /// `timeout` and fresh fuel; its failures are warnings. Idempotent on `terminated`.
     pub async fn stop(&mut self, timeout: Duration) -> Result<Vec<Warning>, Error> {
         match self.state {
+            State::Terminated if self.has(Defect::StopNotIdempotent) => {
+                return Err(self.invalid_state(Stage::Cleanup));
+            }
             State::Terminated => return Ok(Vec::new()),
             State::Creating | State::Ready | State::Failed => {}
             State::Starting | State::Stopping => return Err(self.invalid_state(Stage::Cleanup)),
         }
-        self.transition(State::Stopping);
+        let was = self.state;
+        if !self.has(Defect::StopSkipsStopping) {
+            self.transition(State::Stopping);
+        }
         let mut op = Ongoing::new(self, "stop");
         let mut warnings = Vec::new();
         if op.runtime.has_defect(Defect::LeakStoreOnStop) {
@@ -151,17 +217,41 @@ impl Component {
             && let Some(cleanup) = guest.cleanup.clone()
             && !op.runtime.has_defect(Defect::SkipCleanup)
         {
-            guest.arm_deadline(timeout);
-            let result = guest.call(&cleanup, ()).await;
+            let result = if op.has(Defect::CleanupOuterTimeoutOnly) {
+                // The defect: an async timeout around a call that never yields; the
+                // engine's own deadline is far away (bounded, so runs still end).
+                guest.arm_deadline(timeout * 50);
+                match tokio::time::timeout(timeout, guest.call(&cleanup, ())).await {
+                    Ok(result) => result,
+                    Err(_) => Err(GuestFailure::Timeout),
+                }
+            } else {
+                guest.arm_deadline(timeout);
+                guest.call(&cleanup, ()).await
+            };
             record_call(&mut op.events, &mut guest, CLEANUP, &result);
             if let Err(failure) = result {
+                if op.has(Defect::CleanupTrapFatal) && matches!(failure, GuestFailure::Trapped(_)) {
+                    let this = op.finish();
+                    this.transition(State::Terminated);
+                    return Err(this.record_error(Error::new(Stage::Cleanup, failure.into())));
+                }
                 let warning = Warning::from(failure);
                 op.events.push(Event::Warning { warning });
                 warnings.push(warning);
             }
         }
         let this = op.finish();
-        this.transition(State::Terminated);
+        if this.has(Defect::StopSkipsStopping) {
+            // The defect: straight to terminated, past the transition table.
+            this.state = State::Terminated;
+            this.events.push(Event::Transition {
+                from: was,
+                to: State::Terminated,
+            });
+        } else {
+            this.transition(State::Terminated);
+        }
         Ok(warnings)
     }
 
@@ -189,10 +279,16 @@ impl Component {
 
     /// A fatal error: release the guest, record the error, become `failed`.
     fn fail(&mut self, error: Error) -> Error {
-        self.guest = None;
+        if !self.has(Defect::CleanupAfterFailure) {
+            self.guest = None;
+        }
         let error = self.record_error(error);
         self.transition(State::Failed);
         error
+    }
+
+    fn has(&self, defect: Defect) -> bool {
+        self.runtime.has_defect(defect)
     }
 
     fn invalid_state(&mut self, stage: Stage) -> Error {

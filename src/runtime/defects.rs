@@ -1,14 +1,65 @@
-//! Defects that can be injected into the reference runtime, to prove the conformance
-//! suite catches them. Only with the `defects` feature; never in a default build.
+//! Defects that can be injected into the reference runtime, one at a time, to prove the
+//! conformance suite catches them (`lifecycle-kit mutants`). Each is a defect real actor
+//! runtimes shipped. Only with the `defects` feature; never in a default build.
 
-/// One injected defect, as shipped by real actor runtimes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(not(feature = "defects"), allow(dead_code))]
-pub enum Defect {
-    /// stop() never calls `_cleanup`.
-    SkipCleanup,
-    /// Fuel is set when the store is made and never refilled.
-    FuelSetOnce,
-    /// stop() forgets the store instead of dropping it.
-    LeakStoreOnStop,
+macro_rules! defects {
+    ($($variant:ident => $name:literal: $what:literal,)+) => {
+        /// One injected defect.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[cfg_attr(not(feature = "defects"), allow(dead_code))]
+        pub enum Defect {
+            $(#[doc = $what] $variant,)+
+        }
+
+        #[cfg_attr(not(feature = "defects"), allow(dead_code))]
+        impl Defect {
+            pub const ALL: &'static [Defect] = &[$(Defect::$variant,)+];
+
+            /// The mutant's kebab-case name (`--runtime faulty:NAME`).
+            pub fn name(self) -> &'static str {
+                match self { $(Defect::$variant => $name,)+ }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(Defect::$variant => $what,)+ }
+            }
+
+            pub fn from_name(name: &str) -> Option<Defect> {
+                Defect::ALL.iter().copied().find(|d| d.name() == name)
+            }
+        }
+    };
+}
+
+defects! {
+    LimiterNotInstalled => "limiter-not-installed": "the resource limiter is never installed on the store",
+    LimiterAddsCurrent => "limiter-adds-current-and-desired": "the limiter checks current + desired instead of desired",
+    TableGrowthUnchecked => "table-growth-unchecked": "table growth is always allowed",
+    FuelSetOnce => "fuel-set-once": "fuel is set when the store is made and never refilled",
+    NoStartTimeout => "no-start-timeout": "instantiate and `_start` run without a wall-clock deadline",
+    CleanupOuterTimeoutOnly => "cleanup-outer-timeout-only": "`_cleanup` is bounded by an outer async timeout only, which cannot interrupt a loop that never yields",
+    StartInAnyState => "start-in-any-state": "start() is accepted in every state",
+    SecondStartOverwrites => "second-start-overwrites": "a second start() replaces the running instance without cleanup",
+    FailedLoadStaysStarting => "failed-load-stays-starting": "a failed start leaves the component `starting`",
+    HealthNeverCalled => "health-never-called": "health_check() reports healthy without calling `_health`",
+    StopSkipsStopping => "stop-skips-stopping": "stop() goes straight to `terminated`",
+    CleanupAfterFailure => "cleanup-after-failure": "`_cleanup` is called on a failed component",
+    CleanupTrapFatal => "cleanup-trap-fatal": "a `_cleanup` trap makes stop() fail",
+    FuelAsTrap => "out-of-fuel-as-trap": "running out of fuel is reported as a bare trap",
+    TimeoutAsTrap => "timeout-as-trap": "a timeout is reported as a bare trap",
+    SkipCleanup => "cleanup-skipped": "stop() never calls `_cleanup`",
+    LeakStoreOnStop => "store-leaked-on-stop": "stop() forgets the store instead of dropping it",
+    LeakStoreOnFailedStart => "store-leaked-on-failed-start": "a failed `_start` forgets the store",
+    ReplyClamped => "reply-bounds-clamped": "a reply past the end of memory is truncated instead of rejected",
+    ReplySizeUnchecked => "reply-size-unchecked": "replies longer than max_message_bytes are returned",
+    MessageSizeUnchecked => "message-size-unchecked": "messages longer than max_message_bytes are delivered",
+    BytesParsedAsWat => "non-wasm-parsed-as-wat": "bytes that are not a binary module are parsed as WAT text",
+    ExportSignaturesUnchecked => "export-signatures-unchecked": "export types are only checked after instantiation",
+    LinkErrorAsTrap => "link-error-as-trap": "a missing import is reported as a trap at instantiation",
+    MessageAfterStopAccepted => "message-after-stop-accepted": "a message after stop returns an empty reply instead of invalid_state",
+    HealthFailureFails => "health-failure-fails-component": "a trap in `_health` fails the component",
+    AppErrorFatal => "app-error-fatal": "an application error (negative result) fails the component",
+    StopNotIdempotent => "stop-not-idempotent": "stop() on a terminated component is invalid_state",
+    ProfileIgnored => "profile-ignored": "modules are validated under `standard` whatever the profile",
+    StartTrapWrongStage => "start-trap-wrong-stage": "a trap in `_start` is reported at stage `instantiate`",
 }

@@ -162,13 +162,25 @@ impl RuntimeInner {
     }
 
     /// Validates and compiles `bytes` under `profile`, or returns the cached result.
+    #[allow(dead_code)]
     pub(crate) fn prepare(&self, profile: Profile, bytes: &[u8]) -> Result<Arc<Prepared>, Error> {
-        let key = (profile, Sha256::digest(bytes).into());
+        self.prepare_as(profile, profile, bytes)
+    }
+
+    /// As [`Self::prepare`], validating under `validate_as` (differs only when a defect
+    /// is injected).
+    pub(crate) fn prepare_as(
+        &self,
+        profile: Profile,
+        validate_as: Profile,
+        bytes: &[u8],
+    ) -> Result<Arc<Prepared>, Error> {
+        let key = (validate_as, Sha256::digest(bytes).into());
         if let Some(hit) = self.cache.lock().expect("cache lock").entries.get(&key) {
             return Ok(hit.clone());
         }
         // Compile outside the lock; two racing misses compile twice, which is harmless.
-        let prepared = Arc::new(prepare::prepare(self.engine(profile), profile, bytes)?);
+        let prepared = Arc::new(prepare::prepare(self.engine(profile), validate_as, bytes)?);
         self.counters.compilations.fetch_add(1, Ordering::SeqCst);
         let mut cache = self.cache.lock().expect("cache lock");
         if cache.entries.insert(key, prepared.clone()).is_none() {

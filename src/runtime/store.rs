@@ -2,6 +2,7 @@
 //! wall-clock deadline, and how a guest call is made under fuel and deadline.
 
 use super::Counters;
+use super::defects::Defect;
 use crate::error::{GuestFailure, Resource, TrapCode};
 use crate::events::Event;
 use crate::limits::{Limits, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
@@ -23,13 +24,13 @@ pub(crate) struct StoreState {
     denied: Vec<Event>,
     /// Wall-clock deadline of the guest call in progress.
     deadline: Option<Instant>,
-    /// Injected `FuelSetOnce`: fill the tank once, never again.
-    fuel_set_once: bool,
+    /// An injected defect (testing the suite only).
+    defect: Option<Defect>,
     fuel_filled: bool,
 }
 
 impl StoreState {
-    fn new(limits: Limits, counters: Arc<Counters>, fuel_set_once: bool) -> Self {
+    fn new(limits: Limits, counters: Arc<Counters>, defect: Option<Defect>) -> Self {
         counters.instances.fetch_add(1, Ordering::SeqCst);
         StoreState {
             limits,
@@ -38,7 +39,7 @@ impl StoreState {
             pending_growth: 0,
             denied: Vec::new(),
             deadline: None,
-            fuel_set_once,
+            defect,
             fuel_filled: false,
         }
     }
@@ -55,6 +56,10 @@ impl StoreState {
     /// The growth-denied events since the last call, oldest first.
     pub(crate) fn take_denied(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.denied)
+    }
+
+    pub(crate) fn has(&self, defect: Defect) -> bool {
+        self.defect == Some(defect)
     }
 
     /// Whether the limiter refused anything (used to classify instantiation failures).
@@ -82,7 +87,12 @@ impl ResourceLimiter for StoreState {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if !self.limits.admits_memory(desired as u64) {
+        let checked = if self.has(Defect::LimiterAddsCurrent) {
+            current + desired
+        } else {
+            desired
+        };
+        if !self.limits.admits_memory(checked as u64) {
             return Ok(self.deny(Resource::Memory, current, desired));
         }
         let delta = (desired as u64).saturating_sub(self.memory_bytes);
@@ -107,7 +117,7 @@ impl ResourceLimiter for StoreState {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if !self.limits.admits_table(desired as u64) {
+        if !self.limits.admits_table(desired as u64) && !self.has(Defect::TableGrowthUnchecked) {
             return Ok(self.deny(Resource::Table, current, desired));
         }
         Ok(true)
@@ -131,14 +141,19 @@ pub(crate) fn new_store(
     engine: &wasmtime::Engine,
     limits: Limits,
     counters: Arc<Counters>,
-    fuel_set_once: bool,
+    defect: Option<Defect>,
 ) -> Store<StoreState> {
-    let mut store = Store::new(engine, StoreState::new(limits, counters, fuel_set_once));
-    store.limiter(|state| state);
+    let mut store = Store::new(engine, StoreState::new(limits, counters, defect));
+    if defect != Some(Defect::LimiterNotInstalled) {
+        store.limiter(|state| state);
+    }
     store.epoch_deadline_callback(|ctx| {
         let past_deadline = ctx.data().deadline.is_none_or(|d| Instant::now() >= d);
         Ok(if past_deadline {
             UpdateDeadline::Interrupt
+        } else if ctx.data().has(Defect::CleanupOuterTimeoutOnly) {
+            // The defect: the guest never yields, so an outer async timeout cannot fire.
+            UpdateDeadline::Continue(1)
         } else {
             // Yield so the executor can run other tasks, then check again next tick.
             UpdateDeadline::Yield(1)
@@ -156,7 +171,7 @@ pub(crate) fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) {
 /// Refills the fuel for one guest call (CONTRACT §4: before every call).
 pub(crate) fn refill_fuel(store: &mut Store<StoreState>) {
     let state = store.data_mut();
-    if state.fuel_set_once && state.fuel_filled {
+    if state.has(Defect::FuelSetOnce) && state.fuel_filled {
         return;
     }
     state.fuel_filled = true;
@@ -177,18 +192,19 @@ where
     R: WasmResults + Sync,
 {
     refill_fuel(store);
-    func.call_async(&mut *store, params)
-        .await
-        .map_err(|e| classify(&e))
+    let result = func.call_async(&mut *store, params).await;
+    result.map_err(|e| classify(&e, store.data().defect))
 }
 
 /// How a guest call that returned an error ended. Only traps reach here: the linker
 /// offers no host functions that could fail otherwise.
-pub(crate) fn classify(error: &wasmtime::Error) -> GuestFailure {
+pub(crate) fn classify(error: &wasmtime::Error, defect: Option<Defect>) -> GuestFailure {
     let Some(trap) = error.downcast_ref::<Trap>() else {
         return GuestFailure::Trapped(TrapCode::Other);
     };
     let code = match trap {
+        Trap::OutOfFuel if defect == Some(Defect::FuelAsTrap) => TrapCode::Other,
+        Trap::Interrupt if defect == Some(Defect::TimeoutAsTrap) => TrapCode::Other,
         Trap::OutOfFuel => return GuestFailure::FuelExhausted,
         Trap::Interrupt => return GuestFailure::Timeout,
         Trap::StackOverflow => TrapCode::StackOverflow,

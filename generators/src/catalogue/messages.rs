@@ -246,6 +246,14 @@ pub fn scenarios() -> Vec<Scenario> {
         )
         .send("x"),
         Scenario::new(
+            "grow-memory-to-limit",
+            c,
+            "grows 1 -> 2 pages under a 2-page limit: exactly the limit is allowed",
+            replying(Behaviour::GrowMemory(1)),
+        )
+        .send("x")
+        .limits(|l| l.max_memory_bytes = 2 * 65_536),
+        Scenario::new(
             "grow-memory-by-zero",
             c,
             "grows by 0 at the limit: returns the size",

@@ -95,6 +95,14 @@ fn exports() -> Vec<Scenario> {
                 .start(Behaviour::Return),
         ),
         Scenario::new(
+            "exports-checked-before-start-section",
+            c,
+            "a bad `_start` and a trapping start section: the export check comes first",
+            ModuleSpec::new()
+                .export(Slot::Start, Export::WrongSignature)
+                .start_section(Behaviour::Trap(Trap::Unreachable)),
+        ),
+        Scenario::new(
             "exports-checked-in-order",
             c,
             "`_start` and `alloc` both wrong: `_start` is checked first",

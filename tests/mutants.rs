@@ -20,7 +20,12 @@ fn every_mutant_is_killed() {
     assert_eq!(report["survived"], serde_json::json!([]), "{report:#}");
     assert_eq!(report["killed"].as_u64(), Some(total));
     assert_eq!(out.status.code(), Some(0));
-    let names: Vec<&str> = report["mutants"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = report["mutants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
     for field_defect in [
         "limiter-not-installed",
         "limiter-adds-current-and-desired",
@@ -44,7 +49,13 @@ fn every_mutant_is_killed() {
 
 #[test]
 fn one_mutant_runs_as_a_runtime() {
-    let out = lifecycle_kit(&["run", "--runtime", "faulty:cleanup-skipped", "--filter", "LC-STOP-3"]);
+    let out = lifecycle_kit(&[
+        "run",
+        "--runtime",
+        "faulty:cleanup-skipped",
+        "--filter",
+        "LC-STOP-3",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("FAIL cleanup-traps-unreachable"), "{text}");
@@ -53,5 +64,8 @@ fn one_mutant_runs_as_a_runtime() {
     let out = lifecycle_kit(&["run", "--runtime", "faulty:no-such-defect"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("no mutant named `no-such-defect`") && err.contains("fuel-set-once"), "{err}");
+    assert!(
+        err.contains("no mutant named `no-such-defect`") && err.contains("fuel-set-once"),
+        "{err}"
+    );
 }

@@ -109,10 +109,11 @@ impl Component {
     /// Steps 1–8. The guest is dropped, releasing its store, if a later step fails.
     async fn start_steps(&mut self) -> Result<Guest, Error> {
         let mut bytes = self.source.load().await?;
-        if self.has(Defect::BytesParsedAsWat) && !bytes.starts_with(b"\0asm") {
-            if let Ok(parsed) = wat::parse_bytes(&bytes) {
-                bytes = parsed.into_owned().into();
-            }
+        if self.has(Defect::BytesParsedAsWat)
+            && !bytes.starts_with(b"\0asm")
+            && let Ok(parsed) = wat::parse_bytes(&bytes)
+        {
+            bytes = parsed.into_owned().into();
         }
         let validate_as = match self.has(Defect::ProfileIgnored) {
             true => crate::profile::Profile::Standard,

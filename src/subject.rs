@@ -3,7 +3,7 @@
 use crate::component::{Component, ComponentConfig};
 use crate::runtime::Runtime;
 use crate::source::ModuleSource;
-use lifecycle_conformance::{Capabilities, ModuleInput, Subject, SubjectComponent};
+use lifecycle_conformance::{Capabilities, Counters, ModuleInput, Subject, SubjectComponent};
 use lifecycle_contract::{Error, Event, Health, Limits, Profile, State, Warning};
 use std::future::Future;
 use std::time::Duration;
@@ -31,12 +31,11 @@ impl Subject for Runtime {
         Runtime::component(self, source, ComponentConfig { profile, limits })
     }
 
-    fn live_instances(&self) -> usize {
-        Runtime::live_instances(self)
-    }
-
-    fn accounted_memory_bytes(&self) -> u64 {
-        Runtime::accounted_memory_bytes(self)
+    async fn counters(&self) -> Counters {
+        Counters {
+            live_instances: Runtime::live_instances(self),
+            accounted_memory_bytes: Runtime::accounted_memory_bytes(self),
+        }
     }
 }
 

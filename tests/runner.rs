@@ -5,8 +5,8 @@
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_conformance::runner::select;
 use lifecycle_conformance::{
-    Capabilities, Expectations, ModuleInput, RunOptions, RunReport, Subject, SubjectComponent,
-    Verdict,
+    Capabilities, Counters, Expectations, ModuleInput, RunOptions, RunReport, Subject,
+    SubjectComponent, Verdict,
 };
 use lifecycle_kit::runtime::defects::Defect;
 use lifecycle_kit::{
@@ -168,11 +168,8 @@ impl Subject for Toy {
     fn component(&self, _: ModuleInput, _: Profile, _: Limits) -> ToyComponent {
         ToyComponent(self.0, State::Creating)
     }
-    fn live_instances(&self) -> usize {
-        0
-    }
-    fn accounted_memory_bytes(&self) -> u64 {
-        0
+    async fn counters(&self) -> Counters {
+        Counters::default()
     }
 }
 

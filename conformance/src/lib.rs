@@ -31,7 +31,7 @@ pub mod subject;
 pub use case::{Case, CaseError, Expected};
 pub use report::{RunReport, Totals};
 pub use runner::{CaseResult, Expectations, NormalizedTrace, RunOptions, Verdict};
-pub use subject::{Capabilities, Capability, ModuleInput, Subject, SubjectComponent};
+pub use subject::{Capabilities, Capability, Counters, ModuleInput, Subject, SubjectComponent};
 
 /// Runs every built-in case against fresh subjects from `make`.
 pub async fn run_builtin<S: Subject>(

@@ -228,8 +228,9 @@ pub async fn execute<S: Subject>(subject: &S, case: &Case, slack: Duration) -> E
             outcomes.push(outcome.without_detail());
         }
         let final_state = component.state();
-        drop(component);
-        let (live, memory) = (subject.live_instances(), subject.accounted_memory_bytes());
+        component.dispose().await;
+        let counters = subject.counters().await;
+        let (live, memory) = (counters.live_instances, counters.accounted_memory_bytes);
         if (live, memory) != (0, 0) {
             problems.push(format!(
                 "after cycle {cycle}: {live} live instance(s) and {memory} byte(s) still accounted"

@@ -65,10 +65,16 @@ pub trait Subject: Send + Sync + 'static {
     /// A new component in `creating`; nothing is loaded until start.
     fn component(&self, module: ModuleInput, profile: Profile, limits: Limits) -> Self::Component;
 
-    /// Instances (stores) the runtime holds alive now.
-    fn live_instances(&self) -> usize;
-    /// Linear memory the runtime has accounted to live instances, in bytes.
-    fn accounted_memory_bytes(&self) -> u64;
+    /// What the runtime holds now: instances (stores) alive, and linear memory accounted
+    /// to them in bytes.
+    fn counters(&self) -> impl Future<Output = Counters> + Send;
+}
+
+/// What a runtime holds at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub live_instances: usize,
+    pub accounted_memory_bytes: u64,
 }
 
 /// One component of a runtime under test.
@@ -86,4 +92,12 @@ pub trait SubjectComponent: Send + 'static {
     fn state(&self) -> State;
     /// Events since the last call, oldest first (transitions at least).
     fn take_events(&mut self) -> Vec<Event>;
+    /// Lets go of the component (in process: drops it). The runner reads the counters
+    /// after this has finished.
+    fn dispose(self) -> impl Future<Output = ()> + Send
+    where
+        Self: Sized,
+    {
+        async move { drop(self) }
+    }
 }

@@ -6,13 +6,13 @@
 //! that any runtime under test can report in the same terms.
 
 use crate::state::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 macro_rules! identifiers {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $id:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name {
             $(#[serde(rename = $id)] $variant),+
         }
@@ -135,7 +135,7 @@ pub enum GuestFailure {
 }
 
 /// What went wrong, with the fields the contract names for each kind.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     ComponentNotFound,
@@ -229,13 +229,13 @@ impl fmt::Display for Fault {
 
 /// A lifecycle error: its [`Fault`] (kind and fields), the [`Stage`] it arose in, and
 /// an optional human-readable detail that is never compared.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{fault} at stage {stage}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
 pub struct Error {
     #[serde(flatten)]
     pub fault: Fault,
     pub stage: Stage,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
@@ -259,7 +259,7 @@ impl Error {
 }
 
 /// A problem during stop that does not make stop fail (CONTRACT §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Warning {
     CleanupTrapped { trap: TrapCode },

@@ -2,10 +2,10 @@
 
 use crate::error::{GuestFailure, TrapCode};
 use crate::state::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Healthy,
@@ -24,7 +24,7 @@ impl HealthStatus {
 }
 
 /// Why a component is not healthy. Every non-healthy result carries one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum HealthReason {
     /// `_health` returned 1 (degraded) or 2 (unhealthy).
@@ -45,11 +45,11 @@ pub enum HealthReason {
 }
 
 /// The result of a health check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     #[serde(rename = "health")]
     pub status: HealthStatus,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<HealthReason>,
 }
 

@@ -2,6 +2,8 @@
 //! produces one and the oracle that predicts one.
 
 use crate::error::{Error, Warning};
+#[cfg(test)]
+use crate::error::{Fault, Stage};
 use crate::health::Health;
 use crate::state::State;
 use serde_json::{Value, json};
@@ -188,10 +190,61 @@ impl Summary {
     }
 }
 
+/// The bytes of a lowercase or uppercase hex string.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+impl Outcome {
+    /// The outcome of operation `name` from its JSON (the shape [`Outcome::to_json`]
+    /// writes), or why it cannot be read.
+    pub fn from_json(value: &Value) -> Result<Outcome, String> {
+        let field = |key: &str| value.get(key).ok_or_else(|| format!("missing `{key}`"));
+        let ok = field("ok")?.as_bool().ok_or("`ok` is not a boolean")?;
+        let error = || -> Result<Error, String> {
+            serde_json::from_value(field("error")?.clone()).map_err(|e| format!("bad `error`: {e}"))
+        };
+        let op = field("op")?.as_str().ok_or("`op` is not a string")?;
+        Ok(match op {
+            "start" => Outcome::Start(if ok { Ok(()) } else { Err(error()?) }),
+            "message" => {
+                let hex_of = |key: &str| -> Result<Vec<u8>, String> {
+                    field(key)?
+                        .as_str()
+                        .and_then(unhex)
+                        .ok_or_else(|| format!("`{key}` is not hex"))
+                };
+                let message = hex_of("message_hex")?;
+                let reply = if ok {
+                    Ok(hex_of("reply_hex")?)
+                } else {
+                    Err(error()?)
+                };
+                Outcome::Message { message, reply }
+            }
+            "health" => Outcome::Health(
+                serde_json::from_value(value.clone()).map_err(|e| format!("bad health: {e}"))?,
+            ),
+            "stop" => Outcome::Stop(if ok {
+                Ok(serde_json::from_value(field("warnings")?.clone())
+                    .map_err(|e| format!("bad `warnings`: {e}"))?)
+            } else {
+                Err(error()?)
+            }),
+            other => return Err(format!("unknown op `{other}`")),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Fault, Stage};
 
     #[test]
     fn details_are_stripped_for_comparison() {
@@ -201,6 +254,60 @@ mod tests {
         let without = Outcome::Start(Err(Error::new(Stage::Load, Fault::ComponentNotFound)));
         assert_ne!(with, without);
         assert_eq!(with.without_detail(), without);
+    }
+
+    #[test]
+    fn outcomes_round_trip_through_json() {
+        use crate::error::{RejectReason, TrapCode};
+        let outcomes = [
+            Outcome::Start(Ok(())),
+            Outcome::Start(Err(Error::new(
+                Stage::Instantiate,
+                Fault::Trapped {
+                    trap: TrapCode::Unreachable,
+                },
+            ))),
+            Outcome::Message {
+                message: b"hi".to_vec(),
+                reply: Ok(b"yo".to_vec()),
+            },
+            Outcome::Message {
+                message: vec![],
+                reply: Err(Error::new(
+                    Stage::HandleMessage,
+                    Fault::MessageRejected {
+                        reason: RejectReason::TooLarge,
+                    },
+                )),
+            },
+            Outcome::Message {
+                message: vec![1],
+                reply: Err(Error::new(
+                    Stage::HandleMessage,
+                    Fault::MessageError { code: 1 << 63 },
+                )),
+            },
+            Outcome::Health(Health::from_code(9)),
+            Outcome::Health(Health::for_state(crate::State::Failed)),
+            Outcome::Stop(Ok(vec![
+                Warning::CleanupTrapped {
+                    trap: TrapCode::StackOverflow,
+                },
+                Warning::CleanupTimeout,
+            ])),
+        ];
+        for o in outcomes {
+            assert_eq!(
+                Outcome::from_json(&o.to_json()),
+                Ok(o.clone()),
+                "{}",
+                o.to_json()
+            );
+        }
+        assert!(Outcome::from_json(&json!({"op": "dance", "ok": true})).is_err());
+        assert_eq!(unhex("00ff7A"), Some(vec![0, 255, 122]));
+        assert_eq!(unhex("0"), None);
+        assert_eq!(unhex("zz"), None);
     }
 
     #[test]

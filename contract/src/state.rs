@@ -3,11 +3,11 @@
 //! Every state change of every component goes through [`State::can_become`]; nothing
 //! else in the crate decides whether a transition is legal.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The lifecycle state of a component.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Creating,

@@ -30,6 +30,15 @@ enum Command {
     Run(RunArgs),
     /// Run the suite against every faulty runtime (needs `--features defects`).
     Mutants(MutantsArgs),
+    /// Serve a built-in runtime over the adapter protocol on stdin and stdout.
+    Adapter(AdapterArgs),
+}
+
+#[derive(Args)]
+struct AdapterArgs {
+    /// The runtime to serve: `reference` or `faulty:NAME`.
+    #[arg(long, default_value = "reference")]
+    runtime: String,
 }
 
 #[derive(Args)]
@@ -64,6 +73,13 @@ struct RunArgs {
     /// with `--features defects`).
     #[arg(long, default_value = "reference")]
     runtime: String,
+    /// Check the runtime behind this adapter command (program and arguments, split on
+    /// spaces) instead of a built-in one; see conformance/ADAPTER.md.
+    #[arg(long, value_name = "COMMAND", conflicts_with = "runtime")]
+    adapter: Option<String>,
+    /// How long an adapter may take to answer one request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    adapter_timeout_secs: u64,
     /// Only cases whose id equals PATTERN, or else whose id or clause contains it.
     #[arg(long, value_name = "PATTERN")]
     filter: Option<String>,
@@ -266,6 +282,14 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     if let Some(jobs) = args.jobs {
         options.jobs = jobs.max(1);
     }
+    if let Some(command) = &args.adapter {
+        let words: Vec<String> = command.split_whitespace().map(String::from).collect();
+        let timeout = Duration::from_secs(args.adapter_timeout_secs);
+        options.runtime_flag = format!("reference --adapter '{command}'");
+        let make = move || lifecycle_conformance::adapter::Adapter::connect(&words, timeout);
+        let report = lifecycle_conformance::run_cases(make, cases, options).await;
+        return write_report(&args, &report);
+    }
     let report = match args.runtime.as_str() {
         "reference" => {
             lifecycle_conformance::run_cases(lifecycle_kit::subject::reference, cases, options)
@@ -281,6 +305,10 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
             }
         },
     };
+    write_report(&args, &report)
+}
+
+fn write_report(args: &RunArgs, report: &lifecycle_conformance::RunReport) -> anyhow::Result<bool> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => write!(out, "{}", report.human())?,
@@ -291,6 +319,43 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(!report.failed())
+}
+
+async fn run_adapter(args: AdapterArgs) -> anyhow::Result<()> {
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    match args.runtime.as_str() {
+        "reference" => {
+            let runtime =
+                lifecycle_kit::Runtime::new().context("cannot create the reference runtime")?;
+            lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?;
+        }
+        other => match other.strip_prefix("faulty:") {
+            Some(name) => serve_faulty(name, stdin).await?,
+            None => {
+                return Err(Usage(format!(
+                    "unknown runtime `{other}` (expected `reference` or `faulty:NAME`)"
+                ))
+                .into());
+            }
+        },
+    }
+    Ok(())
+}
+
+#[cfg(feature = "defects")]
+async fn serve_faulty(
+    name: &str,
+    stdin: tokio::io::BufReader<tokio::io::Stdin>,
+) -> anyhow::Result<()> {
+    let defect = lifecycle_kit::runtime::defects::Defect::from_name(name)
+        .ok_or_else(|| Usage(format!("no mutant named `{name}`")))?;
+    let runtime = lifecycle_kit::mutants::faulty(defect)().map_err(anyhow::Error::msg)?;
+    Ok(lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?)
+}
+
+#[cfg(not(feature = "defects"))]
+async fn serve_faulty(_: &str, _: tokio::io::BufReader<tokio::io::Stdin>) -> anyhow::Result<()> {
+    Err(Usage(NO_DEFECTS.into()).into())
 }
 
 #[cfg(feature = "defects")]
@@ -419,6 +484,7 @@ pub fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }),
+            Command::Adapter(args) => run_adapter(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
     // A runtime under test that blocked a worker thread (the watchdog already failed

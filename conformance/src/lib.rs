@@ -22,6 +22,7 @@
 //! `SPEC.md` beside this crate is the contract in the project's own words, every clause
 //! with an id (`LC-STOP-2`); cases name the clauses they check.
 
+pub mod adapter;
 pub mod case;
 pub mod report;
 pub mod runner;

@@ -51,6 +51,8 @@ pub enum Event {
     /// The caller dropped an operation's future before it finished; the component was
     /// moved to a safe state and its store released.
     Cancelled { operation: &'static str },
+    /// An event reported by an out-of-process runtime, in its display form.
+    Reported { text: String },
 }
 
 impl fmt::Display for Event {
@@ -74,6 +76,7 @@ impl fmt::Display for Event {
             Event::Error { error } => write!(f, "error: {error}"),
             Event::Warning { warning } => write!(f, "warning: {warning}"),
             Event::Cancelled { operation } => write!(f, "{operation} cancelled by the caller"),
+            Event::Reported { text } => f.write_str(text),
         }
     }
 }

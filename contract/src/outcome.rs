@@ -192,7 +192,7 @@ impl Summary {
 
 /// The bytes of a lowercase or uppercase hex string.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

@@ -260,6 +260,9 @@ fn run_gen(args: GenArgs) -> anyhow::Result<()> {
 }
 
 async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
+    // A runtime under test that panics fails its case, with the message in the report;
+    // the default hook would also print it, with a backtrace, for every such case.
+    std::panic::set_hook(Box::new(|_| {}));
     use lifecycle_conformance::{Expectations, RunOptions, case, runner};
     use std::io::IsTerminal;
     let dir = args.cases.clone().unwrap_or_else(case::builtin_dir);

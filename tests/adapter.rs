@@ -1,0 +1,172 @@
+//! The out-of-process adapter: the suite through `lifecycle-kit adapter` and through a
+//! Python adapter, and adapters that hang, crash or never greet costing only their case.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
+
+fn run(args: &[&str]) -> (Value, Option<i32>) {
+    let mut all = vec!["run", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = Command::new(KIT)
+        .args(&all)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code())
+}
+
+fn outcomes(report: &Value) -> Vec<(String, String, String)> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().into(),
+                c["outcome"].as_str().unwrap().into(),
+                c["diff"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_suite_passes_through_the_process_boundary() {
+    let adapter = format!("{KIT} adapter --runtime reference");
+    let (report, code) = run(&["--adapter", &adapter]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["runtime"], "reference");
+    assert!(report["total"].as_u64().unwrap() >= 200);
+    assert_eq!(report["passed"], report["total"]);
+}
+
+#[test]
+fn a_faulty_runtime_is_caught_through_the_adapter_too() {
+    let adapter = format!("{KIT} adapter --runtime faulty:cleanup-skipped");
+    let (report, code) = run(&["--adapter", &adapter, "--filter", "LC-STOP-3"]);
+    assert_eq!(code, Some(1));
+    let failed: Vec<String> = outcomes(&report)
+        .into_iter()
+        .filter(|(_, o, _)| o == "fail")
+        .map(|(id, _, _)| id)
+        .collect();
+    assert!(
+        failed.contains(&"cleanup-traps-unreachable".to_string()),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn the_python_adapter_passes_everything_it_can_express() {
+    let script = "conformance/adapters/python/trace_adapter.py";
+    let adapter = format!("python3 {script} {KIT}");
+    let (report, code) = run(&[
+        "--adapter",
+        &adapter,
+        "--expectations",
+        "conformance/adapters/python/expectations.toml",
+    ]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["runtime"], "python-trace-adapter");
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["xpass"], 0);
+    assert!(report["passed"].as_u64().unwrap() >= 200);
+    for (id, outcome, why) in outcomes(&report) {
+        if outcome == "xfail" {
+            assert!(why.starts_with("trace "), "{id}: {why}");
+        }
+    }
+}
+
+/// The built-in cases plus two that make the flaky adapter hang and crash.
+fn cases_with_traps() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lk-flaky-{}", std::process::id()));
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/cases");
+    std::fs::create_dir_all(dir.join("modules")).unwrap();
+    for entry in std::fs::read_dir(&builtin).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(
+        builtin.join("modules/demanding.wasm"),
+        dir.join("modules/demanding.wasm"),
+    )
+    .unwrap();
+    let extra = r#"
+[[case]]
+id = "adapter-hangs"
+clauses = ["LC-MSG-1"]
+scenario = "echo"
+steps = ["start", { send = "hang" }, "stop"]
+
+[[case]]
+id = "adapter-crashes"
+clauses = ["LC-MSG-1"]
+scenario = "echo"
+steps = ["start", { send = "crash" }, "stop"]
+"#;
+    std::fs::write(dir.join("zz-flaky.toml"), extra).unwrap();
+    dir
+}
+
+#[test]
+fn a_hanging_or_crashing_adapter_costs_only_its_case() {
+    let cases = cases_with_traps();
+    let adapter = format!("python3 tests/adapters/flaky.py {KIT}");
+    let (report, code) = run(&[
+        "--adapter",
+        &adapter,
+        "--cases",
+        cases.to_str().unwrap(),
+        "--adapter-timeout-secs",
+        "2",
+    ]);
+    assert_eq!(code, Some(1));
+    let all = outcomes(&report);
+    let verdict = |id: &str| all.iter().find(|(i, _, _)| i == id).cloned().unwrap();
+    let (_, outcome, why) = verdict("adapter-hangs");
+    assert_eq!(outcome, "fail");
+    assert!(
+        why.contains("no answer to `send` within 2s") && why.contains("killed"),
+        "{why}"
+    );
+    let (_, outcome, why) = verdict("adapter-crashes");
+    assert_eq!(outcome, "fail");
+    assert!(why.contains("exited while handling `send`"), "{why}");
+    let others_failed: Vec<_> = all
+        .iter()
+        .filter(|(id, o, _)| o != "pass" && !id.starts_with("adapter-"))
+        .collect();
+    assert!(
+        others_failed.is_empty(),
+        "the run went on with fresh adapters: {others_failed:?}"
+    );
+}
+
+#[test]
+fn an_adapter_that_cannot_start_or_greet_fails_clearly() {
+    let (report, code) = run(&["--adapter", "/no/such/adapter", "--filter", "echo"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        report["cases"][0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("cannot start adapter `/no/such/adapter`"),
+        "{report:#}"
+    );
+    let (report, _) = run(&["--adapter", "python3 -c print('hello')", "--filter", "echo"]);
+    assert!(
+        report["cases"][0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("handshake is not JSON"),
+        "{report:#}"
+    );
+}

@@ -36,7 +36,7 @@ enum Command {
 
 #[derive(Args)]
 struct AdapterArgs {
-    /// The runtime to serve: `reference` or `faulty:NAME`.
+    /// The runtime to serve: `reference`, `wasmi` or `faulty:NAME`.
     #[arg(long, default_value = "reference")]
     runtime: String,
 }
@@ -69,8 +69,8 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The runtime under test: `reference`, or `faulty:NAME` (a mutant; needs a build
-    /// with `--features defects`).
+    /// The runtime under test: `reference` (Wasmtime), `wasmi`, or `faulty:NAME` (a
+    /// mutant; needs a build with `--features defects`).
     #[arg(long, default_value = "reference")]
     runtime: String,
     /// Check the runtime behind this adapter command (program and arguments, split on
@@ -298,11 +298,15 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
             lifecycle_conformance::run_cases(lifecycle_kit::subject::reference, cases, options)
                 .await
         }
+        "wasmi" => {
+            lifecycle_conformance::run_cases(lifecycle_kit::wasmi_runtime::wasmi, cases, options)
+                .await
+        }
         other => match other.strip_prefix("faulty:") {
             Some(name) => run_faulty(name, cases, options).await?,
             None => {
                 return Err(Usage(format!(
-                    "unknown runtime `{other}` (expected `reference` or `faulty:NAME`)"
+                    "unknown runtime `{other}` (expected `reference`, `wasmi` or `faulty:NAME`)"
                 ))
                 .into());
             }
@@ -332,11 +336,15 @@ async fn run_adapter(args: AdapterArgs) -> anyhow::Result<()> {
                 lifecycle_kit::Runtime::new().context("cannot create the reference runtime")?;
             lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?;
         }
+        "wasmi" => {
+            let runtime = lifecycle_kit::wasmi_runtime::WasmiRuntime::new();
+            lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?;
+        }
         other => match other.strip_prefix("faulty:") {
             Some(name) => serve_faulty(name, stdin).await?,
             None => {
                 return Err(Usage(format!(
-                    "unknown runtime `{other}` (expected `reference` or `faulty:NAME`)"
+                    "unknown runtime `{other}` (expected `reference`, `wasmi` or `faulty:NAME`)"
                 ))
                 .into());
             }
@@ -460,7 +468,13 @@ pub fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Interpreters under test (wasmi) recurse natively when translating deeply nested
+    // code; tokio's default 2 MiB worker stacks are too small for some modules.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(16 << 20)
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

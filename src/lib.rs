@@ -30,6 +30,7 @@ pub mod runtime;
 pub mod source;
 pub mod subject;
 pub mod trace;
+pub mod wasmi_runtime;
 
 // The contract's vocabulary lives in its own crate so that generators, oracles and other
 // runtimes can share it without Wasmtime; its modules keep their paths here.

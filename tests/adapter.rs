@@ -46,6 +46,21 @@ fn the_suite_passes_through_the_process_boundary() {
 }
 
 #[test]
+fn the_suite_passes_through_the_adapter_on_wasmi() {
+    let adapter = format!("{KIT} adapter --runtime wasmi");
+    let (report, code) = run(&[
+        "--adapter",
+        &adapter,
+        "--expectations",
+        "conformance/expectations/wasmi.toml",
+    ]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["runtime"], "wasmi");
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["xfail"], 1);
+}
+
+#[test]
 fn a_faulty_runtime_is_caught_through_the_adapter_too() {
     let adapter = format!("{KIT} adapter --runtime faulty:cleanup-skipped");
     let (report, code) = run(&["--adapter", &adapter, "--filter", "LC-STOP-3"]);

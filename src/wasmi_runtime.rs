@@ -4,8 +4,9 @@
 //! deadline has not passed.
 //!
 //! Known limit: wasmi runs the wasm `start` section inside instantiation, which cannot be
-//! resumed, so a `start` section that loops is bounded by fuel alone (capped, so that it
-//! ends) and not by the start timeout.
+//! resumed, so a `start` section that loops is bounded by fuel alone (capped when the
+//! budget is unlimited, so that it ends, and then reported as `fuel_exhausted`), not by
+//! the start timeout.
 
 use crate::runtime::prepare::{check_header, validate};
 use lifecycle_conformance::{Capabilities, Counters, ModuleInput, Subject, SubjectComponent};
@@ -415,12 +416,6 @@ impl WasmiComponent {
             Ok(instance) => instance,
             Err(e) => {
                 let fault = match classify(&e) {
-                    // The capped fuel ran out of an unlimited budget: the clock decides.
-                    GuestFailure::FuelExhausted
-                        if fuel > START_SECTION_CAP && Instant::now() >= deadline =>
-                    {
-                        GuestFailure::Timeout.into()
-                    }
                     // wasmi reports an element segment that does not fit as an instantiation
                     // error, where the contract has a trap.
                     GuestFailure::Trapped(TrapCode::Other)

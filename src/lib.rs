@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accounting;
 pub mod component;
 #[cfg(feature = "defects")]
 pub mod mutants;

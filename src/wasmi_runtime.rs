@@ -8,6 +8,8 @@
 //! budget is unlimited, so that it ends, and then reported as `fuel_exhausted`), not by
 //! the start timeout.
 
+use crate::accounting::Accounting;
+use crate::runtime::Counters as Held;
 use crate::runtime::prepare::{check_header, validate};
 use lifecycle_conformance::{Capabilities, Counters, ModuleInput, Subject, SubjectComponent};
 use lifecycle_contract::error::{ExportReason, GuestFailure, RejectReason, Resource};
@@ -21,7 +23,7 @@ use lifecycle_contract::{
     CallOutcome, Error, Event, Fault, Health, Limits, Profile, Stage, State, TrapCode, Warning,
 };
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use wasmi::{
     Engine, ExternType, Instance, Linker, Memory, Module, Store, TypedFunc, TypedResumableCall,
@@ -36,17 +38,11 @@ const FIRST_SLICE: u64 = 10_000_000;
 /// Fuel for the wasm `start` section when the per-call budget is unlimited (see above).
 const START_SECTION_CAP: u64 = 2_000_000_000;
 
-#[derive(Default)]
-struct Shared {
-    instances: AtomicUsize,
-    memory_bytes: AtomicU64,
-}
-
 /// The wasmi runtime: one engine per profile, shared counters.
 #[derive(Clone)]
 pub struct WasmiRuntime {
     engines: Arc<Vec<(Profile, Engine)>>,
-    shared: Arc<Shared>,
+    counters: Arc<Held>,
 }
 
 fn engine_for(profile: Profile) -> Engine {
@@ -77,7 +73,7 @@ impl WasmiRuntime {
     pub fn new() -> WasmiRuntime {
         WasmiRuntime {
             engines: Arc::new(Profile::ALL.iter().map(|&p| (p, engine_for(p))).collect()),
-            shared: Arc::default(),
+            counters: Arc::default(),
         }
     }
 
@@ -95,42 +91,14 @@ impl Default for WasmiRuntime {
     }
 }
 
-/// A store's data: the limiter and the accounting, released on drop.
-struct Data {
-    limits: Limits,
-    shared: Arc<Shared>,
-    memory_bytes: u64,
-    denied: Vec<Event>,
-}
-
-impl Drop for Data {
-    fn drop(&mut self) {
-        self.shared
-            .memory_bytes
-            .fetch_sub(self.memory_bytes, Ordering::SeqCst);
-        self.shared.instances.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl wasmi::ResourceLimiter for Data {
+impl wasmi::ResourceLimiter for Accounting {
     fn memory_growing(
         &mut self,
         current: usize,
         desired: usize,
         _max: Option<usize>,
     ) -> Result<bool, wasmi_core::LimiterError> {
-        if !self.limits.admits_memory(desired as u64) {
-            self.denied.push(Event::GrowthDenied {
-                resource: Resource::Memory,
-                current: current as u64,
-                desired: desired as u64,
-            });
-            return Ok(false);
-        }
-        let delta = (desired as u64).saturating_sub(self.memory_bytes);
-        self.memory_bytes += delta;
-        self.shared.memory_bytes.fetch_add(delta, Ordering::SeqCst);
-        Ok(true)
+        Ok(Accounting::memory_growing(self, current, desired, desired))
     }
     fn table_growing(
         &mut self,
@@ -138,15 +106,7 @@ impl wasmi::ResourceLimiter for Data {
         desired: usize,
         _max: Option<usize>,
     ) -> Result<bool, wasmi_core::LimiterError> {
-        if !self.limits.admits_table(desired as u64) {
-            self.denied.push(Event::GrowthDenied {
-                resource: Resource::Table,
-                current: current as u64,
-                desired: desired as u64,
-            });
-            return Ok(false);
-        }
-        Ok(true)
+        Ok(Accounting::table_growing(self, current, desired, false))
     }
     fn instances(&self) -> usize {
         MAX_INSTANCES
@@ -178,7 +138,7 @@ fn classify(error: &wasmi::Error) -> GuestFailure {
 }
 
 struct Guest {
-    store: Store<Data>,
+    store: Store<Accounting>,
     instance: Instance,
     memory: Option<Memory>,
 }
@@ -201,7 +161,7 @@ impl Guest {
         deadline: Instant,
     ) -> Result<R, GuestFailure> {
         let mut left = fuel;
-        let mut grant = |store: &mut Store<Data>, at_least: u64| -> bool {
+        let mut grant = |store: &mut Store<Accounting>, at_least: u64| -> bool {
             if left == 0 {
                 return false;
             }
@@ -334,7 +294,7 @@ impl WasmiComponent {
 
     fn record(&mut self, export: &'static str, result: &Result<(), GuestFailure>) {
         if let Some(guest) = &mut self.guest {
-            self.events.append(&mut guest.store.data_mut().denied);
+            self.events.extend(guest.store.data_mut().take_denied());
         }
         self.events.push(Event::GuestCall {
             export,
@@ -397,13 +357,7 @@ impl WasmiComponent {
         if tables.len() > MAX_TABLES || tables.iter().any(|&t| !self.limits.admits_table(t)) {
             return exceeded(Resource::Table);
         }
-        self.runtime.shared.instances.fetch_add(1, Ordering::SeqCst);
-        let data = Data {
-            limits: self.limits.clone(),
-            shared: self.runtime.shared.clone(),
-            memory_bytes: 0,
-            denied: Vec::new(),
-        };
+        let data = Accounting::new(self.limits.clone(), self.runtime.counters.clone());
         let mut store = Store::new(&engine, data);
         store.limiter(|d| d as &mut dyn wasmi::ResourceLimiter);
         let deadline = Instant::now() + self.limits.start_timeout;
@@ -411,7 +365,8 @@ impl WasmiComponent {
         store
             .set_fuel(fuel.min(START_SECTION_CAP))
             .expect("fuel metering is on");
-        let instance = match Linker::<Data>::new(&engine).instantiate_and_start(&mut store, &module)
+        let instance = match Linker::<Accounting>::new(&engine)
+            .instantiate_and_start(&mut store, &module)
         {
             Ok(instance) => instance,
             Err(e) => {
@@ -538,8 +493,8 @@ impl Subject for WasmiRuntime {
     }
     async fn counters(&self) -> Counters {
         Counters {
-            live_instances: self.shared.instances.load(Ordering::SeqCst),
-            accounted_memory_bytes: self.shared.memory_bytes.load(Ordering::SeqCst),
+            live_instances: self.counters.instances.load(Ordering::SeqCst),
+            accounted_memory_bytes: self.counters.memory_bytes.load(Ordering::SeqCst),
         }
     }
 }

@@ -3,25 +3,18 @@
 
 use super::Counters;
 use super::defects::Defect;
+use crate::accounting::Accounting;
 use crate::error::{GuestFailure, Resource, TrapCode};
 use crate::events::Event;
 use crate::limits::{Limits, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline, WasmParams, WasmResults};
 
-/// The data of one component's store. Creating one counts a live instance; dropping it
-/// (with the store) releases the count and the accounted memory.
+/// The data of one component's store: its accounting (a live instance until the store is
+/// dropped), the deadline of the call in progress, and any injected defect.
 pub(crate) struct StoreState {
-    limits: Limits,
-    counters: Arc<Counters>,
-    /// Linear memory currently accounted to this store, in bytes.
-    memory_bytes: u64,
-    /// The last growth the limiter allowed, to undo if the engine then failed it.
-    pending_growth: u64,
-    /// Growths the limiter refused since the component last looked.
-    denied: Vec<Event>,
+    accounting: Accounting,
     /// Wall-clock deadline of the guest call in progress.
     deadline: Option<Instant>,
     /// An injected defect (testing the suite only).
@@ -31,31 +24,17 @@ pub(crate) struct StoreState {
 
 impl StoreState {
     fn new(limits: Limits, counters: Arc<Counters>, defect: Option<Defect>) -> Self {
-        counters.instances.fetch_add(1, Ordering::SeqCst);
         StoreState {
-            limits,
-            counters,
-            memory_bytes: 0,
-            pending_growth: 0,
-            denied: Vec::new(),
+            accounting: Accounting::new(limits, counters),
             deadline: None,
             defect,
             fuel_filled: false,
         }
     }
 
-    fn deny(&mut self, resource: Resource, current: usize, desired: usize) -> bool {
-        self.denied.push(Event::GrowthDenied {
-            resource,
-            current: current as u64,
-            desired: desired as u64,
-        });
-        false
-    }
-
     /// The growth-denied events since the last call, oldest first.
     pub(crate) fn take_denied(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.denied)
+        self.accounting.take_denied()
     }
 
     pub(crate) fn has(&self, defect: Defect) -> bool {
@@ -64,19 +43,7 @@ impl StoreState {
 
     /// Whether the limiter refused anything (used to classify instantiation failures).
     pub(crate) fn denied_resource(&self) -> Option<Resource> {
-        self.denied.iter().find_map(|e| match e {
-            Event::GrowthDenied { resource, .. } => Some(*resource),
-            _ => None,
-        })
-    }
-}
-
-impl Drop for StoreState {
-    fn drop(&mut self) {
-        self.counters
-            .memory_bytes
-            .fetch_sub(self.memory_bytes, Ordering::SeqCst);
-        self.counters.instances.fetch_sub(1, Ordering::SeqCst);
+        self.accounting.denied_resource()
     }
 }
 
@@ -92,22 +59,11 @@ impl ResourceLimiter for StoreState {
         } else {
             desired
         };
-        if !self.limits.admits_memory(checked as u64) {
-            return Ok(self.deny(Resource::Memory, current, desired));
-        }
-        let delta = (desired as u64).saturating_sub(self.memory_bytes);
-        self.memory_bytes += delta;
-        self.pending_growth = delta;
-        self.counters
-            .memory_bytes
-            .fetch_add(delta, Ordering::SeqCst);
-        Ok(true)
+        Ok(self.accounting.memory_growing(current, desired, checked))
     }
 
     fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
-        let undo = std::mem::take(&mut self.pending_growth);
-        self.memory_bytes -= undo;
-        self.counters.memory_bytes.fetch_sub(undo, Ordering::SeqCst);
+        self.accounting.memory_grow_failed();
         Ok(())
     }
 
@@ -117,10 +73,8 @@ impl ResourceLimiter for StoreState {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if !self.limits.admits_table(desired as u64) && !self.has(Defect::TableGrowthUnchecked) {
-            return Ok(self.deny(Resource::Table, current, desired));
-        }
-        Ok(true)
+        let unchecked = self.has(Defect::TableGrowthUnchecked);
+        Ok(self.accounting.table_growing(current, desired, unchecked))
     }
 
     fn instances(&self) -> usize {
@@ -175,7 +129,7 @@ pub(crate) fn refill_fuel(store: &mut Store<StoreState>) {
         return;
     }
     state.fuel_filled = true;
-    let fuel = state.limits.fuel_per_call;
+    let fuel = state.accounting.limits().fuel_per_call;
     store
         .set_fuel(fuel)
         .expect("every engine of the runtime consumes fuel");

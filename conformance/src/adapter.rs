@@ -20,33 +20,6 @@ use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 pub const PROTOCOL: &str = "lifecycle-adapter/1";
 
-pub fn limits_json(l: &Limits) -> Value {
-    json!({
-        "max_memory_bytes": l.max_memory_bytes, "max_table_elements": l.max_table_elements,
-        "fuel_per_call": l.fuel_per_call, "start_timeout_ms": l.start_timeout.as_millis() as u64,
-        "call_timeout_ms": l.call_timeout.as_millis() as u64, "health_timeout_ms": l.health_timeout.as_millis() as u64,
-        "max_message_bytes": l.max_message_bytes,
-    })
-}
-
-fn limits_from(v: &Value) -> Result<Limits, String> {
-    let n = |key: &str| {
-        v.get(key)
-            .and_then(Value::as_u64)
-            .ok_or_else(|| format!("limits: `{key}` missing or not a number"))
-    };
-    let ms = |key: &str| n(key).map(Duration::from_millis);
-    Ok(Limits {
-        max_memory_bytes: n("max_memory_bytes")?,
-        max_table_elements: n("max_table_elements")?,
-        fuel_per_call: n("fuel_per_call")?,
-        start_timeout: ms("start_timeout_ms")?,
-        call_timeout: ms("call_timeout_ms")?,
-        health_timeout: ms("health_timeout_ms")?,
-        max_message_bytes: n("max_message_bytes")?,
-    })
-}
-
 fn event_json(e: &Event) -> Value {
     match e {
         Event::Transition { from, to } => json!({"text": e.to_string(), "from": from, "to": to}),
@@ -145,7 +118,7 @@ async fn handle<S: Subject>(
             (None, None) => return Err("`create` needs `module_hex` or `module_path`".into()),
         };
         let profile: Profile = text("profile")?.parse()?;
-        let limits = limits_from(request.get("limits").ok_or("`limits` missing")?)?;
+        let limits = Limits::from_json(request.get("limits").ok_or("`limits` missing")?)?;
         components.insert(name, subject.component(module, profile, limits));
         return Ok(answer);
     }
@@ -377,7 +350,7 @@ impl Subject for Adapter {
             "c{}",
             self.next_component.fetch_add(1, Ordering::SeqCst) + 1
         );
-        let mut create = json!({"op": "create", "component": id, "profile": profile.as_str(), "limits": limits_json(&limits)});
+        let mut create = json!({"op": "create", "component": id, "profile": profile.as_str(), "limits": limits.to_json()});
         match module {
             ModuleInput::Bytes(b) => create["module_hex"] = json!(hex(&b)),
             ModuleInput::File(p) => create["module_path"] = json!(p.to_string_lossy()),

@@ -47,6 +47,39 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The limits as JSON, durations in milliseconds: the form used in expectation files
+    /// and by the adapter protocol.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "max_memory_bytes": self.max_memory_bytes,
+            "max_table_elements": self.max_table_elements,
+            "fuel_per_call": self.fuel_per_call,
+            "start_timeout_ms": self.start_timeout.as_millis() as u64,
+            "call_timeout_ms": self.call_timeout.as_millis() as u64,
+            "health_timeout_ms": self.health_timeout.as_millis() as u64,
+            "max_message_bytes": self.max_message_bytes,
+        })
+    }
+
+    /// The limits from [`Limits::to_json`]'s form; every key is required.
+    pub fn from_json(v: &serde_json::Value) -> Result<Limits, String> {
+        let n = |key: &str| {
+            v.get(key)
+                .and_then(serde_json::Value::as_u64)
+                .ok_or_else(|| format!("limits: `{key}` missing or not a number"))
+        };
+        let ms = |key: &str| n(key).map(Duration::from_millis);
+        Ok(Limits {
+            max_memory_bytes: n("max_memory_bytes")?,
+            max_table_elements: n("max_table_elements")?,
+            fuel_per_call: n("fuel_per_call")?,
+            start_timeout: ms("start_timeout_ms")?,
+            call_timeout: ms("call_timeout_ms")?,
+            health_timeout: ms("health_timeout_ms")?,
+            max_message_bytes: n("max_message_bytes")?,
+        })
+    }
+
     /// May a linear memory be `bytes` long?
     pub fn admits_memory(&self, bytes: u64) -> bool {
         bytes <= self.max_memory_bytes
@@ -79,6 +112,17 @@ mod tests {
         assert_eq!(l.max_message_bytes, 1 << 20);
         assert_eq!(DEFAULT_STOP_TIMEOUT, Duration::from_secs(5));
         assert_eq!(DEFAULT_MAX_WASM_STACK, 512 << 10);
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let l = Limits {
+            fuel_per_call: u64::MAX,
+            call_timeout: Duration::from_millis(7),
+            ..Limits::default()
+        };
+        assert_eq!(Limits::from_json(&l.to_json()), Ok(l));
+        assert!(Limits::from_json(&serde_json::json!({"fuel_per_call": 1})).is_err());
     }
 
     #[test]

@@ -182,20 +182,11 @@ impl Scenario {
     /// scenario is and how to replay it.
     pub fn expectation_json(&self) -> Result<Value, Ambiguous> {
         let mut v = self.expected()?.to_json();
-        let l = &self.limits;
         v["name"] = json!(self.name);
         v["clause"] = json!(self.clause);
         v["description"] = json!(self.description);
         v["profile"] = json!(self.profile);
-        v["limits"] = json!({
-            "max_memory_bytes": l.max_memory_bytes,
-            "max_table_elements": l.max_table_elements,
-            "fuel_per_call": l.fuel_per_call,
-            "start_timeout_ms": l.start_timeout.as_millis() as u64,
-            "call_timeout_ms": l.call_timeout.as_millis() as u64,
-            "health_timeout_ms": l.health_timeout.as_millis() as u64,
-            "max_message_bytes": l.max_message_bytes,
-        });
+        v["limits"] = self.limits.to_json();
         v["script"] = json!({
             "messages_hex": self.script.messages.iter().map(|m| hex(m)).collect::<Vec<_>>(),
             "health": self.script.health,

@@ -101,7 +101,8 @@ struct RunArgs {
     /// Cases directory (default: the built-in cases).
     #[arg(long, value_name = "DIR")]
     cases: Option<PathBuf>,
-    /// Expected failures of this runtime: `[[xfail]] case = "ID" reason = "..."`.
+    /// Expected failures of this runtime: `[[xfail]] case = "ID" reason = "..."` (default
+    /// for a built-in runtime: its file in conformance/expectations/, if any).
     #[arg(long, value_name = "PATH")]
     expectations: Option<PathBuf>,
     /// Cases run at once (default: the number of cores).
@@ -271,8 +272,13 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
         cases.extend(case::extended(args.seed, 1000));
     }
     let cases = runner::select(cases, args.filter.as_deref(), args.shard);
-    let expectations = match &args.expectations {
-        Some(path) => Expectations::load(path)?,
+    // A built-in runtime's known differences apply unless other expectations are given.
+    let expectations = match args
+        .expectations
+        .clone()
+        .or_else(|| case::builtin_expectations(&args.runtime))
+    {
+        Some(path) => Expectations::load(&path)?,
         None => Expectations::default(),
     };
     let mut options = RunOptions {

@@ -148,6 +148,15 @@ fn a_failing_run_exits_1_and_says_how_to_reproduce() {
 }
 
 #[test]
+fn wasmi_runs_with_its_builtin_expectations() {
+    let (report, code) = json_run(&["--runtime", "wasmi"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["runtime"], "wasmi");
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["xfail"], 2);
+}
+
+#[test]
 fn bad_case_files_are_named_with_their_key() {
     let dir = std::env::temp_dir().join(format!("lk-badcases-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

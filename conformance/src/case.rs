@@ -380,6 +380,15 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
     Ok(cases)
 }
 
+/// The expectations file shipped for a built-in runtime (`conformance/expectations/NAME.toml`),
+/// if there is one.
+pub fn builtin_expectations(runtime: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("expectations")
+        .join(format!("{runtime}.toml"));
+    path.is_file().then_some(path)
+}
+
 /// The cases shipped with this crate.
 pub fn builtin_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")

@@ -121,7 +121,7 @@ impl Component {
         };
         let prepared = self
             .runtime
-            .prepare_as(self.config.profile, validate_as, &bytes)?;
+            .prepare(self.config.profile, validate_as, &bytes)?;
         if !self.has(Defect::ExportSignaturesUnchecked) {
             prepared.exports.clone()?;
         }

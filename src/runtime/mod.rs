@@ -61,7 +61,8 @@ pub(crate) struct Counters {
     pub compilations: AtomicU64,
 }
 
-type CacheKey = (Profile, [u8; 32]);
+/// (engine profile, validation profile, SHA-256 of the bytes).
+type CacheKey = (Profile, Profile, [u8; 32]);
 
 #[derive(Default)]
 struct ModuleCache {
@@ -161,21 +162,16 @@ impl RuntimeInner {
             .expect("one engine per profile")
     }
 
-    /// Validates and compiles `bytes` under `profile`, or returns the cached result.
-    #[allow(dead_code)]
-    pub(crate) fn prepare(&self, profile: Profile, bytes: &[u8]) -> Result<Arc<Prepared>, Error> {
-        self.prepare_as(profile, profile, bytes)
-    }
-
-    /// As [`Self::prepare`], validating under `validate_as` (differs only when a defect
-    /// is injected).
-    pub(crate) fn prepare_as(
+    /// Validates `bytes` under `validate_as` and compiles them on `profile`'s engine, or
+    /// returns the cached result. The two profiles differ only when a defect is injected;
+    /// both are in the key, so a module is never handed to another engine.
+    pub(crate) fn prepare(
         &self,
         profile: Profile,
         validate_as: Profile,
         bytes: &[u8],
     ) -> Result<Arc<Prepared>, Error> {
-        let key = (validate_as, Sha256::digest(bytes).into());
+        let key = (profile, validate_as, Sha256::digest(bytes).into());
         if let Some(hit) = self.cache.lock().expect("cache lock").entries.get(&key) {
             return Ok(hit.clone());
         }

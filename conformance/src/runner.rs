@@ -372,13 +372,11 @@ pub async fn run<S: Subject>(
     options: RunOptions,
 ) -> (Vec<CaseResult>, Option<(String, String)>) {
     let make: Arc<dyn Fn() -> Result<S, String> + Send + Sync> = Arc::new(make);
-    let identity = match make() {
-        Ok(s) => Some((s.name(), s.version())),
-        Err(_) => None,
-    };
-    let capabilities = match make() {
-        Ok(s) => s.capabilities(),
-        Err(_) => crate::subject::Capabilities::ALL,
+    // One subject, made once, to learn what it is; if it cannot be made, every case
+    // reports why (capabilities assumed, so no case is skipped as unsupported).
+    let (identity, capabilities) = match make() {
+        Ok(s) => (Some((s.name(), s.version())), s.capabilities()),
+        Err(_) => (None, crate::subject::Capabilities::ALL),
     };
     let progress = if options.progress {
         indicatif::ProgressBar::new(cases.len() as u64)

@@ -2,8 +2,10 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use lifecycle_conformance::Capability;
 use lifecycle_kit::trace::{self, Script};
 use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Profile, Runtime};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -111,6 +113,89 @@ struct RunArgs {
     /// A case still running after this many seconds fails.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     watchdog_secs: u64,
+    /// Capabilities the run requires (comma-separated, or `all`): a case that needs one
+    /// the runtime does not declare fails instead of being unsupported.
+    #[arg(long, value_name = "CAPS", value_parser = parse_capabilities)]
+    require: Option<BTreeSet<Capability>>,
+}
+
+/// A fuel budget: a number, or `unlimited`.
+fn parse_fuel(s: &str) -> Result<u64, String> {
+    match s {
+        lifecycle_kit::limits::UNLIMITED => Ok(lifecycle_kit::limits::UNLIMITED_FUEL),
+        n => n
+            .parse()
+            .map_err(|_| format!("`{n}` is neither a number nor `unlimited`")),
+    }
+}
+
+/// `fuel,timeouts` or `all`.
+fn parse_capabilities(s: &str) -> Result<BTreeSet<Capability>, String> {
+    if s == "all" {
+        return Ok(Capability::ALL.into_iter().collect());
+    }
+    s.split(',').map(|c| c.trim().parse()).collect()
+}
+
+/// A word as the shell reads it back: bare when safe, else in single quotes.
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+impl RunArgs {
+    /// The command that repeats this run exactly, but for `--filter`: every case's
+    /// reproduce line is this plus `--filter ID`.
+    fn repro_command(&self) -> String {
+        let mut words = vec!["lifecycle-kit".to_string(), "run".into()];
+        let mut flag = |name: &str, value: Option<String>| {
+            words.push(format!("--{name}"));
+            words.extend(value.map(|v| shell_quote(&v)));
+        };
+        match &self.adapter {
+            Some(command) => {
+                flag("adapter", Some(command.clone()));
+                if self.adapter_timeout_secs != 30 {
+                    flag(
+                        "adapter-timeout-secs",
+                        Some(self.adapter_timeout_secs.to_string()),
+                    );
+                }
+            }
+            None => flag("runtime", Some(self.runtime.clone())),
+        }
+        let absolute = |p: &PathBuf| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string()
+        };
+        if let Some(dir) = &self.cases {
+            flag("cases", Some(absolute(dir)));
+        }
+        if self.extended {
+            flag("extended", None);
+            flag("seed", Some(self.seed.to_string()));
+        }
+        if let Some(path) = &self.expectations {
+            flag("expectations", Some(absolute(path)));
+        }
+        if let Some(require) = &self.require {
+            let names: Vec<&str> = require.iter().map(|c| c.as_str()).collect();
+            flag("require", Some(names.join(",")));
+        }
+        if self.watchdog_secs != 60 {
+            flag("watchdog-secs", Some(self.watchdog_secs.to_string()));
+        }
+        words.join(" ")
+    }
 }
 
 #[derive(Args)]
@@ -156,8 +241,8 @@ struct TraceArgs {
     /// Largest table, in elements.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_table_elements)]
     max_table_elements: u64,
-    /// Fuel for each guest call, refilled before every call.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().fuel_per_call)]
+    /// Fuel for each guest call, refilled before every call (or `unlimited`).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().fuel_per_call, value_parser = parse_fuel)]
     fuel: u64,
     /// Wall clock for instantiate + `_start`.
     #[arg(long, value_name = "N", default_value_t = default_ms(Limits::default().start_timeout))]
@@ -261,9 +346,6 @@ fn run_gen(args: GenArgs) -> anyhow::Result<()> {
 }
 
 async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
-    // A runtime under test that panics fails its case, with the message in the report;
-    // the default hook would also print it, with a backtrace, for every such case.
-    std::panic::set_hook(Box::new(|_| {}));
     use lifecycle_conformance::{Expectations, RunOptions, case, runner};
     use std::io::IsTerminal;
     let dir = args.cases.clone().unwrap_or_else(case::builtin_dir);
@@ -272,6 +354,17 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
         cases.extend(case::extended(args.seed, 1000));
     }
     let cases = runner::select(cases, args.filter.as_deref(), args.shard);
+    if cases.is_empty() {
+        let what = match (&args.filter, args.shard) {
+            (Some(f), _) => format!("the filter `{f}` selects no case"),
+            (None, Some((k, n))) => format!("shard {k}/{n} holds no case"),
+            (None, None) => format!("{} holds no case", dir.display()),
+        };
+        return Err(Usage(format!(
+            "{what} (case ids and clause ids: `lifecycle-kit run --format json`; the extended families need `--extended`)"
+        ))
+        .into());
+    }
     // A built-in runtime's known differences apply unless other expectations are given.
     let expectations = match args
         .expectations
@@ -284,7 +377,8 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     let mut options = RunOptions {
         watchdog: Duration::from_secs(args.watchdog_secs),
         expectations,
-        runtime_flag: args.runtime.clone(),
+        require: args.require.clone().unwrap_or_default(),
+        repro_command: Some(args.repro_command()),
         progress: std::io::stderr().is_terminal(),
         ..RunOptions::default()
     };
@@ -294,7 +388,6 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     if let Some(command) = &args.adapter {
         let words: Vec<String> = command.split_whitespace().map(String::from).collect();
         let timeout = Duration::from_secs(args.adapter_timeout_secs);
-        options.runtime_flag = format!("reference --adapter '{command}'");
         let make = move || lifecycle_conformance::adapter::Adapter::connect(&words, timeout);
         let report = lifecycle_conformance::run_cases(make, cases, options).await;
         return write_report(&args, &report);

@@ -31,7 +31,10 @@ pub async fn run(cases: &[Case], options: &RunOptions) -> Vec<MutantResult> {
     let mut results = Vec::new();
     for &defect in Defect::ALL {
         let options = RunOptions {
-            runtime_flag: format!("faulty:{}", defect.name()),
+            repro_command: Some(format!(
+                "lifecycle-kit run --runtime faulty:{}",
+                defect.name()
+            )),
             ..options.clone()
         };
         let report =

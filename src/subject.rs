@@ -35,6 +35,7 @@ impl Subject for Runtime {
         Counters {
             live_instances: Runtime::live_instances(self),
             accounted_memory_bytes: Runtime::accounted_memory_bytes(self),
+            compilations: Some(Runtime::compilations(self)),
         }
     }
 }

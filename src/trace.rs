@@ -7,15 +7,17 @@ use crate::events::Event;
 use crate::runtime::Runtime;
 use crate::source::ModuleSource;
 use crate::state::State;
-pub use lifecycle_contract::outcome::{Outcome, Script, Summary, hex};
+pub use lifecycle_contract::outcome::{Operation, Outcome, Script, Summary, hex};
 use serde_json::{Value, json};
 use std::fmt::Write;
 
-/// An operation with the events it caused.
+/// An operation with the events it caused, and what the runtime held right after it.
 #[derive(Clone, Debug)]
 pub struct Op {
     pub outcome: Outcome,
     pub events: Vec<Event>,
+    pub live_instances: usize,
+    pub accounted_memory_bytes: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -36,33 +38,30 @@ pub async fn run(
 ) -> Trace {
     let mut component = runtime.component(source, config);
     let mut ops = Vec::new();
-    let outcome = Outcome::Start(component.start().await);
-    ops.push(Op {
-        outcome,
-        events: component.take_events(),
-    });
-    for message in &script.messages {
-        let reply = component.handle_message(message).await;
-        ops.push(Op {
-            outcome: Outcome::Message {
-                message: message.clone(),
-                reply,
-            },
-            events: component.take_events(),
-        });
-    }
-    if script.health {
-        let outcome = Outcome::Health(component.health_check().await);
+    let mut record = |outcome, component: &mut crate::Component| {
         ops.push(Op {
             outcome,
             events: component.take_events(),
-        });
+            live_instances: runtime.live_instances(),
+            accounted_memory_bytes: runtime.accounted_memory_bytes(),
+        })
+    };
+    let outcome = Outcome::Start(component.start().await);
+    record(outcome, &mut component);
+    for message in &script.messages {
+        let reply = component.handle_message(message).await;
+        let outcome = Outcome::Message {
+            message: message.clone(),
+            reply,
+        };
+        record(outcome, &mut component);
+    }
+    if script.health {
+        let outcome = Outcome::Health(component.health_check().await);
+        record(outcome, &mut component);
     }
     let outcome = Outcome::Stop(component.stop(script.stop_timeout).await);
-    ops.push(Op {
-        outcome,
-        events: component.take_events(),
-    });
+    record(outcome, &mut component);
     let final_state = component.state();
     drop(component);
     Trace {
@@ -73,11 +72,26 @@ pub async fn run(
     }
 }
 
+/// The guest calls among `events`, in order.
+pub fn guest_calls(events: &[Event]) -> Vec<lifecycle_contract::GuestCall> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::GuestCall(call) => Some(*call),
+            _ => None,
+        })
+        .collect()
+}
+
 impl Trace {
     /// The trace without events: what an oracle's expectation is compared with.
     pub fn summary(&self) -> Summary {
         Summary {
-            outcomes: self.ops.iter().map(|op| op.outcome.clone()).collect(),
+            ops: self
+                .ops
+                .iter()
+                .map(|op| Operation::new(op.outcome.clone(), guest_calls(&op.events)))
+                .collect(),
             transitions: self.transitions(),
             final_state: self.final_state,
             live_instances: self.live_instances,
@@ -105,6 +119,10 @@ impl Trace {
             .zip(value["ops"].as_array_mut().into_iter().flatten())
         {
             out["events"] = json!(op.events);
+            out["held"] = json!({
+                "live_instances": op.live_instances,
+                "accounted_memory_bytes": op.accounted_memory_bytes,
+            });
         }
         value
     }

@@ -20,7 +20,8 @@ use lifecycle_contract::exports::{
 use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, WASM_PAGE_BYTES};
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
 use lifecycle_contract::{
-    CallOutcome, Error, Event, Fault, Health, Limits, Profile, Stage, State, TrapCode, Warning,
+    CallOutcome, Entry, Error, Event, Fault, GuestCall, Health, Limits, Profile, Stage, State,
+    TrapCode, Warning,
 };
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -38,10 +39,15 @@ const FIRST_SLICE: u64 = 10_000_000;
 /// Fuel for the wasm `start` section when the per-call budget is unlimited (see above).
 const START_SECTION_CAP: u64 = 2_000_000_000;
 
-/// The wasmi runtime: one engine per profile, shared counters.
+/// Compiled modules by profile and SHA-256 of their bytes.
+type ModuleCache = std::collections::HashMap<(Profile, [u8; 32]), Module>;
+
+/// The wasmi runtime: one engine per profile, compiled modules kept by content hash,
+/// shared counters.
 #[derive(Clone)]
 pub struct WasmiRuntime {
     engines: Arc<Vec<(Profile, Engine)>>,
+    modules: Arc<std::sync::Mutex<ModuleCache>>,
     counters: Arc<Held>,
 }
 
@@ -73,6 +79,7 @@ impl WasmiRuntime {
     pub fn new() -> WasmiRuntime {
         WasmiRuntime {
             engines: Arc::new(Profile::ALL.iter().map(|&p| (p, engine_for(p))).collect()),
+            modules: Arc::default(),
             counters: Arc::default(),
         }
     }
@@ -82,6 +89,26 @@ impl WasmiRuntime {
             .iter()
             .find_map(|(p, e)| (*p == profile).then_some(e))
             .expect("an engine per profile")
+    }
+}
+
+impl WasmiRuntime {
+    /// The compiled module for `bytes` (already validated), from the cache or compiled
+    /// and kept.
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, Error> {
+        use sha2::Digest;
+        let key = (profile, sha2::Sha256::digest(bytes).into());
+        if let Some(module) = self.modules.lock().expect("module cache").get(&key) {
+            return Ok(module.clone());
+        }
+        let module = Module::new(self.engine(profile), bytes)
+            .map_err(|e| failed(Stage::Compile, Fault::LoadFailed).with_detail(e))?;
+        self.counters.compilations.fetch_add(1, Ordering::SeqCst);
+        self.modules
+            .lock()
+            .expect("module cache")
+            .insert(key, module.clone());
+        Ok(module)
     }
 }
 
@@ -292,14 +319,14 @@ impl WasmiComponent {
         self.state = to;
     }
 
-    fn record(&mut self, export: &'static str, result: &Result<(), GuestFailure>) {
+    fn record(&mut self, export: Entry, result: &Result<(), GuestFailure>) {
         if let Some(guest) = &mut self.guest {
             self.events.extend(guest.store.data_mut().take_denied());
         }
-        self.events.push(Event::GuestCall {
+        self.events.push(Event::GuestCall(GuestCall::new(
             export,
-            outcome: CallOutcome::from(result),
-        });
+            CallOutcome::from(result),
+        )));
     }
 
     fn invalid(&self, stage: Stage) -> Error {
@@ -334,8 +361,7 @@ impl WasmiComponent {
         check_header(&bytes)?;
         validate(self.profile, &bytes)?;
         let engine = self.runtime.engine(self.profile).clone();
-        let module = Module::new(&engine, &bytes)
-            .map_err(|e| failed(Stage::Compile, Fault::LoadFailed).with_detail(e))?;
+        let module = self.runtime.compile(self.profile, &bytes)?;
         check_exports(&module)?;
         let (memories, tables, first_import) = declared(&bytes);
         if let Some(import) = first_import {
@@ -399,7 +425,7 @@ impl WasmiComponent {
         if let Some(start) = guest.func::<(), ()>(START) {
             let result = guest.call(&start, (), fuel, deadline);
             self.guest = Some(guest);
-            self.record(START, &result);
+            self.record(Entry::Start, &result);
             if let Err(failure) = result {
                 self.guest = None;
                 return Err(failed(Stage::Start, failure.into()));
@@ -434,7 +460,7 @@ impl WasmiComponent {
             Instant::now() + self.limits.call_timeout,
         );
         let result = guest.call(&alloc, wasm_len as i32, fuel, deadline);
-        self.record(ALLOC, &result.map(|_| ()));
+        self.record(Entry::Alloc, &result.map(|_| ()));
         let ptr = u64::from(result.map_err(|f| (true, failed(stage, f.into())))? as u32);
         let guest = self.guest.as_mut().expect("still ready");
         if !in_bounds(ptr, len, memory.data_size(&guest.store) as u64) {
@@ -449,7 +475,7 @@ impl WasmiComponent {
             fuel,
             deadline,
         );
-        self.record(HANDLE_MESSAGE, &result.map(|_| ()));
+        self.record(Entry::HandleMessage, &result.map(|_| ()));
         let guest = self.guest.as_mut().expect("still ready");
         match decode(result.map_err(|f| (true, failed(stage, f.into())))?) {
             Decoded::AppError(code) => Err(refused(Fault::MessageError { code })),
@@ -495,6 +521,7 @@ impl Subject for WasmiRuntime {
         Counters {
             live_instances: self.counters.instances.load(Ordering::SeqCst),
             accounted_memory_bytes: self.counters.memory_bytes.load(Ordering::SeqCst),
+            compilations: Some(self.counters.compilations.load(Ordering::SeqCst)),
         }
     }
 }
@@ -543,7 +570,7 @@ impl SubjectComponent for WasmiComponent {
         };
         let deadline = Instant::now() + self.limits.health_timeout;
         let result = guest.call(&health, (), self.limits.fuel_per_call, deadline);
-        self.record(HEALTH, &result.map(|_| ()));
+        self.record(Entry::Health, &result.map(|_| ()));
         match result {
             Ok(code) => Health::from_code(code),
             Err(failure) => Health::from_failure(failure),
@@ -567,7 +594,7 @@ impl SubjectComponent for WasmiComponent {
                 self.limits.fuel_per_call,
                 Instant::now() + timeout,
             );
-            self.record(CLEANUP, &result);
+            self.record(Entry::Cleanup, &result);
             if let Err(failure) = result {
                 let warning = Warning::from(failure);
                 self.events.push(Event::Warning { warning });

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use wasmparser::Validator;
 
 fn start_error(s: &Scenario) -> Option<lifecycle_kit::Error> {
-    match &s.expected().unwrap().outcomes[0] {
+    match &s.expected().unwrap().ops[0].outcome {
         Outcome::Start(Err(e)) => Some(e.clone()),
         _ => None,
     }
@@ -115,7 +115,7 @@ async fn the_reference_runtime_matches_every_expectation() {
                 s.repro()
             ));
         }
-        for op in &expected.outcomes {
+        for op in expected.outcomes() {
             if let Some(e) = op.error() {
                 kinds.insert(e.kind());
             }

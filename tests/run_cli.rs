@@ -136,14 +136,18 @@ fn a_failing_run_exits_1_and_says_how_to_reproduce() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("XPASS echo")
-            && text.contains("reproduce: lifecycle-kit run --runtime reference --filter echo"),
-        "{text}"
+    let repro = format!(
+        "reproduce: lifecycle-kit run --runtime reference --expectations {} --filter echo",
+        expectations.display()
     );
     assert!(
-        text.lines().any(|l| l == "0 passed, 1 failed, 0 skipped"),
+        text.contains("XPASS echo") && text.contains(&repro),
         "{text}"
+    );
+    assert_eq!(
+        text.lines().last(),
+        Some("1 cases: 0 passed, 0 failed, 0 unsupported, 0 xfail, 1 xpass"),
+        "one summary line, every verdict counted once:\n{text}"
     );
 }
 

@@ -381,25 +381,21 @@ async fn start_failures_in_start_function() {
 
 #[tokio::test]
 async fn the_start_timeout_covers_start_section_and_start_together() {
+    // The start section burns most of the limit, `_start` never ends: one deadline for
+    // both (see `SHARED_DEADLINE`).
     let rt = runtime();
-    // Each half spins for 75% of the limit: apart they fit, together they do not.
-    let timeout = Duration::from_millis(400);
-    let n = (iterations_per_ms(&rt).await * 400.0 * 0.75) as u64;
-    let wat = |with_start_section: bool| {
-        let burn = spin_iterations(n);
-        format!(
-            r#"(module (func $s {burn}) {} (func (export "_start") {burn}))"#,
-            if with_start_section { "(start $s)" } else { "" }
-        )
-    };
+    let wat = format!(
+        r#"(module (func $s {}) (start $s) (func (export "_start") {SPIN}))"#,
+        shared_deadline_burn(&rt).await
+    );
     let limits = strict(|l| {
-        l.start_timeout = timeout;
+        l.start_timeout = SHARED_DEADLINE;
         l.fuel_per_call = u64::MAX;
     });
-    ready(&rt, &wat(false), limits.clone()).await;
-    let err = start_error(&rt, module(&wat(true)), limits).await;
-    assert_eq!(
-        ident(&err),
-        json!({"kind": "execution_timeout", "stage": "_start"})
-    );
+    let began = Instant::now();
+    let mut c = rt.component(module(&wat), limits);
+    let err = c.start().await.unwrap_err();
+    assert_one_deadline(began.elapsed(), &err);
+    assert_eq!(c.state(), State::Failed);
+    assert_released(&rt);
 }

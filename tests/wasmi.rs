@@ -23,7 +23,6 @@ async fn wasmi_passes_the_suite_but_for_its_documented_expectation() {
     let cases = load_dir(&builtin_dir()).unwrap();
     let options = RunOptions {
         expectations,
-        runtime_flag: "wasmi".into(),
         ..RunOptions::default()
     };
     let report = lifecycle_conformance::run_cases(wasmi, cases, options).await;

@@ -3,45 +3,116 @@
 //! protocol; [`Adapter`] is a [`Subject`] that drives an adapter process, so the suite
 //! checks a runtime in any language exactly as it checks one in process.
 //!
-//! A protocol failure (no answer in time, a crash, a malformed answer) panics inside the
-//! case's task with a clear message: the runner reports that case as failed and goes on
-//! with a fresh adapter process for the next case.
+//! Every line an adapter writes is checked against `conformance/adapter.schema.json`,
+//! the protocol's one definition, before anything reads it. A line outside the protocol
+//! (not JSON, a field missing or misspelled, an answer to another request, silence past
+//! the answer timeout, an exit) ends that adapter: its process is killed, and
+//! [`Subject::failure`] says, in one line, which request got which wrong answer at which
+//! field. The runner then fails that case with that line; nothing panics.
 
 use crate::subject::{Capabilities, Counters, ModuleInput, Subject, SubjectComponent};
 use lifecycle_contract::outcome::{hex, unhex};
-use lifecycle_contract::{Error, Event, Health, Limits, Outcome, Profile, State, Warning};
+use lifecycle_contract::{
+    Error, Event, Fault, GuestCall, Health, Limits, Outcome, Profile, Stage, State, Warning,
+};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
-pub const PROTOCOL: &str = "lifecycle-adapter/1";
+pub const PROTOCOL: &str = "lifecycle-adapter/2";
 
-fn event_json(e: &Event) -> Value {
-    match e {
-        Event::Transition { from, to } => json!({"text": e.to_string(), "from": from, "to": to}),
-        _ => json!({"text": e.to_string()}),
+/// The protocol's JSON Schema: every kind of line an adapter writes, under `$defs`.
+pub const SCHEMA: &str = include_str!("../adapter.schema.json");
+
+/// One validator per kind of line, all from [`SCHEMA`].
+struct Validators(HashMap<&'static str, jsonschema::Validator>);
+
+/// The kinds of line an adapter writes, as `$defs` of the schema names them.
+const LINE_KINDS: &[&str] = &[
+    "handshake",
+    "refusal",
+    "done_answer",
+    "counters_answer",
+    "start_answer",
+    "send_answer",
+    "health_answer",
+    "stop_answer",
+];
+
+static VALIDATORS: LazyLock<Validators> = LazyLock::new(|| {
+    let schema: Value = serde_json::from_str(SCHEMA).expect("the schema is JSON");
+    Validators(
+        LINE_KINDS
+            .iter()
+            .map(|&kind| {
+                let mut root = schema.clone();
+                root["$ref"] = json!(format!("#/$defs/{kind}"));
+                let validator = jsonschema::validator_for(&root)
+                    .unwrap_or_else(|e| panic!("adapter.schema.json, `{kind}`: {e}"));
+                (kind, validator)
+            })
+            .collect(),
+    )
+});
+
+/// Checks `line` against the schema's definition `kind`: the first violation, as
+/// "at `/field/path`: what was wrong", from the deepest place that is wrong.
+pub fn check_line(kind: &str, line: &Value) -> Result<(), String> {
+    let validator = VALIDATORS
+        .0
+        .get(kind)
+        .unwrap_or_else(|| panic!("no `{kind}` in adapter.schema.json"));
+    let worst = validator
+        .iter_errors(line)
+        .max_by_key(|e| e.instance_path().to_string().matches('/').count());
+    match worst {
+        None => Ok(()),
+        Some(e) => {
+            let at = e.instance_path().to_string();
+            let at = if at.is_empty() { "/".to_string() } else { at };
+            Err(format!(
+                "at `{at}`: {e} (see adapter.schema.json, `$defs/{kind}`)"
+            ))
+        }
     }
 }
 
+/// An event as the protocol carries it: transitions and guest calls structured (they
+/// are compared), anything else a note with its text.
+pub fn event_json(e: &Event) -> Value {
+    match e {
+        Event::Transition { from, to } => {
+            json!({"event": "transition", "from": from, "to": to})
+        }
+        Event::GuestCall(call) => {
+            let mut value = json!(call);
+            value["event"] = json!("guest_call");
+            value
+        }
+        other => json!({"event": "note", "text": other.to_string()}),
+    }
+}
+
+/// An event from its protocol form (already checked against the schema).
 fn event_from(v: &Value) -> Event {
-    match (
-        v.get("from")
-            .and_then(|f| serde_json::from_value(f.clone()).ok()),
-        v.get("to")
-            .and_then(|t| serde_json::from_value(t.clone()).ok()),
-    ) {
-        (Some(from), Some(to)) => Event::Transition { from, to },
-        _ => Event::Reported {
-            text: v
-                .get("text")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
+    let text = || v["text"].as_str().unwrap_or_default().to_string();
+    match v["event"].as_str() {
+        Some("transition") => match (
+            serde_json::from_value(v["from"].clone()),
+            serde_json::from_value(v["to"].clone()),
+        ) {
+            (Ok(from), Ok(to)) => Event::Transition { from, to },
+            _ => Event::Reported { text: text() },
         },
+        Some("guest_call") => match serde_json::from_value::<GuestCall>(v.clone()) {
+            Ok(call) => Event::GuestCall(call),
+            Err(_) => Event::Reported { text: text() },
+        },
+        _ => Event::Reported { text: text() },
     }
 }
 
@@ -51,10 +122,9 @@ pub async fn serve<S: Subject>(
     input: impl tokio::io::AsyncBufRead + Unpin,
     mut output: impl AsyncWrite + Unpin,
 ) -> std::io::Result<()> {
-    let caps = subject.capabilities();
     let hello = json!({
         "protocol": PROTOCOL, "name": subject.name(), "version": subject.version(),
-        "capabilities": {"standard_profile": caps.standard_profile, "fuel": caps.fuel, "timeouts": caps.timeouts},
+        "capabilities": subject.capabilities(),
     });
     output.write_all(format!("{hello}\n").as_bytes()).await?;
     output.flush().await?;
@@ -65,9 +135,9 @@ pub async fn serve<S: Subject>(
             continue;
         }
         let answer = match serde_json::from_str::<Value>(&line) {
-            Err(e) => json!({"id": null, "ok": false, "error": format!("not JSON: {e}")}),
+            Err(e) => json!({"id": 0, "ok": false, "error": format!("not JSON: {e}")}),
             Ok(request) => {
-                let id = request.get("id").cloned().unwrap_or(Value::Null);
+                let id = request.get("id").cloned().unwrap_or(json!(0));
                 let mut answer = match handle(&subject, &mut components, &request).await {
                     Ok(fields) => Value::Object(fields),
                     Err(e) => json!({"ok": false, "error": e}),
@@ -103,6 +173,9 @@ async fn handle<S: Subject>(
             "accounted_memory_bytes".into(),
             json!(c.accounted_memory_bytes),
         );
+        if let Some(n) = c.compilations {
+            answer.insert("compilations".into(), json!(n));
+        }
         return Ok(answer);
     }
     let name = text("component")?.to_string();
@@ -158,11 +231,15 @@ async fn handle<S: Subject>(
     Ok(answer)
 }
 
+/// The first way an adapter left the protocol; once set, the adapter is not asked again.
+type Failure = Arc<Mutex<Option<String>>>;
+
 struct Process {
     child: std::process::Child,
     stdin: tokio::process::ChildStdin,
     stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
     next_id: u64,
+    failure: Failure,
 }
 
 impl Drop for Process {
@@ -173,9 +250,113 @@ impl Drop for Process {
     }
 }
 
+impl Process {
+    /// Records why the adapter left the protocol (the first reason only) and ends it.
+    fn fail(&mut self, why: String) {
+        let mut failure = self.failure.lock().expect("failure lock");
+        if failure.is_none() {
+            tracing::debug!(%why, "adapter protocol failure");
+            *failure = Some(why);
+        }
+        let _ = self.child.kill();
+    }
+
+    /// Sends `request` and reads its answer, checked against the schema's `kind`.
+    /// `None` once the adapter has left the protocol (see [`Process::fail`]).
+    async fn request(
+        &mut self,
+        mut request: Value,
+        kind: &str,
+        answer_timeout: Duration,
+    ) -> Option<Value> {
+        if self.failure.lock().expect("failure lock").is_some() {
+            return None;
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        request["id"] = json!(id);
+        let op = request["op"].as_str().unwrap_or("?").to_string();
+        let what = format!("`{op}` (request {id})");
+        let sent = self
+            .stdin
+            .write_all(format!("{request}\n").as_bytes())
+            .await
+            .and(self.stdin.flush().await);
+        if let Err(e) = sent {
+            let status = self.child.try_wait().ok().flatten();
+            self.fail(format!(
+                "adapter protocol: cannot send {what}: {e} (the adapter exited: {status:?})"
+            ));
+            return None;
+        }
+        let line = match tokio::time::timeout(answer_timeout, self.stdout.next_line()).await {
+            Err(_) => {
+                self.fail(format!(
+                    "adapter protocol: no answer to {what} within {answer_timeout:?}; the adapter was killed"
+                ));
+                return None;
+            }
+            Ok(Ok(Some(line))) => line,
+            Ok(Ok(None)) => {
+                let status = self.child.wait().ok();
+                self.fail(format!(
+                    "adapter protocol: the adapter exited while handling {what} ({status:?})"
+                ));
+                return None;
+            }
+            Ok(Err(e)) => {
+                self.fail(format!(
+                    "adapter protocol: reading the answer to {what}: {e}"
+                ));
+                return None;
+            }
+        };
+        let answer: Value = match serde_json::from_str(&line) {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.fail(format!(
+                    "adapter protocol: the answer to {what} is not JSON ({e}; anything but protocol lines on stdout breaks the protocol: log to stderr): {}",
+                    shorten(&line)
+                ));
+                return None;
+            }
+        };
+        if answer["id"] != json!(id) {
+            self.fail(format!(
+                "adapter protocol: the answer to {what} carries `id` {} (answers come in order, each with its request's id)",
+                answer["id"]
+            ));
+            return None;
+        }
+        if answer["ok"] == json!(false) {
+            let refused = match check_line("refusal", &answer) {
+                Ok(()) => format!("refused it: {}", answer["error"]),
+                Err(wrong) => format!("refused it with a malformed refusal {wrong}"),
+            };
+            self.fail(format!("adapter protocol: the adapter {refused} ({what})"));
+            return None;
+        }
+        if let Err(wrong) = check_line(kind, &answer) {
+            self.fail(format!(
+                "adapter protocol: the answer to {what} is wrong {wrong}"
+            ));
+            return None;
+        }
+        Some(answer)
+    }
+}
+
+fn shorten(line: &str) -> String {
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
 /// A runtime behind an adapter process.
 pub struct Adapter {
     process: Arc<tokio::sync::Mutex<Process>>,
+    failure: Failure,
     name: String,
     version: String,
     capabilities: Capabilities,
@@ -196,8 +377,12 @@ impl Adapter {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start adapter `{program}`: {e}"))?;
-        let stdout = child.stdout.take().expect("piped");
-        let stdin = child.stdin.take().expect("piped");
+        let (Some(stdout), Some(stdin)) = (child.stdout.take(), child.stdin.take()) else {
+            let _ = child.kill();
+            return Err("the adapter's standard input and output are not piped".into());
+        };
+        // The first line is read on a thread of its own, so that an adapter that never
+        // greets cannot block an executor thread.
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = std::io::BufReader::new(stdout);
@@ -222,22 +407,33 @@ impl Adapter {
         };
         let hello: Value = match serde_json::from_str(&line) {
             Ok(v) => v,
-            Err(e) => return fail(child, format!("the handshake is not JSON: {e}: {line}")),
+            Err(e) => {
+                return fail(
+                    child,
+                    format!("the handshake is not JSON: {e}: {}", shorten(&line)),
+                );
+            }
         };
         if hello["protocol"] != PROTOCOL {
             return fail(
                 child,
-                format!("the adapter speaks {}, not {PROTOCOL}", hello["protocol"]),
+                format!(
+                    "the adapter speaks {}, not {PROTOCOL} (see ADAPTER.md)",
+                    hello["protocol"]
+                ),
             );
         }
-        let cap = |k: &str| hello["capabilities"][k].as_bool().unwrap_or(false);
-        let capabilities = Capabilities {
-            standard_profile: cap("standard_profile"),
-            fuel: cap("fuel"),
-            timeouts: cap("timeouts"),
+        if let Err(wrong) = check_line("handshake", &hello) {
+            return fail(child, format!("the handshake is wrong {wrong}"));
+        }
+        let capabilities: Capabilities = match serde_json::from_value(hello["capabilities"].clone())
+        {
+            Ok(c) => c,
+            Err(e) => return fail(child, format!("the handshake's capabilities: {e}")),
         };
         let stdin = tokio::process::ChildStdin::from_std(stdin).map_err(|e| e.to_string())?;
         let stdout = tokio::process::ChildStdout::from_std(stdout).map_err(|e| e.to_string())?;
+        let failure = Failure::default();
         Ok(Adapter {
             name: hello["name"].as_str().unwrap_or("adapter").to_string(),
             version: hello["version"].as_str().unwrap_or_default().to_string(),
@@ -247,59 +443,12 @@ impl Adapter {
                 stdin,
                 stdout: tokio::io::BufReader::new(stdout).lines(),
                 next_id: 0,
+                failure: failure.clone(),
             })),
+            failure,
             next_component: Arc::new(AtomicU64::new(0)),
             answer_timeout,
         })
-    }
-
-    /// One request and its answer. Protocol failures panic (see the module docs).
-    async fn request(
-        process: &tokio::sync::Mutex<Process>,
-        answer_timeout: Duration,
-        mut request: Value,
-    ) -> Value {
-        let mut p = process.lock().await;
-        p.next_id += 1;
-        let id = p.next_id;
-        request["id"] = json!(id);
-        let op = request["op"].as_str().unwrap_or("?").to_string();
-        let sent = p
-            .stdin
-            .write_all(format!("{request}\n").as_bytes())
-            .await
-            .and(p.stdin.flush().await);
-        if let Err(e) = sent {
-            let status = p.child.try_wait().ok().flatten();
-            panic!("adapter protocol: cannot send `{op}` (the adapter exited: {status:?}): {e}");
-        }
-        let line = match tokio::time::timeout(answer_timeout, p.stdout.next_line()).await {
-            Err(_) => {
-                let _ = p.child.kill();
-                panic!(
-                    "adapter protocol: no answer to `{op}` within {answer_timeout:?}; the adapter was killed"
-                );
-            }
-            Ok(Ok(Some(line))) => line,
-            Ok(Ok(None)) => {
-                let status = p.child.wait().ok();
-                panic!("adapter protocol: the adapter exited while handling `{op}` ({status:?})");
-            }
-            Ok(Err(e)) => panic!("adapter protocol: reading the answer to `{op}`: {e}"),
-        };
-        let answer: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-            panic!("adapter protocol: the answer to `{op}` is not JSON ({e}): {line}")
-        });
-        if answer["id"] != json!(id) {
-            panic!(
-                "adapter protocol: answer {} to request {id} (`{op}`)",
-                answer["id"]
-            );
-        }
-        if answer["ok"] != json!(true) {
-            panic!("adapter protocol: `{op}` refused: {}", answer["error"]);
-        }
-        answer
     }
 }
 
@@ -307,18 +456,44 @@ pub struct AdapterComponent {
     process: Arc<tokio::sync::Mutex<Process>>,
     answer_timeout: Duration,
     id: String,
-    /// The `create` request, sent with the first operation.
+    /// The `create` request, sent with the first request about this component.
     pending: Option<Value>,
     state: State,
     events: Vec<Event>,
 }
 
 impl AdapterComponent {
-    async fn operate(&mut self, request: Value) -> Outcome {
-        let answer = Adapter::request(&self.process, self.answer_timeout, request).await;
-        let outcome = Outcome::from_json(&answer["outcome"]).unwrap_or_else(|e| {
-            panic!("adapter protocol: bad outcome ({e}): {}", answer["outcome"])
-        });
+    /// One request, checked against the schema's `kind`.
+    async fn request(&self, request: Value, kind: &str) -> Option<Value> {
+        let mut process = self.process.lock().await;
+        process.request(request, kind, self.answer_timeout).await
+    }
+
+    /// Creates the component on the adapter on first use.
+    async fn created(&mut self) -> Option<String> {
+        if let Some(create) = self.pending.take() {
+            self.request(create, "done_answer").await?;
+        }
+        Some(self.id.clone())
+    }
+
+    /// An operation: its outcome, events and state from the answer. `None` when the
+    /// adapter left the protocol.
+    async fn operate(&mut self, op: &str, mut request: Value) -> Option<Outcome> {
+        let id = self.created().await?;
+        request["op"] = json!(op);
+        request["component"] = json!(id);
+        let answer = self.request(request, &format!("{op}_answer")).await?;
+        let outcome = match Outcome::from_json(&answer["outcome"]) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let mut process = self.process.lock().await;
+                process.fail(format!(
+                    "adapter protocol: the answer to `{op}` has an outcome the suite cannot read: {e}"
+                ));
+                return None;
+            }
+        };
         self.events.extend(
             answer["events"]
                 .as_array()
@@ -326,9 +501,17 @@ impl AdapterComponent {
                 .flatten()
                 .map(event_from),
         );
-        self.state = serde_json::from_value(answer["state"].clone())
-            .unwrap_or_else(|e| panic!("adapter protocol: bad state ({e}): {}", answer["state"]));
-        outcome
+        if let Ok(state) = serde_json::from_value(answer["state"].clone()) {
+            self.state = state;
+        }
+        Some(outcome)
+    }
+
+    /// What an operation returns once the adapter left the protocol: never judged (the
+    /// runner asks [`Subject::failure`] first), only a value of the right type.
+    fn unanswered(&self, stage: Stage) -> Error {
+        Error::new(stage, Fault::InvalidState { state: self.state })
+            .with_detail("the adapter left the protocol")
     }
 }
 
@@ -359,7 +542,7 @@ impl Subject for Adapter {
             process: self.process.clone(),
             answer_timeout: self.answer_timeout,
             id,
-            // Created on the adapter with the first operation: `component` is sync.
+            // Sent lazily, with the first operation: `component` is not async.
             pending: Some(create),
             state: State::Creating,
             events: Vec::new(),
@@ -367,81 +550,121 @@ impl Subject for Adapter {
     }
 
     async fn counters(&self) -> Counters {
-        let answer = Adapter::request(
-            &self.process,
-            self.answer_timeout,
-            json!({"op": "counters"}),
-        )
-        .await;
+        let answer = {
+            let mut process = self.process.lock().await;
+            process
+                .request(
+                    json!({"op": "counters"}),
+                    "counters_answer",
+                    self.answer_timeout,
+                )
+                .await
+        };
+        let Some(answer) = answer else {
+            return Counters::default();
+        };
+        let count = |key: &str| answer[key].as_u64();
+        if self.capabilities.compilations && count("compilations").is_none() {
+            let mut process = self.process.lock().await;
+            process.fail(
+                "adapter protocol: the answer to `counters` has no `compilations`, which the handshake declares".into(),
+            );
+        }
         Counters {
-            live_instances: answer["live_instances"].as_u64().unwrap_or(u64::MAX) as usize,
-            accounted_memory_bytes: answer["accounted_memory_bytes"]
-                .as_u64()
-                .unwrap_or(u64::MAX),
+            live_instances: count("live_instances").unwrap_or_default() as usize,
+            accounted_memory_bytes: count("accounted_memory_bytes").unwrap_or_default(),
+            compilations: count("compilations"),
         }
     }
-}
 
-impl AdapterComponent {
-    /// Creates the component on the adapter on first use.
-    async fn created(&mut self) -> String {
-        if let Some(create) = self.pending.take() {
-            Adapter::request(&self.process, self.answer_timeout, create).await;
-        }
-        self.id.clone()
+    fn failure(&self) -> Option<String> {
+        self.failure.lock().expect("failure lock").clone()
     }
 }
 
 impl SubjectComponent for AdapterComponent {
     async fn start(&mut self) -> Result<(), Error> {
-        let id = self.created().await;
-        match self.operate(json!({"op": "start", "component": id})).await {
-            Outcome::Start(r) => r,
-            other => panic!("adapter protocol: `start` answered {}", other.name()),
+        match self.operate("start", json!({})).await {
+            Some(Outcome::Start(r)) => r,
+            _ => Err(self.unanswered(Stage::Load)),
         }
     }
+
     async fn handle_message(&mut self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let id = self.created().await;
-        match self
-            .operate(json!({"op": "send", "component": id, "message_hex": hex(message)}))
-            .await
-        {
-            Outcome::Message { reply, .. } => reply,
-            other => panic!("adapter protocol: `send` answered {}", other.name()),
+        let request = json!({"message_hex": hex(message)});
+        match self.operate("send", request).await {
+            Some(Outcome::Message { reply, .. }) => reply,
+            _ => Err(self.unanswered(Stage::HandleMessage)),
         }
     }
+
     async fn health_check(&mut self) -> Health {
-        let id = self.created().await;
-        match self.operate(json!({"op": "health", "component": id})).await {
-            Outcome::Health(h) => h,
-            other => panic!("adapter protocol: `health` answered {}", other.name()),
+        match self.operate("health", json!({})).await {
+            Some(Outcome::Health(h)) => h,
+            _ => Health::for_state(self.state),
         }
     }
+
     async fn stop(&mut self, timeout: Duration) -> Result<Vec<Warning>, Error> {
-        let id = self.created().await;
-        match self
-            .operate(
-                json!({"op": "stop", "component": id, "timeout_ms": timeout.as_millis() as u64}),
-            )
-            .await
-        {
-            Outcome::Stop(r) => r,
-            other => panic!("adapter protocol: `stop` answered {}", other.name()),
+        let request = json!({"timeout_ms": timeout.as_millis() as u64});
+        match self.operate("stop", request).await {
+            Some(Outcome::Stop(r)) => r,
+            _ => Err(self.unanswered(Stage::Cleanup)),
         }
     }
+
     fn state(&self) -> State {
         self.state
     }
+
     fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
     }
+
     async fn dispose(mut self) {
-        let id = self.created().await;
-        Adapter::request(
-            &self.process,
-            self.answer_timeout,
-            json!({"op": "drop", "component": id}),
-        )
-        .await;
+        if let Some(id) = self.created().await {
+            self.request(json!({"op": "drop", "component": id}), "done_answer")
+                .await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_kind_compiles_and_the_served_shapes_pass() {
+        for kind in LINE_KINDS {
+            assert!(VALIDATORS.0.contains_key(kind), "{kind}");
+        }
+        let start = json!({"id": 1, "ok": true, "outcome": {"op": "start", "ok": false,
+            "error": {"kind": "bad_export", "stage": "exports", "export": "_health", "reason": "wrong_signature", "detail": "x"}},
+            "events": [{"event": "transition", "from": "creating", "to": "starting"},
+                       {"event": "guest_call", "export": "_start", "outcome": "trapped", "trap": "unreachable"},
+                       {"event": "note", "text": "anything"}],
+            "state": "failed"});
+        assert_eq!(check_line("start_answer", &start), Ok(()));
+    }
+
+    #[test]
+    fn a_violation_names_the_field_and_what_was_expected() {
+        let wrong = json!({"id": 1, "ok": true, "outcome": {"op": "start", "ok": false,
+            "error": {"kind": "exploded", "stage": "_start"}}, "events": [], "state": "failed"});
+        let why = check_line("start_answer", &wrong).unwrap_err();
+        assert!(
+            why.contains("/outcome/error/kind") && why.contains("exploded"),
+            "{why}"
+        );
+        let missing = json!({"id": 1, "ok": true, "outcome": {"op": "message", "ok": true,
+            "message_hex": "68"}, "events": [], "state": "ready"});
+        let why = check_line("send_answer", &missing).unwrap_err();
+        assert!(why.contains("/outcome"), "{why}");
+        let huge = json!({"id": 1, "ok": true, "live_instances": 1, "accounted_memory_bytes": -1});
+        let why = check_line("counters_answer", &huge).unwrap_err();
+        assert!(why.contains("/accounted_memory_bytes"), "{why}");
+        let error_kind = json!({"id": 1, "ok": true, "outcome": {"op": "start", "ok": false,
+            "error": {"kind": "trapped", "stage": "_start"}}, "events": [], "state": "failed"});
+        assert!(check_line("start_answer", &error_kind).is_err());
     }
 }

@@ -7,20 +7,28 @@
 //! scenario = "cleanup-returns"         # or: seed = 42 | wat = "(module)" | file = "x.wasm"
 //! description = "..."                  # optional: defaults to the scenario's
 //! profile = "standard"                 # optional override
-//! limits = { fuel_per_call = 1000 }    # optional overrides (durations in ms)
+//! limits = { fuel_per_call = 1000 }    # optional overrides (durations in ms; fuel may
+//!                                      # be "unlimited")
 //! steps = ["start", { send = "hi" }, "health", { stop_ms = 100 }, "stop"]
 //! cycles = 50                          # the steps on this many fresh components in turn
-//! requires = ["fuel"]                  # beyond what is derived from the case
+//! alongside = ["health-code-unhealthy"] # more scenarios, one component each, on the same
+//!                                      # runtime, each step done on every one in turn
+//! needs = ["fuel"]                     # beyond what is derived (SPEC.md, "Capabilities")
+//! timing = "precise"                   # judge how late timeouts fire (LC-LIMIT-7)
 //! # For `wat` and `file` modules the expectation is written out:
-//! expect = { final_state = "terminated", ops = [{ op = "start", ok = true }, ...] }
+//! expect = { final_state = "terminated", transitions = [["creating", "starting"], ...],
+//!            ops = [{ op = "start", ok = true, calls = [{ export = "_start", outcome = "returned" }] }, ...] }
 //! ```
 //!
-//! Modules from the generators (`scenario`, `seed`) take their expectation from the
-//! oracle, recomputed with the case's overrides.
+//! Modules from the generators (`scenario`, `seed`, `alongside`) take their expectation
+//! from the oracle, recomputed with the case's profile, limits and steps.
 
 use crate::subject::{Capability, ModuleInput};
-use lifecycle_contract::limits::DEFAULT_STOP_TIMEOUT;
-use lifecycle_contract::{Limits, Profile, State, Step, Summary};
+use lifecycle_contract::limits::{DEFAULT_STOP_TIMEOUT, UNLIMITED, UNLIMITED_FUEL};
+use lifecycle_contract::{
+    CallOutcome, ErrorKind, HealthReason, Limits, Operation, Outcome, Profile, State, Step,
+    Summary, Warning,
+};
 use lifecycle_generators::catalogue;
 use lifecycle_generators::oracle::{self, Subject};
 use lifecycle_generators::scenario::{Module, Scenario};
@@ -44,18 +52,32 @@ pub enum CaseError {
     Uncovered { clauses: Vec<String> },
 }
 
-/// What a run of a case must show.
+/// What a run of one component must show.
 #[derive(Clone, Debug)]
 pub enum Expected {
-    /// The oracle's exact outcome.
+    /// The exact outcome: from the oracle, or written in the case.
     Exact(Summary),
-    /// Written in the case: final state and each op in the `trace --json` shape.
-    Written {
-        final_state: State,
-        ops: serde_json::Value,
-    },
     /// No exact outcome (wasm-smith modules): the invariants must hold.
     Invariants,
+}
+
+/// One module of a case, run as one component, with what it must show.
+#[derive(Clone, Debug)]
+pub struct CaseModule {
+    pub module: ModuleInput,
+    pub expected: Expected,
+}
+
+/// How the runner judges the timing of a case's timeouts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    /// Each timeout fires after its limit and within the run's slack of it.
+    #[default]
+    Coarse,
+    /// Also: the median lateness of the case's timeouts is within the contract's 100 ms
+    /// (LC-LIMIT-7).
+    Precise,
 }
 
 #[derive(Clone, Debug)]
@@ -63,15 +85,113 @@ pub struct Case {
     pub id: String,
     pub clauses: Vec<String>,
     pub description: String,
-    pub module: ModuleInput,
+    /// The case's components: its own module first, then any `alongside`. Each step is
+    /// done on every component in turn, all on one runtime.
+    pub modules: Vec<CaseModule>,
     pub profile: Profile,
     pub limits: Limits,
     pub steps: Vec<Step>,
     pub cycles: u32,
-    pub requires: BTreeSet<Capability>,
-    pub expected: Expected,
-    /// The file the case came from, for messages.
+    /// Capabilities the case needs: derived (SPEC.md, "Capabilities") plus declared.
+    pub needs: BTreeSet<Capability>,
+    pub timing: Timing,
+    /// The file the case came from (`extended` for the generated families), for messages.
     pub source: String,
+}
+
+impl Case {
+    /// A case of one component.
+    #[allow(clippy::too_many_arguments)]
+    fn single(
+        id: String,
+        clauses: Vec<String>,
+        description: String,
+        module: CaseModule,
+        profile: Profile,
+        limits: Limits,
+        steps: Vec<Step>,
+        declared: &[Capability],
+    ) -> Case {
+        let mut case = Case {
+            id,
+            clauses,
+            description,
+            modules: vec![module],
+            profile,
+            limits,
+            steps,
+            cycles: 1,
+            needs: BTreeSet::new(),
+            timing: Timing::Coarse,
+            source: String::new(),
+        };
+        case.needs = case.derived_needs();
+        case.needs.extend(declared);
+        case
+    }
+
+    /// The capabilities SPEC.md's rule derives: `standard_profile` for the standard
+    /// profile; `fuel` if any outcome shows fuel running out (an error, a health reason,
+    /// a cleanup warning or a guest call); `timeouts` if any shows a timeout. Limits
+    /// alone never count: unlimited fuel is no need, and a finite budget that is never
+    /// exhausted passes on a runtime without fuel.
+    fn derived_needs(&self) -> BTreeSet<Capability> {
+        let mut needs = BTreeSet::new();
+        if self.profile == Profile::Standard {
+            needs.insert(Capability::StandardProfile);
+        }
+        for module in &self.modules {
+            match &module.expected {
+                Expected::Exact(summary) => needs.extend(shown_needs(summary)),
+                // Anything may happen: a wasm-smith module may loop.
+                Expected::Invariants => needs.extend([Capability::Fuel, Capability::Timeouts]),
+            }
+        }
+        needs
+    }
+}
+
+/// What the outcomes of `summary` show the runtime must support.
+fn shown_needs(summary: &Summary) -> BTreeSet<Capability> {
+    let mut needs = BTreeSet::new();
+    let mut shows = |fuel: bool, timeout: bool| {
+        if fuel {
+            needs.insert(Capability::Fuel);
+        }
+        if timeout {
+            needs.insert(Capability::Timeouts);
+        }
+    };
+    for op in &summary.ops {
+        if let Some(e) = op.outcome.error() {
+            shows(
+                e.kind() == ErrorKind::FuelExhausted,
+                e.kind() == ErrorKind::ExecutionTimeout,
+            );
+        }
+        match &op.outcome {
+            Outcome::Health(h) => shows(
+                h.reason == Some(HealthReason::FuelExhausted),
+                h.reason == Some(HealthReason::ExecutionTimeout),
+            ),
+            Outcome::Stop(Ok(warnings)) => {
+                for w in warnings {
+                    shows(
+                        *w == Warning::CleanupFuelExhausted,
+                        *w == Warning::CleanupTimeout,
+                    );
+                }
+            }
+            _ => {}
+        }
+        for call in &op.calls {
+            shows(
+                call.outcome == CallOutcome::FuelExhausted,
+                call.outcome == CallOutcome::ExecutionTimeout,
+            );
+        }
+    }
+    needs
 }
 
 #[derive(Deserialize)]
@@ -96,8 +216,20 @@ struct CaseToml {
     steps: Option<Vec<toml::Value>>,
     cycles: Option<u32>,
     #[serde(default)]
-    requires: Vec<Capability>,
+    alongside: Vec<String>,
+    #[serde(default)]
+    needs: Vec<Capability>,
+    #[serde(default)]
+    timing: Timing,
     expect: Option<ExpectToml>,
+}
+
+/// `fuel_per_call`: a number, or `"unlimited"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FuelToml {
+    Budget(u64),
+    Word(String),
 }
 
 #[derive(Deserialize)]
@@ -105,7 +237,7 @@ struct CaseToml {
 struct LimitsToml {
     max_memory_bytes: Option<u64>,
     max_table_elements: Option<u64>,
-    fuel_per_call: Option<u64>,
+    fuel_per_call: Option<FuelToml>,
     start_timeout_ms: Option<u64>,
     call_timeout_ms: Option<u64>,
     health_timeout_ms: Option<u64>,
@@ -116,11 +248,12 @@ struct LimitsToml {
 #[serde(deny_unknown_fields)]
 struct ExpectToml {
     final_state: String,
+    transitions: Vec<(String, String)>,
     ops: Vec<toml::Value>,
 }
 
 impl LimitsToml {
-    fn apply(&self, l: &mut Limits) {
+    fn apply(&self, l: &mut Limits) -> Result<(), String> {
         let ms = Duration::from_millis;
         if let Some(v) = self.max_memory_bytes {
             l.max_memory_bytes = v;
@@ -128,8 +261,15 @@ impl LimitsToml {
         if let Some(v) = self.max_table_elements {
             l.max_table_elements = v;
         }
-        if let Some(v) = self.fuel_per_call {
-            l.fuel_per_call = v;
+        match &self.fuel_per_call {
+            None => {}
+            Some(FuelToml::Budget(v)) => l.fuel_per_call = *v,
+            Some(FuelToml::Word(w)) if w == UNLIMITED => l.fuel_per_call = UNLIMITED_FUEL,
+            Some(FuelToml::Word(w)) => {
+                return Err(format!(
+                    "key `limits.fuel_per_call`: `{w}` is neither a number nor \"{UNLIMITED}\""
+                ));
+            }
         }
         if let Some(v) = self.start_timeout_ms {
             l.start_timeout = ms(v);
@@ -143,6 +283,7 @@ impl LimitsToml {
         if let Some(v) = self.max_message_bytes {
             l.max_message_bytes = v;
         }
+        Ok(())
     }
 }
 
@@ -172,25 +313,67 @@ fn step(value: &toml::Value) -> Result<Step, String> {
     }
 }
 
-/// Capabilities a case needs, read off its profile and expectation.
-fn derived_requirements(
+fn state(name: &str, key: &str) -> Result<State, String> {
+    State::ALL
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| format!("key `{key}`: unknown state `{name}`"))
+}
+
+/// A written expectation, read into the same shape the oracle gives.
+fn written(expect: ExpectToml) -> Result<Summary, String> {
+    let final_state = state(&expect.final_state, "expect.final_state")?;
+    let transitions = expect
+        .transitions
+        .iter()
+        .map(|(from, to)| {
+            Ok((
+                state(from, "expect.transitions")?,
+                state(to, "expect.transitions")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let ops = expect
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let json = serde_json::to_value(op).map_err(|e| e.to_string());
+            json.and_then(|json| Operation::from_json(&json))
+                .map_err(|e| format!("key `expect.ops`, op {}: {e}", i + 1))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Summary {
+        ops,
+        transitions,
+        final_state,
+        live_instances: 0,
+        accounted_memory_bytes: 0,
+    })
+}
+
+/// The oracle's expectation for `scenario` under the case's profile, limits and steps.
+fn oracle_expectation(
+    scenario: &Scenario,
     profile: Profile,
     limits: &Limits,
-    expected_json: &str,
-) -> BTreeSet<Capability> {
-    let mut needs = BTreeSet::new();
-    if profile == Profile::Standard {
-        needs.insert(Capability::StandardProfile);
-    }
-    if limits.fuel_per_call != Limits::default().fuel_per_call
-        || expected_json.contains("fuel_exhausted")
-    {
-        needs.insert(Capability::Fuel);
-    }
-    if expected_json.contains("timeout") {
-        needs.insert(Capability::Timeouts);
-    }
-    needs
+    steps: &[Step],
+) -> Result<Expected, String> {
+    let subject = match &scenario.module {
+        Module::Spec(spec) => Subject::Spec(spec),
+        Module::Unstartable { error, .. } => Subject::Unstartable(error),
+    };
+    oracle::expect_steps(subject, profile, limits, steps)
+        .map(Expected::Exact)
+        .map_err(|e| e.to_string())
+}
+
+fn find_scenario(name: &str, key: &str) -> Result<Scenario, String> {
+    catalogue::find(name).ok_or_else(|| {
+        format!(
+            "key `{key}`: no generator scenario named `{name}` (see `lifecycle-kit gen --list`)"
+        )
+    })
 }
 
 impl CaseToml {
@@ -205,7 +388,7 @@ impl CaseToml {
             return Err("needs exactly one of `scenario`, `seed`, `wat`, `file`".into());
         }
         let scenario: Option<Scenario> = match (&self.scenario, self.seed) {
-            (Some(name), _) => Some(catalogue::find(name).ok_or_else(|| format!("key `scenario`: no generator scenario named `{name}` (see `lifecycle-kit gen --list`)"))?),
+            (Some(name), _) => Some(find_scenario(name, "scenario")?),
             (None, Some(seed)) => Some(lifecycle_generators::random::scenario(seed)),
             _ => None,
         };
@@ -217,7 +400,7 @@ impl CaseToml {
             .as_ref()
             .map_or_else(Limits::default, |s| s.limits.clone());
         if let Some(l) = &self.limits {
-            l.apply(&mut limits);
+            l.apply(&mut limits)?;
         }
         let steps = match &self.steps {
             Some(values) => values
@@ -244,59 +427,39 @@ impl CaseToml {
                     "key `expect`: generator modules take their expectation from the oracle".into(),
                 );
             }
-            (Some(s), None) => {
-                let subject = match &s.module {
-                    Module::Spec(spec) => Subject::Spec(spec),
-                    Module::Unstartable { error, .. } => Subject::Unstartable(error),
-                };
-                Expected::Exact(
-                    oracle::expect_steps(subject, profile, &limits, &steps)
-                        .map_err(|e| e.to_string())?,
-                )
-            }
+            (Some(s), None) => oracle_expectation(s, profile, &limits, &steps)?,
             (None, None) => {
                 return Err(
                     "key `expect`: `wat` and `file` modules need a written expectation".into(),
                 );
             }
-            (None, Some(e)) => {
-                let final_state = State::ALL
-                    .into_iter()
-                    .find(|s| s.as_str() == e.final_state)
-                    .ok_or_else(|| {
-                        format!(
-                            "key `expect.final_state`: unknown state `{}`",
-                            e.final_state
-                        )
-                    })?;
-                let ops =
-                    serde_json::to_value(&e.ops).map_err(|e| format!("key `expect.ops`: {e}"))?;
-                Expected::Written { final_state, ops }
-            }
+            (None, Some(e)) => Expected::Exact(written(e)?),
         };
-        let expected_json = match &expected {
-            Expected::Exact(s) => s.to_json().to_string(),
-            Expected::Written { ops, .. } => ops.to_string(),
-            Expected::Invariants => String::new(),
-        };
-        let mut requires = derived_requirements(profile, &limits, &expected_json);
-        requires.extend(self.requires);
-        Ok(Case {
-            description: self
-                .description
+        let mut case = Case::single(
+            self.id,
+            self.clauses,
+            self.description
                 .or_else(|| scenario.as_ref().map(|s| s.description.clone()))
                 .unwrap_or_default(),
-            id: self.id,
-            clauses: self.clauses,
-            module,
+            CaseModule { module, expected },
             profile,
             limits,
             steps,
-            cycles: self.cycles.unwrap_or(1).max(1),
-            requires,
-            expected,
-            source: String::new(),
-        })
+            &[],
+        );
+        for name in &self.alongside {
+            let other = find_scenario(name, "alongside")?;
+            let expected = oracle_expectation(&other, profile, &case.limits, &case.steps)?;
+            case.modules.push(CaseModule {
+                module: ModuleInput::Bytes(Arc::from(other.bytes())),
+                expected,
+            });
+        }
+        case.needs = case.derived_needs();
+        case.needs.extend(self.needs);
+        case.cycles = self.cycles.unwrap_or(1).max(1);
+        case.timing = self.timing;
+        Ok(case)
     }
 }
 
@@ -400,25 +563,25 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
     let mut out: Vec<Case> = lifecycle_generators::random::family(seed, count)
         .into_iter()
         .map(|s| {
-            let steps = s.script.steps();
             let expected = s
                 .expected()
                 .expect("random scenarios are unambiguous by construction");
-            let requires =
-                derived_requirements(s.profile, &s.limits, &expected.to_json().to_string());
-            Case {
-                id: s.name.clone(),
-                clauses: vec!["LC-STATE-2".into()],
-                description: s.description.clone(),
+            let module = CaseModule {
                 module: ModuleInput::Bytes(Arc::from(s.bytes())),
-                profile: s.profile,
-                limits: s.limits.clone(),
-                steps,
-                cycles: 1,
-                requires,
                 expected: Expected::Exact(expected),
-                source: "extended".into(),
-            }
+            };
+            let mut case = Case::single(
+                s.name.clone(),
+                vec!["LC-STATE-2".into()],
+                s.description.clone(),
+                module,
+                s.profile,
+                s.limits.clone(),
+                s.script.steps(),
+                &[],
+            );
+            case.source = "extended".into();
+            case
         })
         .collect();
     for i in 0..count / 5 {
@@ -430,31 +593,34 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
             health_timeout: Duration::from_millis(200),
             ..Limits::default()
         };
-        out.push(Case {
-            id: format!(
-                "smith-{smith_seed}{}",
-                if terminating { "-terminating" } else { "" }
-            ),
-            clauses: vec!["LC-STATE-2".into(), "LC-TEARDOWN-1".into()],
-            description: "a wasm-smith module with every lifecycle export: invariants only".into(),
+        let module = CaseModule {
             module: ModuleInput::Bytes(Arc::from(lifecycle_generators::random::smith_module(
                 smith_seed,
                 terminating,
             ))),
-            profile: Profile::Strict,
+            expected: Expected::Invariants,
+        };
+        let mut case = Case::single(
+            format!(
+                "smith-{smith_seed}{}",
+                if terminating { "-terminating" } else { "" }
+            ),
+            vec!["LC-STATE-2".into(), "LC-TEARDOWN-1".into()],
+            "a wasm-smith module with every lifecycle export: invariants only".into(),
+            module,
+            Profile::Strict,
             limits,
-            steps: vec![
+            vec![
                 Step::Start,
                 Step::Send(b"one".to_vec()),
                 Step::Send(b"two".to_vec()),
                 Step::Health,
                 Step::Stop(Duration::from_millis(200)),
             ],
-            cycles: 1,
-            requires: [Capability::Fuel, Capability::Timeouts].into(),
-            expected: Expected::Invariants,
-            source: "extended".into(),
-        });
+            &[],
+        );
+        case.source = "extended".into();
+        out.push(case);
     }
     out
 }

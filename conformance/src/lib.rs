@@ -29,9 +29,9 @@ pub mod runner;
 pub mod spec;
 pub mod subject;
 
-pub use case::{Case, CaseError, Expected};
+pub use case::{Case, CaseError, CaseModule, Expected, Timing};
 pub use report::{RunReport, Totals};
-pub use runner::{CaseResult, Expectations, NormalizedTrace, RunOptions, Verdict};
+pub use runner::{CaseResult, Expectations, Held, NormalizedTrace, RunOptions, Verdict};
 pub use subject::{Capabilities, Capability, Counters, ModuleInput, Subject, SubjectComponent};
 
 /// Runs every built-in case against fresh subjects from `make`.

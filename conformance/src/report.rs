@@ -1,6 +1,7 @@
 //! Reports of a run: for people (grouped by clause), JSON, and JUnit XML.
 
 use crate::runner::{CaseResult, Verdict};
+use crate::subject::Capability;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -45,6 +46,26 @@ impl RunReport {
         self.results.iter().any(|r| r.verdict.fails_run())
     }
 
+    /// Unsupported cases by the capability that gated each.
+    pub fn unsupported(&self) -> BTreeMap<Capability, Vec<&CaseResult>> {
+        let mut map: BTreeMap<Capability, Vec<&CaseResult>> = BTreeMap::new();
+        for r in &self.results {
+            if let Verdict::Unsupported(capability) = r.verdict {
+                map.entry(capability).or_default().push(r);
+            }
+        }
+        map
+    }
+
+    /// The one summary line: every verdict counted once.
+    pub fn summary_line(&self) -> String {
+        let t = self.totals();
+        format!(
+            "{} cases: {} passed, {} failed, {} unsupported, {} xfail, {} xpass",
+            t.total, t.passed, t.failed, t.unsupported, t.xfail, t.xpass
+        )
+    }
+
     /// Clause id -> the results that check it.
     pub fn by_clause(&self) -> BTreeMap<&str, Vec<&CaseResult>> {
         let mut map: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
@@ -84,10 +105,6 @@ impl RunReport {
             );
         }
         for r in self.results.iter().filter(|r| r.verdict.fails_run()) {
-            let why = match &r.verdict {
-                Verdict::Fail(w) | Verdict::Xpass(w) => w.as_str(),
-                _ => "",
-            };
             let _ = writeln!(
                 out,
                 "\n{} {} ({}): {}",
@@ -96,25 +113,30 @@ impl RunReport {
                 r.clauses.join(", "),
                 r.description
             );
-            for line in why.lines() {
+            for line in r.verdict.reason().unwrap_or_default().lines() {
                 let _ = writeln!(out, "    {line}");
             }
-            let _ = writeln!(out, "    reproduce: {}", r.repro);
+            if let Some(repro) = &r.repro {
+                let _ = writeln!(out, "    reproduce: {repro}");
+            }
         }
-        let t = self.totals();
-        let _ = writeln!(
-            out,
-            "\n{} cases: {} passed, {} failed, {} unsupported, {} xfail, {} xpass",
-            t.total, t.passed, t.failed, t.unsupported, t.xfail, t.xpass
-        );
-        // The plain closing line CI dashboards read.
-        let _ = writeln!(
-            out,
-            "{} passed, {} failed, {} skipped",
-            t.passed + t.xfail,
-            t.failed + t.xpass,
-            t.unsupported
-        );
+        let unsupported = self.unsupported();
+        if !unsupported.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nunsupported (the runtime does not declare what they need; `--require` makes them fail):"
+            );
+            for (capability, results) in &unsupported {
+                let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "    {capability}: {} case(s): {}",
+                    ids.len(),
+                    ids.join(", ")
+                );
+            }
+        }
+        let _ = writeln!(out, "\n{}", self.summary_line());
         out
     }
 
@@ -124,17 +146,19 @@ impl RunReport {
             .results
             .iter()
             .map(|r| {
-                let diff = match &r.verdict {
-                    Verdict::Fail(w)
-                    | Verdict::Xpass(w)
-                    | Verdict::Xfail(w)
-                    | Verdict::Unsupported(w) => Value::String(w.clone()),
-                    Verdict::Pass => Value::Null,
-                };
-                json!({
+                let mut case = json!({
                     "id": r.id, "clauses": r.clauses, "outcome": r.verdict.name(),
-                    "duration_ms": r.duration.as_millis() as u64, "diff": diff, "repro": r.repro,
-                })
+                    "duration_ms": r.duration.as_millis() as u64,
+                    "reason": r.verdict.reason(), "repro": r.repro,
+                });
+                if let Verdict::Unsupported(capability) = r.verdict {
+                    case["needs"] = json!(capability);
+                }
+                if r.verdict.fails_run() || matches!(r.verdict, Verdict::Xfail(_)) {
+                    case["expected"] = r.expected.clone().unwrap_or(Value::Null);
+                    case["actual"] = r.actual.clone().unwrap_or(Value::Null);
+                }
+                case
             })
             .collect();
         let coverage: BTreeMap<&str, Vec<&str>> = self
@@ -142,10 +166,16 @@ impl RunReport {
             .into_iter()
             .map(|(c, rs)| (c, rs.iter().map(|r| r.id.as_str()).collect()))
             .collect();
+        let unsupported_by: BTreeMap<String, usize> = self
+            .unsupported()
+            .into_iter()
+            .map(|(c, rs)| (c.to_string(), rs.len()))
+            .collect();
         json!({
             "runtime": self.runtime, "version": self.version,
             "total": t.total, "passed": t.passed, "failed": t.failed,
             "unsupported": t.unsupported, "xfail": t.xfail, "xpass": t.xpass,
+            "unsupported_by_capability": unsupported_by,
             "coverage": coverage, "cases": cases,
         })
     }
@@ -158,9 +188,9 @@ impl RunReport {
         for r in &self.results {
             let status = match &r.verdict {
                 Verdict::Pass | Verdict::Xfail(_) => TestCaseStatus::success(),
-                Verdict::Unsupported(why) => {
+                Verdict::Unsupported(_) => {
                     let mut s = TestCaseStatus::skipped();
-                    s.set_message(why.clone());
+                    s.set_message(r.verdict.reason().unwrap_or_default());
                     s
                 }
                 Verdict::Fail(why) | Verdict::Xpass(why) => {
@@ -170,7 +200,8 @@ impl RunReport {
                         r.verdict.name(),
                         why.lines().next().unwrap_or_default()
                     ));
-                    s.set_description(format!("{why}\nreproduce: {}", r.repro));
+                    let repro = r.repro.as_deref().map(|c| format!("\nreproduce: {c}"));
+                    s.set_description(format!("{why}{}", repro.unwrap_or_default()));
                     s
                 }
             };

@@ -1,14 +1,31 @@
 //! Running cases against a runtime under test: in parallel, one fresh subject per case
-//! (so live counters belong to that case alone), a watchdog per case, timing checks kept
-//! apart from the trace, and verdicts against the expected outcome.
+//! (so its counters belong to that case alone), every operation bounded by the limit it
+//! runs under, timing and teardown judged apart from the trace, and verdicts against the
+//! expected outcome.
+//!
+//! How a case is judged, in the order the checks run:
+//! 1. each operation must end within its own limit plus the run's slack (a guest that is
+//!    never interrupted fails LC-LIMIT-4 within seconds; the case's task is aborted and,
+//!    for an adapter, its process killed);
+//! 2. after each operation the counters must show what is live (LC-TEARDOWN-1/3);
+//! 3. a reported timeout must not fire before its limit, nor after limit plus slack, and
+//!    for `timing = "precise"` the median lateness must be within the contract's 100 ms
+//!    (LC-LIMIT-7);
+//! 4. each component's summary (outcomes, guest calls, transitions, final state, counters
+//!    after dispose) must equal its expectation;
+//! 5. a runtime that counts compilations must compile each distinct module once
+//!    (LC-START-7).
 
-use crate::case::{Case, Expected};
-use crate::subject::{Subject, SubjectComponent};
-use lifecycle_contract::{ErrorKind, Event, HealthReason, Outcome, Step, Summary, Warning};
+use crate::case::{Case, Expected, Timing};
+use crate::subject::{Capability, Counters, ModuleInput, Subject, SubjectComponent};
+use lifecycle_contract::{
+    Event, GuestCall, HealthReason, Operation, Outcome, Step, Summary, Warning,
+};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A case's trace without anything that varies between runs or engines: no durations,
@@ -29,10 +46,23 @@ fn is_one(n: &u32) -> bool {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NormalizedStep {
-    /// The operation's result in the `trace --json` shape, without `detail`.
-    pub result: serde_json::Value,
+    /// Which component (1-based) when a case has several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<usize>,
+    /// The operation's result in the `trace --json` shape, without `detail` (its guest
+    /// calls are among the events).
+    pub result: Value,
     /// Transitions, guest calls and their outcomes, denied growth, warnings.
     pub events: Vec<String>,
+    /// What the runtime held right after the operation.
+    pub held: Held,
+}
+
+/// Live counters at one moment, as snapshots show them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Held {
+    pub live_instances: usize,
+    pub accounted_memory_bytes: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,7 +70,8 @@ pub struct NormalizedStep {
 pub enum Verdict {
     Pass,
     Fail(String),
-    Unsupported(String),
+    /// Not run: the runtime does not declare this capability, which the case needs.
+    Unsupported(Capability),
     /// Failed as the expectations file says it would.
     Xfail(String),
     /// Passed although the expectations file says it fails.
@@ -62,6 +93,17 @@ impl Verdict {
     pub fn fails_run(&self) -> bool {
         matches!(self, Verdict::Fail(_) | Verdict::Xpass(_))
     }
+
+    /// Why, in words: what failed, what gated the case, or the expectation's reason.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Verdict::Pass => None,
+            Verdict::Fail(why) | Verdict::Xfail(why) | Verdict::Xpass(why) => Some(why.clone()),
+            Verdict::Unsupported(capability) => Some(format!(
+                "needs capability `{capability}`, which the runtime does not declare"
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -72,7 +114,12 @@ pub struct CaseResult {
     pub verdict: Verdict,
     pub duration: Duration,
     pub trace: Option<NormalizedTrace>,
-    pub repro: String,
+    /// What the case must show and what it showed (a summary, or one per component), for
+    /// cases that ran to the end.
+    pub expected: Option<Value>,
+    pub actual: Option<Value>,
+    /// A command that runs this case alone, the same way.
+    pub repro: Option<String>,
 }
 
 /// Cases a runtime is known to fail, each with its reason.
@@ -129,11 +176,18 @@ pub struct RunOptions {
     pub jobs: usize,
     /// A case still running after this fails, and the run goes on.
     pub watchdog: Duration,
-    /// How late past its limit a timeout may fire.
+    /// How late past its limit an operation may end, and a timeout fire.
     pub timing_slack: Duration,
+    /// How late a timeout may fire by the contract (LC-LIMIT-7), beyond the scheduling
+    /// delay measured in the same run.
+    pub timing_precision: Duration,
     pub expectations: Expectations,
-    /// `--runtime` value for reproduction commands.
-    pub runtime_flag: String,
+    /// Capabilities the run requires: a case that needs one the runtime lacks fails
+    /// instead of being unsupported.
+    pub require: BTreeSet<Capability>,
+    /// The command that repeats this run (`lifecycle-kit run ...`, without `--filter`);
+    /// each case's reproduce line is this plus `--filter ID`.
+    pub repro_command: Option<String>,
     pub progress: bool,
 }
 
@@ -143,18 +197,79 @@ impl Default for RunOptions {
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             watchdog: Duration::from_secs(60),
             timing_slack: Duration::from_secs(2),
+            timing_precision: Duration::from_millis(100),
             expectations: Expectations::default(),
-            runtime_flag: "reference".into(),
+            require: BTreeSet::new(),
+            repro_command: None,
             progress: false,
         }
     }
 }
 
+/// The operation in progress in a case, shared with the runner that watches it.
+#[derive(Default)]
+pub struct Watch {
+    current: Mutex<Option<InFlight>>,
+}
+
+struct InFlight {
+    step: &'static str,
+    limit_name: &'static str,
+    limit: Duration,
+    began: Instant,
+}
+
+impl Watch {
+    fn begin(&self, step: &Step, case: &Case) {
+        let (step, limit_name, limit) = match step {
+            Step::Start => (
+                "start (instantiation and `_start`)",
+                "start timeout",
+                case.limits.start_timeout,
+            ),
+            Step::Send(_) => (
+                "message (`alloc` and `handle-message`)",
+                "call timeout",
+                case.limits.call_timeout,
+            ),
+            Step::Health => (
+                "health check (`_health`)",
+                "health timeout",
+                case.limits.health_timeout,
+            ),
+            Step::Stop(limit) => ("stop (`_cleanup`)", "stop timeout", *limit),
+        };
+        *self.current.lock().expect("watch lock") = Some(InFlight {
+            step,
+            limit_name,
+            limit,
+            began: Instant::now(),
+        });
+    }
+
+    fn end(&self) {
+        *self.current.lock().expect("watch lock") = None;
+    }
+
+    /// The LC-LIMIT-4 verdict on an operation still running past its limit plus `slack`.
+    fn overrun(&self, slack: Duration) -> Option<String> {
+        let current = self.current.lock().expect("watch lock");
+        let op = current.as_ref()?;
+        (op.began.elapsed() > op.limit + slack).then(|| {
+            format!(
+                "LC-LIMIT-4: the {} was still running {slack:?} after its {:?} {}: a guest past its deadline must be interrupted",
+                op.step, op.limit, op.limit_name
+            )
+        })
+    }
+}
+
 /// One case on one subject, without the watchdog or verdict.
 pub struct Execution {
-    pub summary: Summary,
+    /// One summary per component, in the case's order.
+    pub summaries: Vec<Summary>,
     pub trace: NormalizedTrace,
-    /// Leaks, late or early timeouts, cycles that disagree.
+    /// Leaks, late or early timeouts, counters that do not count, cycles that disagree.
     pub problems: Vec<String>,
 }
 
@@ -168,7 +283,8 @@ fn normalize_events(events: &[Event]) -> Vec<String> {
 
 /// The wall-clock limit an outcome shows was hit, if any.
 fn timeout_hit(outcome: &Outcome, step: &Step, case: &Case) -> Option<Duration> {
-    let timed_out = |e: &lifecycle_contract::Error| e.kind() == ErrorKind::ExecutionTimeout;
+    let timed_out =
+        |e: &lifecycle_contract::Error| e.kind() == lifecycle_contract::ErrorKind::ExecutionTimeout;
     match (outcome, step) {
         (Outcome::Start(Err(e)), _) if timed_out(e) => Some(case.limits.start_timeout),
         (Outcome::Message { reply: Err(e), .. }, _) if timed_out(e) => {
@@ -184,97 +300,350 @@ fn timeout_hit(outcome: &Outcome, step: &Step, case: &Case) -> Option<Duration> 
     }
 }
 
-/// Runs `case` on `subject`: its steps on `cycles` fresh components in turn.
-pub async fn execute<S: Subject>(subject: &S, case: &Case, slack: Duration) -> Execution {
-    let mut problems = Vec::new();
-    let mut first: Option<(Summary, NormalizedTrace)> = None;
-    for cycle in 1..=case.cycles {
-        let mut component =
-            subject.component(case.module.clone(), case.profile, case.limits.clone());
-        let mut outcomes = Vec::new();
-        let mut steps = Vec::new();
-        let mut transitions = Vec::new();
-        for step in &case.steps {
-            let began = Instant::now();
-            let outcome = match step {
-                Step::Start => Outcome::Start(component.start().await),
-                Step::Send(m) => Outcome::Message {
-                    message: m.clone(),
-                    reply: component.handle_message(m).await,
-                },
-                Step::Health => Outcome::Health(component.health_check().await),
-                Step::Stop(timeout) => Outcome::Stop(component.stop(*timeout).await),
-            };
-            let took = began.elapsed();
-            if let Some(limit) = timeout_hit(&outcome, step, case) {
-                if took < limit {
-                    problems.push(format!(
-                        "{} reported a timeout after {took:?}, before its {limit:?} limit",
-                        outcome.name()
-                    ));
-                } else if took > limit + slack {
-                    problems.push(format!("{} timed out after {took:?}: later than its {limit:?} limit plus {slack:?}", outcome.name()));
-                }
-            }
-            let events = component.take_events();
-            transitions.extend(events.iter().filter_map(|e| match e {
-                Event::Transition { from, to } => Some((*from, *to)),
-                _ => None,
-            }));
-            steps.push(NormalizedStep {
-                result: outcome.without_detail().to_json(),
-                events: normalize_events(&events),
-            });
-            outcomes.push(outcome.without_detail());
+/// Linear memory a module declares (its first defined memory's initial size), read from
+/// its bytes; 0 when it has none or cannot be read.
+fn declared_memory_bytes(module: &ModuleInput) -> u64 {
+    let bytes: Arc<[u8]> = match module {
+        ModuleInput::Bytes(b) => b.clone(),
+        ModuleInput::File(path) => match std::fs::read(path) {
+            Ok(b) => b.into(),
+            Err(_) => return 0,
+        },
+    };
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let Ok(wasmparser::Payload::MemorySection(section)) = payload {
+            return section
+                .into_iter()
+                .flatten()
+                .next()
+                .map_or(0, |m| m.initial.saturating_mul(65_536));
         }
-        let final_state = component.state();
-        component.dispose().await;
-        let counters = subject.counters().await;
-        let (live, memory) = (counters.live_instances, counters.accounted_memory_bytes);
+    }
+    0
+}
+
+fn module_key(module: &ModuleInput) -> Vec<u8> {
+    match module {
+        ModuleInput::Bytes(b) => b.to_vec(),
+        ModuleInput::File(p) => p.to_string_lossy().as_bytes().to_vec(),
+    }
+}
+
+/// What the counters must show, given which components are `ready` now, and how they
+/// fall short (LC-TEARDOWN-1, LC-TEARDOWN-3).
+fn held_problem(ready_memory: &[u64], counters: &Counters, after: &str) -> Option<String> {
+    let (live, memory) = (counters.live_instances, counters.accounted_memory_bytes);
+    if ready_memory.is_empty() {
+        return ((live, memory) != (0, 0)).then(|| {
+            format!(
+                "LC-TEARDOWN-1: after {after}, with no component ready, the runtime still holds {live} live instance(s) and {memory} byte(s) of memory"
+            )
+        });
+    }
+    let needed: u64 = ready_memory.iter().sum();
+    if live < ready_memory.len() {
+        return Some(format!(
+            "LC-TEARDOWN-3: after {after}, {} component(s) are ready but the runtime reports {live} live instance(s)",
+            ready_memory.len()
+        ));
+    }
+    (memory < needed).then(|| {
+        format!(
+            "LC-TEARDOWN-3: after {after}, the ready component(s) have at least {needed} byte(s) of linear memory but the runtime accounts {memory}"
+        )
+    })
+}
+
+/// Which `op` (1-based) of which cycle, for messages.
+fn where_(cycle: u32, cycles: u32, index: usize, step: &Step, component: Option<usize>) -> String {
+    let name = match step {
+        Step::Start => "start",
+        Step::Send(_) => "message",
+        Step::Health => "health",
+        Step::Stop(_) => "stop",
+    };
+    let mut at = format!("step {} ({name})", index + 1);
+    if let Some(k) = component {
+        at += &format!(" of component {k}");
+    }
+    if cycles > 1 {
+        at += &format!(" in cycle {cycle}");
+    }
+    at
+}
+
+/// The subject's counters, unless it can no longer be judged.
+async fn read_counters<S: Subject>(subject: &S) -> Result<Counters, String> {
+    let counters = subject.counters().await;
+    subject.failure().map_or(Ok(counters), Err)
+}
+
+/// A timeout's duration against its limit, for the precision judgement.
+struct TimedOut {
+    took: Duration,
+    limit: Duration,
+}
+
+/// Runs `case` on `subject`: its steps on its components (`cycles` times, fresh ones each
+/// time), reporting each operation to `watch`. `Err` when the subject can no longer be
+/// judged (see [`Subject::failure`]).
+pub async fn execute<S: Subject>(
+    subject: &S,
+    case: &Case,
+    options: &RunOptions,
+    watch: &Watch,
+) -> Result<Execution, String> {
+    let slack = options.timing_slack;
+    let several = case.modules.len() > 1;
+    let declared: Vec<u64> = case
+        .modules
+        .iter()
+        .map(|m| declared_memory_bytes(&m.module))
+        .collect();
+    let compilations_before = read_counters(subject).await?.compilations;
+    let probe = (case.timing == Timing::Precise).then(DelayProbe::start);
+    let mut problems = Vec::new();
+    let mut first: Option<(Vec<Summary>, NormalizedTrace)> = None;
+    let mut timed_out = Vec::new();
+    let mut fastest_other = Duration::MAX;
+    for cycle in 1..=case.cycles {
+        let mut components: Vec<S::Component> = case
+            .modules
+            .iter()
+            .map(|m| subject.component(m.module.clone(), case.profile, case.limits.clone()))
+            .collect();
+        let mut ops: Vec<Vec<Operation>> = vec![Vec::new(); components.len()];
+        let mut transitions = vec![Vec::new(); components.len()];
+        let mut steps = Vec::new();
+        let mut counters_wrong = false;
+        for (index, step) in case.steps.iter().enumerate() {
+            for k in 0..components.len() {
+                let component = &mut components[k];
+                let at = where_(cycle, case.cycles, index, step, several.then_some(k + 1));
+                watch.begin(step, case);
+                let began = Instant::now();
+                let outcome = match step {
+                    Step::Start => Outcome::Start(component.start().await),
+                    Step::Send(m) => Outcome::Message {
+                        message: m.clone(),
+                        reply: component.handle_message(m).await,
+                    },
+                    Step::Health => Outcome::Health(component.health_check().await),
+                    Step::Stop(timeout) => Outcome::Stop(component.stop(*timeout).await),
+                };
+                let took = began.elapsed();
+                watch.end();
+                if let Some(failure) = subject.failure() {
+                    return Err(failure);
+                }
+                match timeout_hit(&outcome, step, case) {
+                    Some(limit) => {
+                        if took < limit {
+                            problems.push(format!(
+                                "LC-LIMIT-4: {at} reported a timeout after {took:?}, before its {limit:?} limit"
+                            ));
+                        } else if took > limit + slack {
+                            problems.push(format!(
+                                "LC-LIMIT-4: {at} timed out after {took:?}: later than its {limit:?} limit plus {slack:?}"
+                            ));
+                        }
+                        timed_out.push(TimedOut { took, limit });
+                    }
+                    None => fastest_other = fastest_other.min(took),
+                }
+                let events = component.take_events();
+                transitions[k].extend(events.iter().filter_map(|e| match e {
+                    Event::Transition { from, to } => Some((*from, *to)),
+                    _ => None,
+                }));
+                let calls: Vec<GuestCall> = events
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::GuestCall(call) => Some(*call),
+                        _ => None,
+                    })
+                    .collect();
+                let operation = Operation::new(outcome.without_detail(), calls);
+                let now = read_counters(subject).await?;
+                let ready: Vec<u64> = components
+                    .iter()
+                    .zip(&declared)
+                    .filter(|(c, _)| c.state() == lifecycle_contract::State::Ready)
+                    .map(|(_, m)| *m)
+                    .collect();
+                if !counters_wrong && let Some(problem) = held_problem(&ready, &now, &at) {
+                    problems.push(problem);
+                    counters_wrong = true;
+                }
+                steps.push(NormalizedStep {
+                    component: several.then_some(k + 1),
+                    result: operation.outcome.to_json(),
+                    events: normalize_events(&events),
+                    held: Held {
+                        live_instances: now.live_instances,
+                        accounted_memory_bytes: now.accounted_memory_bytes,
+                    },
+                });
+                ops[k].push(operation);
+            }
+        }
+        let final_states: Vec<_> = components.iter().map(|c| c.state()).collect();
+        for component in components {
+            component.dispose().await;
+        }
+        let after = read_counters(subject).await?;
+        let (live, memory) = (after.live_instances, after.accounted_memory_bytes);
         if (live, memory) != (0, 0) {
             problems.push(format!(
-                "after cycle {cycle}: {live} live instance(s) and {memory} byte(s) still accounted"
+                "LC-TEARDOWN-1: after cycle {cycle}, every component dropped, {live} live instance(s) and {memory} byte(s) still accounted"
             ));
         }
-        let summary = Summary {
-            outcomes,
-            transitions,
-            final_state,
-            live_instances: live,
-            accounted_memory_bytes: memory,
-        };
+        let summaries: Vec<Summary> = ops
+            .into_iter()
+            .zip(transitions)
+            .zip(&final_states)
+            .map(|((ops, transitions), final_state)| Summary {
+                ops,
+                transitions,
+                final_state: *final_state,
+                live_instances: live,
+                accounted_memory_bytes: memory,
+            })
+            .collect();
         let trace = NormalizedTrace {
             steps,
-            final_state: final_state.to_string(),
+            final_state: final_states
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             live_instances: live,
             accounted_memory_bytes: memory,
             cycles: case.cycles,
         };
         match &first {
-            None => first = Some((summary, trace)),
-            Some((s, _)) if *s != summary => {
+            None => first = Some((summaries, trace)),
+            Some((s, _)) if *s != summaries => {
+                let shown: Vec<Value> = summaries.iter().map(Summary::to_json).collect();
                 problems.push(format!(
                     "cycle {cycle} differs from cycle 1: {}",
-                    summary.to_json()
+                    Value::Array(shown)
                 ));
             }
             Some(_) => {}
         }
     }
-    let (summary, trace) = first.expect("at least one cycle");
-    Execution {
-        summary,
+    if subject.capabilities().compilations {
+        let after = read_counters(subject).await?.compilations;
+        match (compilations_before, after) {
+            (Some(before), Some(after)) => {
+                let distinct: BTreeSet<Vec<u8>> =
+                    case.modules.iter().map(|m| module_key(&m.module)).collect();
+                let compiled = after.saturating_sub(before);
+                if compiled > distinct.len() as u64 {
+                    problems.push(format!(
+                        "LC-START-7: {compiled} compilations for {} distinct module(s) started {} time(s): a module is compiled again instead of found",
+                        distinct.len(),
+                        case.cycles as usize * case.modules.len()
+                    ));
+                }
+            }
+            _ => problems.push(
+                "the runtime declares the `compilations` capability but its counters carry no `compilations`".into(),
+            ),
+        }
+    }
+    if let Some(probe) = probe {
+        let noise = probe.finish().await;
+        problems.extend(precision_problem(&timed_out, fastest_other, noise, options));
+    }
+    let (summaries, trace) = first.expect("at least one cycle");
+    Ok(Execution {
+        summaries,
         trace,
         problems,
+    })
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+/// LC-LIMIT-7: the median lateness of a case's timeouts, less the runtime's own cost of
+/// an operation (its fastest operation that did not time out), must be within the
+/// contract's precision plus the scheduling delay this machine shows right now.
+fn precision_problem(
+    timed_out: &[TimedOut],
+    overhead: Duration,
+    noise: Duration,
+    options: &RunOptions,
+) -> Option<String> {
+    const SAMPLES: usize = 3;
+    if timed_out.len() < SAMPLES {
+        return Some(format!(
+            "LC-LIMIT-7: a precise-timing case needs at least {SAMPLES} timeouts to judge, and {} fired",
+            timed_out.len()
+        ));
+    }
+    let overhead = if overhead == Duration::MAX {
+        Duration::ZERO
+    } else {
+        overhead
+    };
+    let lateness = median(
+        timed_out
+            .iter()
+            .map(|t| t.took.saturating_sub(t.limit).saturating_sub(overhead))
+            .collect(),
+    );
+    let allowed = options.timing_precision + noise;
+    (lateness > allowed).then(|| {
+        format!(
+            "LC-LIMIT-7: the timeouts fired a median {lateness:?} after their limits ({} timeouts, less {overhead:?} the runtime takes for an operation), more than the contract's {:?} plus {noise:?} of scheduling delay measured now",
+            timed_out.len(),
+            options.timing_precision
+        )
+    })
+}
+
+/// How late a sleeping thread wakes on this machine while a case runs: a thread beside
+/// the case sleeps 2 ms at a time and notes each oversleep; the median is the scheduling
+/// delay a timeout could not help.
+struct DelayProbe {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    samples: tokio::task::JoinHandle<Vec<Duration>>,
+}
+
+impl DelayProbe {
+    fn start() -> DelayProbe {
+        const SLEEP: Duration = Duration::from_millis(2);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let samples = tokio::task::spawn_blocking(move || {
+            let mut samples = Vec::new();
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) || samples.len() < 5 {
+                let began = Instant::now();
+                std::thread::sleep(SLEEP);
+                samples.push(began.elapsed().saturating_sub(SLEEP));
+            }
+            samples
+        });
+        DelayProbe { stop, samples }
+    }
+
+    async fn finish(self) -> Duration {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.samples.await.map(median).unwrap_or_default()
     }
 }
 
-fn pretty(v: &serde_json::Value) -> String {
+fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
 
 /// A unified diff from what was expected to what happened.
-pub fn diff(expected: &serde_json::Value, actual: &serde_json::Value) -> String {
+pub fn diff(expected: &Value, actual: &Value) -> String {
     similar::TextDiff::from_lines(pretty(expected).as_str(), pretty(actual).as_str())
         .unified_diff()
         .context_radius(3)
@@ -288,26 +657,29 @@ pub fn compare(expected: &Expected, summary: &Summary) -> Option<String> {
         Expected::Exact(want) => {
             (want != summary).then(|| diff(&want.to_json(), &summary.to_json()))
         }
-        Expected::Written { final_state, ops } => {
-            let got = summary.to_json();
-            let want = serde_json::json!({"final_state": final_state, "ops": ops, "live_instances": 0, "accounted_memory_bytes": 0});
-            let got = serde_json::json!({"final_state": got["final_state"], "ops": got["ops"], "live_instances": got["live_instances"], "accounted_memory_bytes": got["accounted_memory_bytes"]});
-            (want != got).then(|| diff(&want, &got))
-        }
         Expected::Invariants => lifecycle_generators::invariants::check(summary)
             .err()
             .map(|e| format!("invariant broken: {e}\n{}", pretty(&summary.to_json()))),
     }
 }
 
-fn repro(case: &Case, runtime_flag: &str) -> String {
-    format!(
-        "lifecycle-kit run --runtime {runtime_flag} --filter {}",
-        case.id
-    )
+fn expected_json(expected: &Expected) -> Value {
+    match expected {
+        Expected::Exact(s) => s.to_json(),
+        Expected::Invariants => Value::String("the invariants of every run".into()),
+    }
 }
 
-/// Runs one case with its own fresh subject under the watchdog, and judges it.
+/// One value for one component, an array for several.
+fn per_component(values: Vec<Value>) -> Value {
+    match <[Value; 1]>::try_from(values) {
+        Ok([one]) => one,
+        Err(many) => Value::Array(many),
+    }
+}
+
+/// Runs one case with its own fresh subject, bounded as the module docs say, and judges
+/// it.
 async fn run_one<S: Subject>(
     make: Arc<dyn Fn() -> Result<S, String> + Send + Sync>,
     case: Case,
@@ -322,30 +694,72 @@ async fn run_one<S: Subject>(
         verdict: Verdict::Pass,
         duration: Duration::ZERO,
         trace: None,
-        repro: repro(&case, &options.runtime_flag),
+        expected: Some(per_component(
+            case.modules
+                .iter()
+                .map(|m| expected_json(&m.expected))
+                .collect(),
+        )),
+        actual: None,
+        repro: options
+            .repro_command
+            .as_ref()
+            .map(|command| format!("{command} --filter {}", case.id)),
     };
-    if let Some(missing) = case.requires.iter().find(|c| !capabilities.has(**c)) {
-        result.verdict = Verdict::Unsupported(format!("needs capability {missing:?}"));
+    if let Some(missing) = case.needs.iter().find(|c| !capabilities.has(**c)) {
+        result.verdict = match options.require.contains(missing) {
+            true => Verdict::Fail(format!(
+                "needs capability `{missing}`, which this run requires (--require) and the runtime does not declare"
+            )),
+            false => Verdict::Unsupported(*missing),
+        };
         return result;
     }
-    let slack = options.timing_slack;
+    let watch = Arc::new(Watch::default());
+    let case = Arc::new(case);
+    let task = {
+        let (watch, case, options) = (watch.clone(), case.clone(), options.clone());
+        // The case runs in its own task, so a panic in the subject costs only this case,
+        // and the task can be aborted when an operation overruns.
+        tokio::spawn(async move {
+            let subject = make().map_err(|e| format!("cannot create the runtime: {e}"))?;
+            execute(&subject, &case, &options, &watch).await
+        })
+    };
+    tokio::pin!(task);
     let watchdog = options.watchdog;
-    // The case runs in its own task, so a panic in the subject costs only this case.
-    let task = tokio::spawn(async move {
-        let subject = make().map_err(|e| format!("cannot create the runtime: {e}"))?;
-        let execution = execute(&subject, &case, slack).await;
-        Ok::<_, String>((execution, case))
-    });
-    let verdict = match tokio::time::timeout(watchdog, task).await {
-        Err(_) => Verdict::Fail(format!(
-            "watchdog: the case did not finish within {watchdog:?}"
-        )),
-        Ok(Err(join)) => Verdict::Fail(format!("the runtime panicked: {join}")),
-        Ok(Ok(Err(e))) => Verdict::Fail(e),
-        Ok(Ok(Ok((execution, case)))) => {
+    let executed = loop {
+        tokio::select! {
+            joined = &mut task => break joined.map_err(|e| format!("the runtime panicked: {e}")).and_then(|r| r),
+            () = tokio::time::sleep(Duration::from_millis(20)) => {
+                if let Some(overrun) = watch.overrun(options.timing_slack) {
+                    task.abort();
+                    break Err(overrun);
+                }
+                if began.elapsed() > watchdog {
+                    task.abort();
+                    break Err(format!("watchdog: the case did not finish within {watchdog:?}"));
+                }
+            }
+        }
+    };
+    let verdict = match executed {
+        Err(why) => Verdict::Fail(why),
+        Ok(execution) => {
             result.trace = Some(execution.trace);
+            result.actual = Some(per_component(
+                execution.summaries.iter().map(Summary::to_json).collect(),
+            ));
             let mut why: Vec<String> = execution.problems;
-            why.extend(compare(&case.expected, &execution.summary));
+            for (k, (module, summary)) in case.modules.iter().zip(&execution.summaries).enumerate()
+            {
+                if let Some(difference) = compare(&module.expected, summary) {
+                    why.push(match case.modules.len() {
+                        1 => difference,
+                        _ => format!("component {}:\n{difference}", k + 1),
+                    });
+                }
+            }
             if why.is_empty() {
                 Verdict::Pass
             } else {

@@ -1,7 +1,16 @@
 //! What a runtime under test implements to be checked: components that go through the
 //! lifecycle, the counters that show what it holds, and what it supports.
+//!
+//! Invariants the runner relies on, and checks:
+//! * a [`Subject`] is fresh for each case, so its counters belong to that case alone;
+//! * [`SubjectComponent::take_events`] reports every state change and every guest call
+//!   of the operation just finished, in order (they are compared);
+//! * [`Subject::counters`] counts what the runtime holds now: while a component is
+//!   `ready` it holds at least one instance and at least its linear memory; a component in
+//!   any other state holds nothing.
 
 use lifecycle_contract::{Error, Event, Health, Limits, Profile, State, Warning};
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,9 +24,11 @@ pub enum ModuleInput {
     File(PathBuf),
 }
 
-/// What a runtime supports beyond the core of the contract. Cases that need an
-/// undeclared capability are reported `unsupported`, not failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a runtime supports beyond the core of the contract. A case that needs a
+/// capability the runtime does not declare is reported `unsupported` (or failed, when the
+/// run requires it), never run. SPEC.md ("Capabilities") says how a case's needs are
+/// derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
     /// The `standard` feature profile (bulk memory, reference types, SIMD).
     pub standard_profile: bool,
@@ -25,6 +36,9 @@ pub struct Capabilities {
     pub fuel: bool,
     /// Wall-clock timeouts that interrupt a guest (`execution_timeout`).
     pub timeouts: bool,
+    /// [`Counters::compilations`] counts the modules the runtime compiled.
+    #[serde(default)]
+    pub compilations: bool,
 }
 
 impl Capabilities {
@@ -32,6 +46,7 @@ impl Capabilities {
         standard_profile: true,
         fuel: true,
         timeouts: true,
+        compilations: true,
     };
 
     pub fn has(&self, capability: Capability) -> bool {
@@ -39,10 +54,12 @@ impl Capabilities {
             Capability::StandardProfile => self.standard_profile,
             Capability::Fuel => self.fuel,
             Capability::Timeouts => self.timeouts,
+            Capability::Compilations => self.compilations,
         }
     }
 }
 
+/// One capability, as cases name it (`needs = ["fuel"]`) and `--require` takes it.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize,
 )]
@@ -51,6 +68,44 @@ pub enum Capability {
     StandardProfile,
     Fuel,
     Timeouts,
+    Compilations,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 4] = [
+        Capability::StandardProfile,
+        Capability::Fuel,
+        Capability::Timeouts,
+        Capability::Compilations,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::StandardProfile => "standard_profile",
+            Capability::Fuel => "fuel",
+            Capability::Timeouts => "timeouts",
+            Capability::Compilations => "compilations",
+        }
+    }
+}
+
+impl std::fmt::Display for Capability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Capability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Capability::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+                format!("unknown capability `{s}` (one of {})", names.join(", "))
+            })
+    }
 }
 
 /// A runtime under test.
@@ -65,9 +120,17 @@ pub trait Subject: Send + Sync + 'static {
     /// A new component in `creating`; nothing is loaded until start.
     fn component(&self, module: ModuleInput, profile: Profile, limits: Limits) -> Self::Component;
 
-    /// What the runtime holds now: instances (stores) alive, and linear memory accounted
-    /// to them in bytes.
+    /// What the runtime holds now: instances (stores) alive, linear memory accounted to
+    /// them in bytes, and, if it declares the capability, the modules it compiled so far.
     fn counters(&self) -> impl Future<Output = Counters> + Send;
+
+    /// Why this runtime can no longer be judged, if it cannot: an out-of-process runtime
+    /// that stopped answering or answered outside the protocol. The runner asks after
+    /// every operation and fails the case with this message; what the operation returned
+    /// meanwhile is not judged. In-process runtimes keep the default.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What a runtime holds at one moment.
@@ -75,6 +138,8 @@ pub trait Subject: Send + Sync + 'static {
 pub struct Counters {
     pub live_instances: usize,
     pub accounted_memory_bytes: u64,
+    /// Modules compiled since the runtime was made (`None`: not counted).
+    pub compilations: Option<u64>,
 }
 
 /// One component of a runtime under test.
@@ -90,7 +155,8 @@ pub trait SubjectComponent: Send + 'static {
         timeout: Duration,
     ) -> impl Future<Output = Result<Vec<Warning>, Error>> + Send;
     fn state(&self) -> State;
-    /// Events since the last call, oldest first (transitions at least).
+    /// Events since the last call, oldest first: every transition and every guest call at
+    /// least (both are compared).
     fn take_events(&mut self) -> Vec<Event>;
     /// Lets go of the component (in process: drops it). The runner reads the counters
     /// after this has finished.

@@ -109,8 +109,43 @@ fn bad_values_name_the_case_and_the_key() {
         ),
         (
             "bad-wat",
-            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nwat = \"(module\"\nexpect = { final_state = \"terminated\", ops = [] }\n",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nwat = \"(module\"\nexpect = { final_state = \"terminated\", transitions = [], ops = [] }\n",
             "key `wat`",
+        ),
+        (
+            "no-transitions",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nwat = \"(module)\"\nexpect = { final_state = \"terminated\", ops = [] }\n",
+            "missing field `transitions`",
+        ),
+        (
+            "bad-transition",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nwat = \"(module)\"\nexpect = { final_state = \"terminated\", transitions = [[\"creating\", \"running\"]], ops = [] }\n",
+            "key `expect.transitions`: unknown state `running`",
+        ),
+        (
+            "bad-call",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nwat = \"(module)\"\nexpect = { final_state = \"terminated\", transitions = [], ops = [{ op = \"start\", ok = true, calls = [{ export = \"main\", outcome = \"returned\" }] }] }\n",
+            "key `expect.ops`, op 1: bad `calls`",
+        ),
+        (
+            "capability",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\nneeds = [\"telepathy\"]\n",
+            "unknown variant `telepathy`",
+        ),
+        (
+            "fuel-word",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\nlimits = { fuel_per_call = \"lots\" }\n",
+            "key `limits.fuel_per_call`: `lots` is neither a number nor \"unlimited\"",
+        ),
+        (
+            "alongside",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\nalongside = [\"nope\"]\n",
+            "key `alongside`: no generator scenario named `nope`",
+        ),
+        (
+            "timing",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\ntiming = \"exact\"\n",
+            "unknown variant `exact`",
         ),
         (
             "duplicate",
@@ -129,7 +164,15 @@ fn bad_values_name_the_case_and_the_key() {
             err.contains("zz-extra.toml") && err.contains(needle),
             "{tag}: {err}"
         );
-        if tag != "syntax" && tag != "kebab" && tag != "duplicate" {
+        let parse_errors = [
+            "syntax",
+            "kebab",
+            "duplicate",
+            "no-transitions",
+            "capability",
+            "timing",
+        ];
+        if !parse_errors.contains(&tag) {
             assert!(err.contains("case `"), "{tag} names the case: {err}");
         }
     }

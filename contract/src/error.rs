@@ -9,31 +9,6 @@ use crate::state::State;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-macro_rules! identifiers {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $id:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $id)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable identifier.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $id),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 identifiers! {
     /// Where in the lifecycle an error arose.
     Stage {

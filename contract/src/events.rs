@@ -1,12 +1,13 @@
 //! What a component reports as it runs, in order.
 
 use crate::error::{Error, GuestFailure, Resource, TrapCode, Warning};
+use crate::exports::Entry;
 use crate::state::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How one guest call ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum CallOutcome {
     Returned,
@@ -26,6 +27,33 @@ impl From<&Result<(), GuestFailure>> for CallOutcome {
     }
 }
 
+/// One call into a lifecycle export and how it ended: which exports a runtime entered,
+/// in what order and how often is part of what the suite compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestCall {
+    pub export: Entry,
+    #[serde(flatten)]
+    pub outcome: CallOutcome,
+}
+
+impl GuestCall {
+    pub fn new(export: Entry, outcome: CallOutcome) -> Self {
+        GuestCall { export, outcome }
+    }
+}
+
+impl fmt::Display for GuestCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "call {}: ", self.export)?;
+        match self.outcome {
+            CallOutcome::Returned => f.write_str("returned"),
+            CallOutcome::Trapped { trap } => write!(f, "trapped ({trap})"),
+            CallOutcome::FuelExhausted => f.write_str("fuel exhausted"),
+            CallOutcome::ExecutionTimeout => f.write_str("timed out"),
+        }
+    }
+}
+
 /// One observable event of a component.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -33,11 +61,7 @@ pub enum Event {
     /// A state change; always one the transition table allows.
     Transition { from: State, to: State },
     /// A call into a lifecycle export, with how it ended.
-    GuestCall {
-        export: &'static str,
-        #[serde(flatten)]
-        outcome: CallOutcome,
-    },
+    GuestCall(GuestCall),
     /// The limiter refused a memory or table growth (the guest saw -1).
     GrowthDenied {
         resource: Resource,
@@ -59,15 +83,7 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::Transition { from, to } => write!(f, "{from} -> {to}"),
-            Event::GuestCall { export, outcome } => {
-                write!(f, "call {export}: ")?;
-                match outcome {
-                    CallOutcome::Returned => f.write_str("returned"),
-                    CallOutcome::Trapped { trap } => write!(f, "trapped ({trap})"),
-                    CallOutcome::FuelExhausted => f.write_str("fuel exhausted"),
-                    CallOutcome::ExecutionTimeout => f.write_str("timed out"),
-                }
-            }
+            Event::GuestCall(call) => call.fmt(f),
             Event::GrowthDenied {
                 resource,
                 current,
@@ -78,5 +94,35 @@ impl fmt::Display for Event {
             Event::Cancelled { operation } => write!(f, "{operation} cancelled by the caller"),
             Event::Reported { text } => f.write_str(text),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn guest_calls_serialize_flat_and_round_trip() {
+        let call = GuestCall::new(
+            Entry::HandleMessage,
+            CallOutcome::Trapped {
+                trap: TrapCode::Unreachable,
+            },
+        );
+        let value =
+            json!({"export": "handle-message", "outcome": "trapped", "trap": "unreachable"});
+        assert_eq!(serde_json::to_value(call).unwrap(), value);
+        assert_eq!(serde_json::from_value::<GuestCall>(value).unwrap(), call);
+        assert_eq!(
+            serde_json::to_value(Event::GuestCall(call)).unwrap(),
+            json!({"event": "guest_call", "export": "handle-message", "outcome": "trapped", "trap": "unreachable"})
+        );
+        assert_eq!(
+            call.to_string(),
+            "call handle-message: trapped (unreachable)"
+        );
+        let returned = GuestCall::new(Entry::Start, CallOutcome::Returned);
+        assert_eq!(returned.to_string(), "call _start: returned");
     }
 }

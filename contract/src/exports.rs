@@ -1,11 +1,24 @@
 //! The lifecycle exports (CONTRACT §3): their names, what each must be, and the order in
 //! which a runtime checks them.
 
-pub const START: &str = "_start";
-pub const CLEANUP: &str = "_cleanup";
-pub const HEALTH: &str = "_health";
-pub const HANDLE_MESSAGE: &str = "handle-message";
-pub const ALLOC: &str = "alloc";
+identifiers! {
+    /// A lifecycle function export: an entry point of the guest that the host calls.
+    /// (The wasm `start` section is the other entry point; it runs inside instantiation
+    /// and is no export.)
+    Entry {
+        Start => "_start",
+        Cleanup => "_cleanup",
+        Health => "_health",
+        HandleMessage => "handle-message",
+        Alloc => "alloc",
+    }
+}
+
+pub const START: &str = Entry::Start.as_str();
+pub const CLEANUP: &str = Entry::Cleanup.as_str();
+pub const HEALTH: &str = Entry::Health.as_str();
+pub const HANDLE_MESSAGE: &str = Entry::HandleMessage.as_str();
+pub const ALLOC: &str = Entry::Alloc.as_str();
 pub const MEMORY: &str = "memory";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,6 +6,9 @@
 //! limits with their defaults, the feature profiles, events, and the shape of a trace.
 //! It knows nothing of any engine.
 
+#[macro_use]
+mod ident;
+
 pub mod error;
 pub mod events;
 pub mod exports;
@@ -17,9 +20,10 @@ pub mod profile;
 pub mod state;
 
 pub use error::{Error, ErrorKind, Fault, Resource, Stage, TrapCode, Warning};
-pub use events::{CallOutcome, Event};
+pub use events::{CallOutcome, Event, GuestCall};
+pub use exports::Entry;
 pub use health::{Health, HealthReason, HealthStatus};
 pub use limits::Limits;
-pub use outcome::{Outcome, Script, Step, Summary};
+pub use outcome::{Operation, Outcome, Script, Step, Summary};
 pub use profile::Profile;
 pub use state::State;

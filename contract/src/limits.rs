@@ -12,6 +12,11 @@ pub const WASM_PAGE_BYTES: u64 = 65_536;
 pub const MAX_INSTANCES: usize = 1;
 pub const MAX_MEMORIES: usize = 1;
 pub const MAX_TABLES: usize = 1;
+/// `fuel_per_call` that never runs out. In JSON it is the string `"unlimited"`: the
+/// number 2^64 - 1 is not exact as a JSON double.
+pub const UNLIMITED_FUEL: u64 = u64::MAX;
+/// The word for [`UNLIMITED_FUEL`] in JSON and TOML.
+pub const UNLIMITED: &str = "unlimited";
 /// Default wall clock for `_cleanup` when the caller has no preference.
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default guest stack. This one is per runtime: Wasmtime sets it per engine.
@@ -47,13 +52,17 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The limits as JSON, durations in milliseconds: the form used in expectation files
-    /// and by the adapter protocol.
+    /// The limits as JSON, durations in milliseconds and unlimited fuel as
+    /// `"unlimited"`: the form used in expectation files and by the adapter protocol.
     pub fn to_json(&self) -> serde_json::Value {
+        let fuel = match self.fuel_per_call {
+            UNLIMITED_FUEL => serde_json::json!(UNLIMITED),
+            n => serde_json::json!(n),
+        };
         serde_json::json!({
             "max_memory_bytes": self.max_memory_bytes,
             "max_table_elements": self.max_table_elements,
-            "fuel_per_call": self.fuel_per_call,
+            "fuel_per_call": fuel,
             "start_timeout_ms": self.start_timeout.as_millis() as u64,
             "call_timeout_ms": self.call_timeout.as_millis() as u64,
             "health_timeout_ms": self.health_timeout.as_millis() as u64,
@@ -69,10 +78,14 @@ impl Limits {
                 .ok_or_else(|| format!("limits: `{key}` missing or not a number"))
         };
         let ms = |key: &str| n(key).map(Duration::from_millis);
+        let fuel = match v.get("fuel_per_call") {
+            Some(serde_json::Value::String(word)) if word == UNLIMITED => UNLIMITED_FUEL,
+            _ => n("fuel_per_call")?,
+        };
         Ok(Limits {
             max_memory_bytes: n("max_memory_bytes")?,
             max_table_elements: n("max_table_elements")?,
-            fuel_per_call: n("fuel_per_call")?,
+            fuel_per_call: fuel,
             start_timeout: ms("start_timeout_ms")?,
             call_timeout: ms("call_timeout_ms")?,
             health_timeout: ms("health_timeout_ms")?,
@@ -121,7 +134,11 @@ mod tests {
             call_timeout: Duration::from_millis(7),
             ..Limits::default()
         };
+        assert_eq!(l.to_json()["fuel_per_call"], "unlimited");
         assert_eq!(Limits::from_json(&l.to_json()), Ok(l));
+        let finite = Limits::default();
+        assert_eq!(finite.to_json()["fuel_per_call"], 100_000_000);
+        assert_eq!(Limits::from_json(&finite.to_json()), Ok(finite));
         assert!(Limits::from_json(&serde_json::json!({"fuel_per_call": 1})).is_err());
     }
 

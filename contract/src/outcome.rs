@@ -4,6 +4,7 @@
 use crate::error::{Error, Warning};
 #[cfg(test)]
 use crate::error::{Fault, Stage};
+use crate::events::GuestCall;
 use crate::health::Health;
 use crate::state::State;
 use serde_json::{Value, json};
@@ -63,10 +64,19 @@ pub enum Outcome {
     Stop(Result<Vec<Warning>, Error>),
 }
 
-/// A whole run, without events: what the contract requires and an oracle can predict.
+/// One operation as the contract sees it: how it ended, and the guest calls it made, in
+/// order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub outcome: Outcome,
+    pub calls: Vec<GuestCall>,
+}
+
+/// A whole run, without the free-form events: what the contract requires and an oracle
+/// can predict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
-    pub outcomes: Vec<Outcome>,
+    pub ops: Vec<Operation>,
     pub transitions: Vec<(State, State)>,
     pub final_state: State,
     pub live_instances: usize,
@@ -168,18 +178,58 @@ impl Outcome {
     }
 }
 
+impl Operation {
+    pub fn new(outcome: Outcome, calls: Vec<GuestCall>) -> Self {
+        Operation { outcome, calls }
+    }
+
+    /// The outcome's JSON (see [`Outcome::to_json`]) with the guest calls as `calls`.
+    pub fn to_json(&self) -> Value {
+        let mut op = self.outcome.to_json();
+        op["calls"] = json!(self.calls);
+        op
+    }
+
+    /// The operation from [`Operation::to_json`]'s shape; `calls` may be left out when
+    /// the operation made none.
+    pub fn from_json(value: &Value) -> Result<Operation, String> {
+        let calls = match value.get("calls") {
+            None => Vec::new(),
+            Some(calls) => {
+                serde_json::from_value(calls.clone()).map_err(|e| format!("bad `calls`: {e}"))?
+            }
+        };
+        Ok(Operation {
+            outcome: Outcome::from_json(value)?,
+            calls,
+        })
+    }
+}
+
 impl Summary {
+    /// The outcomes alone, in order.
+    pub fn outcomes(&self) -> impl Iterator<Item = &Outcome> {
+        self.ops.iter().map(|op| &op.outcome)
+    }
+
     /// The same summary with every error's detail removed: what is compared.
     pub fn without_detail(&self) -> Summary {
         Summary {
-            outcomes: self.outcomes.iter().map(Outcome::without_detail).collect(),
+            ops: self
+                .ops
+                .iter()
+                .map(|op| Operation {
+                    outcome: op.outcome.without_detail(),
+                    calls: op.calls.clone(),
+                })
+                .collect(),
             ..self.clone()
         }
     }
 
     /// The `trace --json` shape, without events.
     pub fn to_json(&self) -> Value {
-        let ops: Vec<Value> = self.outcomes.iter().map(Outcome::to_json).collect();
+        let ops: Vec<Value> = self.ops.iter().map(Operation::to_json).collect();
         json!({
             "final_state": self.final_state,
             "transitions": self.transitions,

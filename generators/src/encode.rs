@@ -1,7 +1,7 @@
 //! Module bytes from a resolved [`ModuleSpec`], with wasm-encoder.
 
 use crate::spec::{
-    Behaviour, CALL_SITES, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Slot, Trap,
+    Behaviour, CALL_SITES, Entry, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Trap,
     call_site,
 };
 use std::borrow::Cow;
@@ -42,12 +42,12 @@ enum Sig {
 }
 
 impl Sig {
-    fn of(slot: Slot) -> Sig {
+    fn of(slot: Entry) -> Sig {
         match slot {
-            Slot::Start | Slot::Cleanup => Sig::Void,
-            Slot::Health => Sig::Health,
-            Slot::HandleMessage => Sig::Message,
-            Slot::Alloc => Sig::Alloc,
+            Entry::Start | Entry::Cleanup => Sig::Void,
+            Entry::Health => Sig::Health,
+            Entry::HandleMessage => Sig::Message,
+            Entry::Alloc => Sig::Alloc,
         }
     }
 
@@ -78,12 +78,15 @@ impl Sig {
     }
 }
 
-/// Index spaces that imports shift.
+/// Index spaces that imports shift, and where the calibration loops count.
 struct Layout {
     funcs: u32,
     globals: u32,
     memory: u32,
     table: u32,
+    /// The i64 globals [`Behaviour::Calibrate`] and [`Behaviour::BurnCalibrated`] count
+    /// in (budget, iterations), when the module has them.
+    calibration: Option<(u32, u32)>,
 }
 
 impl Layout {
@@ -155,8 +158,21 @@ fn default_result(sig: Sig, layout: &Layout, out: &mut Vec<I<'static>>) {
     }
 }
 
+/// `memory.grow` or `table.grow` by `n`, leaving the i32 result.
+fn grow(table: bool, n: u32, layout: &Layout, out: &mut Vec<I<'static>>) {
+    if table {
+        out.extend([
+            I::RefNull(HeapType::FUNC),
+            I::I32Const(n as i32),
+            I::TableGrow(layout.table),
+        ]);
+    } else {
+        out.extend([I::I32Const(n as i32), I::MemoryGrow(layout.memory)]);
+    }
+}
+
 /// Instructions for `b` in a function of signature `sig`, leaving its result.
-fn body(b: &Behaviour, sig: Sig, slot: Option<Slot>, layout: &Layout, out: &mut Vec<I<'static>>) {
+fn body(b: &Behaviour, sig: Sig, slot: Option<Entry>, layout: &Layout, out: &mut Vec<I<'static>>) {
     match b {
         Behaviour::Return => default_result(sig, layout, out),
         Behaviour::Value(v) => match sig {
@@ -188,28 +204,71 @@ fn body(b: &Behaviour, sig: Sig, slot: Option<Slot>, layout: &Layout, out: &mut 
             ]);
             default_result(sig, layout, out);
         }
-        Behaviour::GrowMemory(_) | Behaviour::GrowTable(_) => {
+        Behaviour::GrowMemory(n) | Behaviour::GrowTable(n) => {
+            let table = matches!(b, Behaviour::GrowTable(_));
             if sig == Sig::Message {
                 out.push(I::I32Const(0));
             }
-            match b {
-                Behaviour::GrowMemory(n) => {
-                    out.extend([I::I32Const(*n as i32), I::MemoryGrow(layout.memory)]);
-                }
-                Behaviour::GrowTable(n) => out.extend([
-                    I::RefNull(HeapType::FUNC),
-                    I::I32Const(*n as i32),
-                    I::TableGrow(layout.table),
-                ]),
-                _ => unreachable!(),
-            }
-            if sig == Sig::Message {
+            grow(table, *n, layout, out);
+            match sig {
                 // Reply with the 4-byte result, stored at address 0.
-                out.extend([I::I32Store(mem(layout, 2)), I::I64Const(4)]);
-            } else {
-                out.push(I::Drop);
-                default_result(sig, layout, out);
+                Sig::Message => out.extend([I::I32Store(mem(layout, 2)), I::I64Const(4)]),
+                // The result is the health code.
+                Sig::Health => {}
+                Sig::Void | Sig::Alloc => {
+                    out.push(I::Drop);
+                    default_result(sig, layout, out);
+                }
             }
+        }
+        Behaviour::GrowMemoryOrTrap(n) | Behaviour::GrowTableOrTrap(n) => {
+            grow(matches!(b, Behaviour::GrowTableOrTrap(_)), *n, layout, out);
+            out.extend([
+                I::I32Const(-1),
+                I::I32Eq,
+                I::If(BlockType::Empty),
+                I::Unreachable,
+                I::End,
+            ]);
+            default_result(sig, layout, out);
+        }
+        Behaviour::Calibrate | Behaviour::BurnCalibrated(_) => {
+            let (budget, iterations) = layout
+                .calibration
+                .expect("a module that calibrates has the calibration globals");
+            // Both loops are the same eight instructions, so that an iteration costs the
+            // same fuel in each on any engine; only the bound differs.
+            let (counter, bound) = match b {
+                Behaviour::Calibrate => (budget, I::I64Const(-1)),
+                Behaviour::BurnCalibrated(percent) => {
+                    let scratch = sig.scratch();
+                    out.extend([
+                        I::GlobalGet(budget),
+                        I::I64Const(i64::from(*percent)),
+                        I::I64Mul,
+                        I::I64Const(100),
+                        I::I64DivU,
+                        I::LocalSet(scratch),
+                        I::I64Const(0),
+                        I::GlobalSet(iterations),
+                    ]);
+                    (iterations, I::LocalGet(scratch))
+                }
+                _ => unreachable!(),
+            };
+            out.extend([
+                I::Loop(BlockType::Empty),
+                I::GlobalGet(counter),
+                I::I64Const(1),
+                I::I64Add,
+                I::GlobalSet(counter),
+                I::GlobalGet(counter),
+                bound,
+                I::I64LtU,
+                I::BrIf(0),
+                I::End,
+            ]);
+            default_result(sig, layout, out);
         }
         Behaviour::Echo => match sig {
             Sig::Message => out.extend([
@@ -289,13 +348,20 @@ fn feature_function(feature: Feature, layout: &Layout) -> Option<(u32, Vec<I<'st
 pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
     let spec = spec.resolved();
     let count = |kind| spec.imports.iter().filter(|i| i.kind == kind).count() as u32;
+    let has = |f| spec.features.contains(&f);
+    // The calibration globals come after every other defined global.
+    let defined_globals = G_DECOY + 1 + u32::from(has(Feature::ExtendedConst)) + spec.globals;
+    let imported_globals = count(ImportKind::Global);
     let layout = Layout {
         funcs: count(ImportKind::Func),
-        globals: count(ImportKind::Global),
+        globals: imported_globals,
         memory: count(ImportKind::Memory),
         table: count(ImportKind::Table),
+        calibration: spec.calibrates().then_some((
+            imported_globals + defined_globals,
+            imported_globals + defined_globals + 1,
+        )),
     };
-    let has = |f| spec.features.contains(&f);
 
     let mut types = TypeSection::new();
     types.ty().function([], []);
@@ -342,8 +408,8 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
     };
     add(T_VOID, &[I::Call(layout.func(F_RECURSE))]);
     add(T_HEALTH, &[I::I32Const(7)]);
-    for slot in Slot::ALL {
-        let name = slot.export_name();
+    for &slot in Entry::ALL {
+        let name = slot.as_str();
         match spec.slot(slot) {
             None => {}
             Some(Export::Func(b)) => {
@@ -437,6 +503,16 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
             layout.global(globals.len()),
         );
         globals.global(mutable(true), &ConstExpr::i32_const(i as i32));
+    }
+    if let Some((budget, _)) = layout.calibration {
+        debug_assert_eq!(layout.global(globals.len()), budget);
+        let counter = GlobalType {
+            val_type: ValType::I64,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(counter, &ConstExpr::i64_const(0));
+        globals.global(counter, &ConstExpr::i64_const(0));
     }
 
     let mut elements = ElementSection::new();

@@ -30,11 +30,12 @@ pub fn check(summary: &Summary) -> Result<(), String> {
             ErrorKind::Trapped | ErrorKind::FuelExhausted | ErrorKind::ExecutionTimeout
         )
     };
-    let mut alive = matches!(summary.outcomes.first(), Some(Outcome::Start(Ok(()))));
+    let mut outcomes = summary.outcomes();
+    let mut alive = matches!(outcomes.next(), Some(Outcome::Start(Ok(()))));
     if alive != (summary.transitions.get(1) == Some(&(State::Starting, State::Ready))) {
         return Err("start's result disagrees with its transitions".into());
     }
-    for outcome in &summary.outcomes[1..] {
+    for outcome in outcomes {
         match outcome {
             Outcome::Message { reply: Err(e), .. }
                 if !alive && e.kind() != ErrorKind::InvalidState =>

@@ -37,10 +37,12 @@
 //! // The oracle's verdict: the third message fails the component, the fourth is refused,
 //! // and the looping `_cleanup` never runs because a failed component is not cleaned up.
 //! let expected = scenario.expected().unwrap();
-//! let kinds: Vec<_> = expected.outcomes.iter().map(|o| o.error().map(|e| e.kind())).collect();
+//! let kinds: Vec<_> = expected.outcomes().map(|o| o.error().map(|e| e.kind())).collect();
 //! assert_eq!(kinds, [None, None, None, Some(ErrorKind::Trapped), Some(ErrorKind::InvalidState), None]);
 //! assert_eq!(expected.final_state, State::Terminated);
-//! assert!(matches!(&expected.outcomes[5], Outcome::Stop(Ok(warnings)) if warnings.is_empty()));
+//! assert!(matches!(&expected.ops[5].outcome, Outcome::Stop(Ok(warnings)) if warnings.is_empty()));
+//! // Which exports ran, in order: the fourth message entered nothing.
+//! assert!(expected.ops[4].calls.is_empty());
 //!
 //! // The bytes are a valid module; `artifacts::write` puts .wasm, .wat and .json on disk.
 //! let bytes = scenario.bytes();
@@ -60,4 +62,4 @@ pub mod random;
 pub mod scenario;
 pub mod spec;
 
-pub use spec::{Behaviour, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Slot, Trap};
+pub use spec::{Behaviour, Entry, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Trap};

@@ -4,7 +4,7 @@
 //! again and never runs `_cleanup`, fuel is fresh for every guest entry, and so on.
 
 use crate::encode::BUMP_START;
-use crate::spec::{Behaviour, CALL_SITES, Export, MemoryExport, ModuleSpec, Slot, call_site};
+use crate::spec::{Behaviour, CALL_SITES, Entry, Export, MemoryExport, ModuleSpec, call_site};
 use lifecycle_contract::error::{
     ExportReason, GuestFailure, RejectReason, Resource, ValidationReason,
 };
@@ -12,8 +12,8 @@ use lifecycle_contract::exports::{ExportKind, LIFECYCLE_EXPORTS, MEMORY, MESSAGE
 use lifecycle_contract::limits::{MAX_TABLES, WASM_PAGE_BYTES};
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
 use lifecycle_contract::{
-    Error, Fault, Health, Limits, Outcome, Profile, Script, Stage, State, Step, Summary, TrapCode,
-    Warning,
+    CallOutcome, Error, Fault, GuestCall, Health, Limits, Operation, Outcome, Profile, Script,
+    Stage, State, Step, Summary, TrapCode, Warning,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -58,6 +58,10 @@ struct Sim<'a> {
     memory: HashMap<u64, u8>,
     next: u32,
     calls: [u32; CALL_SITES],
+    /// The guest calls of the operation in progress.
+    made: Vec<GuestCall>,
+    /// Whether [`Behaviour::Calibrate`] has counted a whole fuel budget.
+    calibrated: bool,
 }
 
 /// The outcome the contract requires for `subject` run with `script`.
@@ -93,10 +97,12 @@ pub fn expect_steps(
         memory: HashMap::new(),
         next: BUMP_START,
         calls: [0; CALL_SITES],
+        made: Vec::new(),
+        calibrated: false,
     };
-    let mut outcomes = Vec::new();
+    let mut ops = Vec::new();
     for step in steps {
-        outcomes.push(match step {
+        let outcome = match step {
             Step::Start => Outcome::Start(sim.start(&subject)?),
             Step::Send(message) => Outcome::Message {
                 message: message.clone(),
@@ -104,10 +110,11 @@ pub fn expect_steps(
             },
             Step::Health => Outcome::Health(sim.health()?),
             Step::Stop(timeout) => Outcome::Stop(sim.stop(*timeout)?),
-        });
+        };
+        ops.push(Operation::new(outcome, std::mem::take(&mut sim.made)));
     }
     Ok(Summary {
-        outcomes,
+        ops,
         transitions: sim.transitions,
         final_state: sim.state,
         live_instances: 0,
@@ -155,7 +162,7 @@ impl Sim<'_> {
         self.memory_pages * WASM_PAGE_BYTES
     }
 
-    fn behaviour(&self, slot: Slot) -> Option<Behaviour> {
+    fn behaviour(&self, slot: Entry) -> Option<Behaviour> {
         match self.spec.slot(slot) {
             Some(Export::Func(b)) => Some(b.clone()),
             _ => None,
@@ -229,8 +236,8 @@ impl Sim<'_> {
         {
             return Ok(Err(fail(Stage::Instantiate, f.into())));
         }
-        if let Some(b) = self.behaviour(Slot::Start)
-            && let Err(f) = self.run(&b, Some(Slot::Start), budget, &[])?
+        if let Some(b) = self.behaviour(Entry::Start)
+            && let Err(f) = self.run(&b, Some(Entry::Start), budget, &[])?
         {
             return Ok(Err(fail(Stage::Start, f.into())));
         }
@@ -256,9 +263,10 @@ impl Sim<'_> {
                     }
                 }
                 ExportKind::Func { .. } => {
-                    let slot = Slot::ALL
-                        .into_iter()
-                        .find(|s| s.export_name() == export.name)
+                    let slot = Entry::ALL
+                        .iter()
+                        .copied()
+                        .find(|s| s.as_str() == export.name)
                         .expect("a slot per function export");
                     match self.spec.slot(slot) {
                         Some(Export::WrongKind) => {
@@ -272,12 +280,12 @@ impl Sim<'_> {
                 }
             }
         }
-        if self.spec.slot(Slot::HandleMessage).is_some() {
+        if self.spec.slot(Entry::HandleMessage).is_some() {
             for &need in MESSAGE_NEEDS {
                 let present = if need == MEMORY {
                     memory_export == Some(MemoryExport::Exported)
                 } else {
-                    self.spec.slot(Slot::Alloc).is_some()
+                    self.spec.slot(Entry::Alloc).is_some()
                 };
                 if !present {
                     return bad(need, ExportReason::Missing);
@@ -368,22 +376,64 @@ impl Sim<'_> {
         current as i64
     }
 
-    /// One call of a behaviour. `args` are the call's i32 arguments.
-    fn run(&mut self, b: &Behaviour, slot: Option<Slot>, budget: Budget, args: &[u32]) -> Call {
+    /// One call of a behaviour, recorded as a guest call when it enters an export (the
+    /// wasm `start` section is none). `args` are the call's i32 arguments.
+    fn run(&mut self, b: &Behaviour, slot: Option<Entry>, budget: Budget, args: &[u32]) -> Call {
         self.calls[call_site(slot)] += 1;
-        self.run_body(b, slot, budget, args)
+        let result = self.run_body(b, slot, budget, args)?;
+        if let Some(export) = slot {
+            let outcome = CallOutcome::from(&result.map(|_| ()));
+            self.made.push(GuestCall::new(export, outcome));
+        }
+        Ok(result)
+    }
+
+    /// [`Behaviour::Calibrate`]: a spin that counts; a count is only known when fuel,
+    /// not the clock, ends it.
+    fn calibrate(&mut self, budget: Budget) -> Call {
+        let result = self.spin(budget)?;
+        self.calibrated = result == Err(GuestFailure::FuelExhausted);
+        if !self.calibrated {
+            return Err(Ambiguous(
+                "a calibration ended by its deadline counts an amount that depends on the machine"
+                    .into(),
+            ));
+        }
+        Ok(result)
+    }
+
+    /// [`Behaviour::BurnCalibrated`]: `percent` of a calibrated budget, on a fresh budget.
+    fn burn_calibrated(
+        &self,
+        percent: u32,
+        budget: Budget,
+    ) -> Result<Option<GuestFailure>, Ambiguous> {
+        if !self.calibrated {
+            // The count is 0: the loop runs once.
+            return Ok(None);
+        }
+        // A margin each way for what a call costs beyond its loop.
+        let quick = budget.timeout >= Duration::from_secs(1);
+        match percent {
+            0..=90 if quick => Ok(None),
+            110.. if quick => Ok(Some(GuestFailure::FuelExhausted)),
+            _ => Err(Ambiguous(format!(
+                "burning {percent}% of a calibrated budget with a {:?} timeout",
+                budget.timeout
+            ))),
+        }
     }
 
     fn run_body(
         &mut self,
         b: &Behaviour,
-        slot: Option<Slot>,
+        slot: Option<Entry>,
         budget: Budget,
         args: &[u32],
     ) -> Call {
         let normal = |sim: &mut Sim| -> i64 {
             match slot {
-                Some(Slot::Alloc) => {
+                Some(Entry::Alloc) => {
                     let ptr = sim.next;
                     sim.next = sim.next.wrapping_add(args[0]);
                     i64::from(ptr)
@@ -394,7 +444,7 @@ impl Sim<'_> {
         Ok(Ok(match b {
             Behaviour::Return => normal(self),
             Behaviour::Value(v) => match slot {
-                Some(Slot::Health | Slot::Alloc) => i64::from(*v as i32 as u32),
+                Some(Entry::Health | Entry::Alloc) => i64::from(*v as i32 as u32),
                 _ => *v,
             },
             Behaviour::Trap(t) => return Ok(Err(GuestFailure::Trapped(t.code()))),
@@ -405,18 +455,31 @@ impl Sim<'_> {
             },
             Behaviour::GrowMemory(n) | Behaviour::GrowTable(n) => {
                 let result = self.grow(matches!(b, Behaviour::GrowTable(_)), *n);
-                if slot == Some(Slot::HandleMessage) {
-                    if self.memory_bytes() < 4 {
-                        return Ok(Err(GuestFailure::Trapped(TrapCode::MemoryOutOfBounds)));
+                match slot {
+                    Some(Entry::HandleMessage) => {
+                        if self.memory_bytes() < 4 {
+                            return Ok(Err(GuestFailure::Trapped(TrapCode::MemoryOutOfBounds)));
+                        }
+                        self.write(0, &(result as i32).to_le_bytes());
+                        4
                     }
-                    self.write(0, &(result as i32).to_le_bytes());
-                    4
-                } else {
-                    normal(self)
+                    Some(Entry::Health) => i64::from(result as i32 as u32),
+                    _ => normal(self),
                 }
             }
+            Behaviour::GrowMemoryOrTrap(n) | Behaviour::GrowTableOrTrap(n) => {
+                if self.grow(matches!(b, Behaviour::GrowTableOrTrap(_)), *n) == -1 {
+                    return Ok(Err(GuestFailure::Trapped(TrapCode::Unreachable)));
+                }
+                normal(self)
+            }
+            Behaviour::Calibrate => return self.calibrate(budget),
+            Behaviour::BurnCalibrated(percent) => match self.burn_calibrated(*percent, budget)? {
+                Some(failure) => return Ok(Err(failure)),
+                None => normal(self),
+            },
             Behaviour::Echo => match slot {
-                Some(Slot::HandleMessage) => (i64::from(args[0]) << 32) | i64::from(args[1]),
+                Some(Entry::HandleMessage) => (i64::from(args[0]) << 32) | i64::from(args[1]),
                 _ => normal(self),
             },
             Behaviour::OnCall {
@@ -436,11 +499,11 @@ impl Sim<'_> {
         if self.state != State::Ready {
             return Ok(Err(fail(stage, Fault::InvalidState { state: self.state })));
         }
-        let Some(handler) = self.behaviour(Slot::HandleMessage) else {
+        let Some(handler) = self.behaviour(Entry::HandleMessage) else {
             return Ok(Err(fail(
                 stage,
                 Fault::MissingExport {
-                    export: Slot::HandleMessage.export_name().into(),
+                    export: Entry::HandleMessage.as_str().into(),
                 },
             )));
         };
@@ -453,8 +516,8 @@ impl Sim<'_> {
             fuel: self.limits.fuel_per_call,
             timeout: self.limits.call_timeout,
         };
-        let alloc = self.behaviour(Slot::Alloc).expect("checked export");
-        let ptr = match self.run(&alloc, Some(Slot::Alloc), budget, &[len as u32])? {
+        let alloc = self.behaviour(Entry::Alloc).expect("checked export");
+        let ptr = match self.run(&alloc, Some(Entry::Alloc), budget, &[len as u32])? {
             Ok(ptr) => ptr as u64 & 0xffff_ffff,
             Err(failure) => return Ok(Err(self.fatal(failure))),
         };
@@ -464,7 +527,7 @@ impl Sim<'_> {
         self.write(ptr, message);
         let result = match self.run(
             &handler,
-            Some(Slot::HandleMessage),
+            Some(Entry::HandleMessage),
             budget,
             &[ptr as u32, len as u32],
         )? {
@@ -493,14 +556,14 @@ impl Sim<'_> {
         if self.state != State::Ready {
             return Ok(Health::for_state(self.state));
         }
-        let Some(b) = self.behaviour(Slot::Health) else {
+        let Some(b) = self.behaviour(Entry::Health) else {
             return Ok(Health::HEALTHY);
         };
         let budget = Budget {
             fuel: self.limits.fuel_per_call,
             timeout: self.limits.health_timeout,
         };
-        Ok(match self.run(&b, Some(Slot::Health), budget, &[])? {
+        Ok(match self.run(&b, Some(Entry::Health), budget, &[])? {
             Ok(code) => Health::from_code(code as i32),
             Err(failure) => Health::from_failure(failure),
         })
@@ -513,12 +576,12 @@ impl Sim<'_> {
         let was_ready = self.state == State::Ready;
         self.transition(State::Stopping);
         let mut warnings = Vec::new();
-        if was_ready && let Some(b) = self.behaviour(Slot::Cleanup) {
+        if was_ready && let Some(b) = self.behaviour(Entry::Cleanup) {
             let budget = Budget {
                 fuel: self.limits.fuel_per_call,
                 timeout,
             };
-            if let Err(failure) = self.run(&b, Some(Slot::Cleanup), budget, &[])? {
+            if let Err(failure) = self.run(&b, Some(Entry::Cleanup), budget, &[])? {
                 warnings.push(Warning::from(failure));
             }
         }

@@ -8,7 +8,7 @@
 
 use crate::catalogue::{SPIN_FUEL, SPIN_TIMEOUT, clause};
 use crate::scenario::Scenario;
-use crate::spec::{Behaviour, ModuleSpec, Slot, Trap};
+use crate::spec::{Behaviour, Entry, ModuleSpec, Trap};
 use lifecycle_contract::Profile;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,7 +19,7 @@ pub fn family(seed: u64, count: usize) -> Vec<Scenario> {
     (0..count).map(|_| scenario(rng.next_u64())).collect()
 }
 
-fn behaviour(rng: &mut ChaCha8Rng, slot: Slot) -> Behaviour {
+fn behaviour(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
     let trap = Trap::ALL[rng.random_range(0..Trap::ALL.len())];
     match rng.random_range(0..10) {
         0 | 1 => Behaviour::Return,
@@ -32,12 +32,12 @@ fn behaviour(rng: &mut ChaCha8Rng, slot: Slot) -> Behaviour {
         }),
         5 => Behaviour::GrowMemory(rng.random_range(0..3)),
         6 => match slot {
-            Slot::Health => Behaviour::Value(rng.random_range(-1..4)),
-            Slot::Alloc => Behaviour::Value(rng.random_range(65_500..65_600)),
+            Entry::Health => Behaviour::Value(rng.random_range(-1..4)),
+            Entry::Alloc => Behaviour::Value(rng.random_range(65_500..65_600)),
             _ => Behaviour::app_error(rng.random_range(1..100)),
         },
         7 => match slot {
-            Slot::HandleMessage => {
+            Entry::HandleMessage => {
                 Behaviour::reply(rng.random_range(0..70_000), rng.random_range(0..64))
             }
             _ => Behaviour::Return,
@@ -52,13 +52,13 @@ fn draw(rng: &mut ChaCha8Rng, seed: u64) -> Scenario {
     if rng.random_bool(0.8) {
         spec = spec.memory(rng.random_range(1..3), None);
     }
-    for slot in Slot::ALL {
+    for &slot in Entry::ALL {
         if rng.random_bool(0.7) {
             spec = spec.export(slot, crate::spec::Export::Func(behaviour(rng, slot)));
         }
     }
     if rng.random_bool(0.1) {
-        spec = spec.start_section(behaviour(rng, Slot::Start));
+        spec = spec.start_section(behaviour(rng, Entry::Start));
     }
     let profile = if rng.random_bool(0.5) {
         Profile::Strict

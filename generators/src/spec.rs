@@ -76,10 +76,25 @@ pub enum Behaviour {
     Spin,
     /// Run this many iterations of a counting loop, then return normally.
     Burn(u64),
-    /// `memory.grow` by this many pages; `handle-message` replies with the 4-byte result.
+    /// `memory.grow` by this many pages: `handle-message` replies with the 4-byte result,
+    /// `_health` returns the result as its code (the old size in pages, or -1), the other
+    /// entries drop it.
     GrowMemory(u32),
-    /// `table.grow` by this many elements (needs reference types); replied as above.
+    /// `table.grow` by this many elements (needs reference types); the result as above.
     GrowTable(u32),
+    /// `memory.grow` by this many pages, then trap (`unreachable`) if it returned -1, else
+    /// return normally: growth observable from any entry point, without messages.
+    GrowMemoryOrTrap(u32),
+    /// `table.grow` by this many elements, trapping if refused, as above.
+    GrowTableOrTrap(u32),
+    /// Count iterations of a loop into a global until the call is stopped (by fuel, or by
+    /// its deadline): how many iterations one fuel budget buys on this engine.
+    Calibrate,
+    /// Run this percentage of the iterations [`Behaviour::Calibrate`] counted, in a loop
+    /// of the same instructions, then return normally. With 75, each call burns three
+    /// quarters of a budget on any engine, whatever its fuel costs; 0 iterations if
+    /// nothing was calibrated.
+    BurnCalibrated(u32),
     /// `handle-message` only: reply with the message itself.
     Echo,
     /// The `nth` call (1-based) does `then`, every other call `otherwise`.
@@ -131,47 +146,20 @@ pub enum Export {
     WrongSignature,
 }
 
-/// The lifecycle function exports, in the contract's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Slot {
-    Start,
-    Cleanup,
-    Health,
-    HandleMessage,
-    Alloc,
-}
+/// The lifecycle function exports are the contract's [`Entry`]; a module spec has one
+/// [`Export`] place per entry, in the contract's order.
+pub use lifecycle_contract::Entry;
 
-impl Slot {
-    pub const ALL: [Slot; 5] = [
-        Slot::Start,
-        Slot::Cleanup,
-        Slot::Health,
-        Slot::HandleMessage,
-        Slot::Alloc,
-    ];
-
-    pub fn export_name(self) -> &'static str {
-        use lifecycle_contract::exports::*;
-        match self {
-            Slot::Start => START,
-            Slot::Cleanup => CLEANUP,
-            Slot::Health => HEALTH,
-            Slot::HandleMessage => HANDLE_MESSAGE,
-            Slot::Alloc => ALLOC,
-        }
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
+pub(crate) fn index(entry: Entry) -> usize {
+    entry as usize
 }
 
 /// Places a behaviour runs, each with its own call count: the five slots, then the
 /// wasm `start` section (`None`).
 pub(crate) const CALL_SITES: usize = 6;
 
-pub(crate) fn call_site(slot: Option<Slot>) -> usize {
-    slot.map_or(CALL_SITES - 1, Slot::index)
+pub(crate) fn call_site(slot: Option<Entry>) -> usize {
+    slot.map_or(CALL_SITES - 1, index)
 }
 
 /// How the linear memory is exported as `memory`.
@@ -327,34 +315,34 @@ impl ModuleSpec {
             .handle_message(handler)
     }
 
-    pub fn export(mut self, slot: Slot, export: Export) -> Self {
-        self.exports[slot.index()] = Some(export);
+    pub fn export(mut self, slot: Entry, export: Export) -> Self {
+        self.exports[index(slot)] = Some(export);
         self
     }
 
-    pub fn without(mut self, slot: Slot) -> Self {
-        self.exports[slot.index()] = None;
+    pub fn without(mut self, slot: Entry) -> Self {
+        self.exports[index(slot)] = None;
         self
     }
 
     pub fn start(self, b: Behaviour) -> Self {
-        self.export(Slot::Start, Export::Func(b))
+        self.export(Entry::Start, Export::Func(b))
     }
 
     pub fn cleanup(self, b: Behaviour) -> Self {
-        self.export(Slot::Cleanup, Export::Func(b))
+        self.export(Entry::Cleanup, Export::Func(b))
     }
 
     pub fn health(self, b: Behaviour) -> Self {
-        self.export(Slot::Health, Export::Func(b))
+        self.export(Entry::Health, Export::Func(b))
     }
 
     pub fn handle_message(self, b: Behaviour) -> Self {
-        self.export(Slot::HandleMessage, Export::Func(b))
+        self.export(Entry::HandleMessage, Export::Func(b))
     }
 
     pub fn alloc(self, b: Behaviour) -> Self {
-        self.export(Slot::Alloc, Export::Func(b))
+        self.export(Entry::Alloc, Export::Func(b))
     }
 
     /// An exported memory of `initial` pages.
@@ -427,8 +415,15 @@ impl ModuleSpec {
         self
     }
 
-    pub fn slot(&self, slot: Slot) -> Option<&Export> {
-        self.exports[slot.index()].as_ref()
+    pub fn slot(&self, slot: Entry) -> Option<&Export> {
+        self.exports[index(slot)].as_ref()
+    }
+
+    /// Whether any behaviour calibrates or burns calibrated fuel (the module then has the
+    /// two globals those loops count in).
+    pub(crate) fn calibrates(&self) -> bool {
+        self.behaviours()
+            .any(|b| matches!(b, Behaviour::Calibrate | Behaviour::BurnCalibrated(_)))
     }
 
     /// Every behaviour the module runs, with where it runs.
@@ -451,7 +446,7 @@ impl ModuleSpec {
         let behaviours: Vec<Behaviour> = self.behaviours().cloned().collect();
         let needs_memory = behaviours.iter().any(|b| match b {
             Behaviour::Trap(t) => t.needs_memory(),
-            Behaviour::GrowMemory(_) => true,
+            Behaviour::GrowMemory(_) | Behaviour::GrowMemoryOrTrap(_) => true,
             _ => false,
         }) || self.features.contains(&Feature::BulkMemory)
             || self.features.contains(&Feature::MultiMemory)
@@ -466,11 +461,10 @@ impl ModuleSpec {
         let needs_trap_table = behaviours
             .iter()
             .any(|b| matches!(b, Behaviour::Trap(t) if t.needs_table()));
-        let needs_table = needs_trap_table
-            || !self.elems.is_empty()
-            || behaviours
-                .iter()
-                .any(|b| matches!(b, Behaviour::GrowTable(_)));
+        let grows_table =
+            |b: &Behaviour| matches!(b, Behaviour::GrowTable(_) | Behaviour::GrowTableOrTrap(_));
+        let needs_table =
+            needs_trap_table || !self.elems.is_empty() || behaviours.iter().any(grows_table);
         if needs_table {
             let table = r.table.get_or_insert(Table {
                 initial: 2,
@@ -487,11 +481,7 @@ impl ModuleSpec {
             imported(ImportKind::Table) + r.table.is_some() as usize + r.extra_tables as usize;
         let memories = imported(ImportKind::Memory) + r.memory.is_some() as usize;
         let mut implied = Vec::new();
-        if tables > 1
-            || behaviours
-                .iter()
-                .any(|b| matches!(b, Behaviour::GrowTable(_)))
-        {
+        if tables > 1 || behaviours.iter().any(grows_table) {
             implied.push(Feature::ReferenceTypes);
         }
         if memories > 1 || self.features.contains(&Feature::Memory64) && r.memory.is_some() {

@@ -7,8 +7,9 @@ use crate::error::{Error, Fault, RejectReason, Stage};
 use crate::events::Event;
 use crate::limits::Limits;
 use crate::runtime::defects::Defect;
-use crate::runtime::exports::{ALLOC, HANDLE_MESSAGE};
+use crate::runtime::exports::HANDLE_MESSAGE;
 use crate::state::State;
+use lifecycle_contract::Entry;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
 
 /// Why a message failed: fatal errors fail the component, the others leave it `ready`.
@@ -91,7 +92,7 @@ async fn deliver(
 
     guest.arm_deadline(limits.call_timeout);
     let result = guest.call(&alloc, wasm_len as i32).await;
-    record_call(events, guest, ALLOC, &result.map(|_| ()));
+    record_call(events, guest, Entry::Alloc, &result.map(|_| ()));
     let ptr = u64::from(result.map_err(fatal)? as u32);
     if !in_bounds(ptr, len, memory.data_size(&guest.store) as u64) {
         return Err(rejected(RejectReason::AllocOutOfBounds));
@@ -103,7 +104,7 @@ async fn deliver(
     let result = guest
         .call(&handle, (ptr as u32 as i32, wasm_len as i32))
         .await;
-    record_call(events, guest, HANDLE_MESSAGE, &result.map(|_| ()));
+    record_call(events, guest, Entry::HandleMessage, &result.map(|_| ()));
     match decode(result.map_err(fatal)?) {
         Decoded::AppError(code) => Err(refused(Fault::MessageError { code })),
         Decoded::NoReply => Ok(Vec::new()),

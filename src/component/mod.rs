@@ -8,16 +8,16 @@ mod guest;
 mod message;
 
 use crate::error::{Error, Fault, GuestFailure, Stage, Warning};
-use crate::events::{CallOutcome, Event};
+use crate::events::{CallOutcome, Event, GuestCall};
 use crate::health::Health;
 use crate::limits::Limits;
 use crate::profile::Profile;
 use crate::runtime::RuntimeInner;
 use crate::runtime::defects::Defect;
-use crate::runtime::exports::{CLEANUP, HEALTH, START};
 use crate::source::ModuleSource;
 use crate::state::State;
 use guest::Guest;
+use lifecycle_contract::Entry;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -150,7 +150,7 @@ impl Component {
         }
         if let Some(start) = guest.start.clone() {
             let result = guest.call(&start, ()).await;
-            record_call(&mut self.events, &mut guest, START, &result);
+            record_call(&mut self.events, &mut guest, Entry::Start, &result);
             if let Err(failure) = result {
                 if self.has(Defect::LeakStoreOnFailedStart) {
                     std::mem::forget(guest);
@@ -181,7 +181,7 @@ impl Component {
         };
         guest.arm_deadline(self.config.limits.health_timeout);
         let result = guest.call(&func, ()).await;
-        record_call(&mut self.events, guest, HEALTH, &result.map(|_| ()));
+        record_call(&mut self.events, guest, Entry::Health, &result.map(|_| ()));
         match result {
             Ok(code) => Health::from_code(code),
             Err(failure) => {
@@ -230,7 +230,7 @@ impl Component {
                 guest.arm_deadline(timeout);
                 guest.call(&cleanup, ()).await
             };
-            record_call(&mut op.events, &mut guest, CLEANUP, &result);
+            record_call(&mut op.events, &mut guest, Entry::Cleanup, &result);
             if let Err(failure) = result {
                 if op.has(Defect::CleanupTrapFatal) && matches!(failure, GuestFailure::Trapped(_)) {
                     let this = op.finish();
@@ -315,13 +315,13 @@ impl Component {
 fn record_call(
     events: &mut Vec<Event>,
     guest: &mut Guest,
-    export: &'static str,
+    export: Entry,
     result: &Result<(), GuestFailure>,
 ) {
     events.extend(guest.store.data_mut().take_denied());
     let outcome = CallOutcome::from(result);
-    tracing::debug!(export, ?outcome, "guest call");
-    events.push(Event::GuestCall { export, outcome });
+    tracing::debug!(%export, ?outcome, "guest call");
+    events.push(Event::GuestCall(GuestCall::new(export, outcome)));
 }
 
 /// An operation in progress. If its future is dropped before [`Ongoing::finish`], the

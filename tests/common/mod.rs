@@ -73,7 +73,7 @@ pub fn calls(events: &[Event]) -> Vec<(&'static str, CallOutcome)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::GuestCall { export, outcome } => Some((*export, *outcome)),
+            Event::GuestCall(call) => Some((call.export.as_str(), call.outcome)),
             _ => None,
         })
         .collect()
@@ -131,4 +131,29 @@ pub async fn iterations_per_ms(rt: &Runtime) -> f64 {
         fastest = fastest.min(began.elapsed());
     }
     probe as f64 / fastest.as_secs_f64() / 1000.0
+}
+
+/// A deadline that must cover two guest calls together (`first` then `second`), checked
+/// without depending on how fast the machine is: `first` burns about 60% of `limit` at
+/// this machine's fastest measured speed, `second` never ends. Under one deadline,
+/// `second` is interrupted `limit` after `first` began; a deadline armed again for
+/// `second` would let it run a whole `limit` more, at least 1.6 × `limit` in all. The
+/// check fails only past 1.5 × `limit`, so a busy machine (which only makes `first`
+/// slower, and at worst interrupts it instead) cannot fail it.
+pub const SHARED_DEADLINE: Duration = Duration::from_secs(1);
+
+/// The iterations `first` burns for [`SHARED_DEADLINE`]: 60% of it at the fastest speed.
+pub async fn shared_deadline_burn(rt: &Runtime) -> String {
+    let ms = SHARED_DEADLINE.as_millis() as f64 * 0.6;
+    spin_iterations((iterations_per_ms(rt).await * ms) as u64)
+}
+
+/// Asserts what [`SHARED_DEADLINE`] promises of a call that took `took`.
+pub fn assert_one_deadline(took: Duration, err: &Error) {
+    assert_eq!(err.kind().as_str(), "execution_timeout", "{err}");
+    assert!(took >= SHARED_DEADLINE, "fired early: {took:?}");
+    assert!(
+        took < SHARED_DEADLINE.mul_f64(1.5),
+        "took {took:?}: the second call got a deadline of its own"
+    );
 }

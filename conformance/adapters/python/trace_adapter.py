@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A lifecycle adapter (protocol lifecycle-adapter/1, see conformance/ADAPTER.md) in Python.
+"""A lifecycle adapter (protocol lifecycle-adapter/2, see conformance/ADAPTER.md) in Python.
 
 It checks a runtime reached through a command line: every operation re-runs
 `lifecycle-kit trace` with the script so far (start, messages, health, stop; traces are
@@ -23,20 +23,18 @@ class Inexpressible(Exception):
     pass
 
 
-def event_text(e):
+def protocol_event(e):
+    """A `trace --json` event in the protocol's form: transitions and guest calls as they
+    are (they are compared), anything else a note."""
     kind = e["event"]
-    if kind == "transition":
-        return {"text": f"{e['from']} -> {e['to']}", "from": e["from"], "to": e["to"]}
-    if kind == "guest_call":
-        outcome = {"returned": "returned", "fuel_exhausted": "fuel exhausted", "execution_timeout": "timed out"}
-        text = outcome.get(e["outcome"], f"trapped ({e.get('trap')})")
-        return {"text": f"call {e['export']}: {text}"}
+    if kind in ("transition", "guest_call"):
+        return e
     if kind == "growth_denied":
-        return {"text": f"{e['resource']} growth denied ({e['current']} -> {e['desired']})"}
+        return {"event": "note", "text": f"{e['resource']} growth denied ({e['current']} -> {e['desired']})"}
     if kind == "warning":
         w = e["warning"]
-        return {"text": f"warning: {w['kind']}" + (f" ({w['trap']})" if "trap" in w else "")}
-    return {"text": kind}
+        return {"event": "note", "text": f"warning: {w['kind']}" + (f" ({w['trap']})" if "trap" in w else "")}
+    return {"event": "note", "text": kind}
 
 
 class Component:
@@ -50,6 +48,8 @@ class Component:
         else:
             self.module = request["module_path"]
         self.ops = []
+        # What the runtime held right after this component's last operation.
+        self.held = {"live_instances": 0, "accounted_memory_bytes": 0}
 
     def add(self, op, arg=None):
         if self.ops and self.ops[-1][0] == "stop":
@@ -90,15 +90,19 @@ class Component:
                 if e["event"] == "transition":
                     state = e["to"]
         outcome = dict(trace["ops"][index])
-        events = [event_text(e) for e in outcome.pop("events") if e["event"] != "error"]
+        events = [protocol_event(e) for e in outcome.pop("events") if e["event"] != "error"]
+        self.held = outcome.pop("held")
+        outcome.pop("calls", None)
         return {"outcome": outcome, "events": events, "state": state}
 
 
 def handle(request, components, workdir):
     op = request["op"]
     if op == "counters":
-        # Every trace is its own process, which releases everything when it ends.
-        return {"live_instances": 0, "accounted_memory_bytes": 0}
+        # Every trace is its own process; what a component holds is what its trace's
+        # runtime held right after the operation the component is at.
+        return {key: sum(c.held[key] for c in components.values())
+                for key in ("live_instances", "accounted_memory_bytes")}
     name = request["component"]
     if op == "create":
         components[name] = Component(request, workdir)
@@ -119,8 +123,10 @@ def handle(request, components, workdir):
 
 
 def main():
-    hello = {"protocol": "lifecycle-adapter/1", "name": "python-trace-adapter", "version": "1",
-             "capabilities": {"standard_profile": True, "fuel": True, "timeouts": True}}
+    # Each trace compiles its module anew in a new process: compilations are not counted.
+    hello = {"protocol": "lifecycle-adapter/2", "name": "python-trace-adapter", "version": "2",
+             "capabilities": {"standard_profile": True, "fuel": True, "timeouts": True,
+                              "compilations": False}}
     print(json.dumps(hello), flush=True)
     components = {}
     with tempfile.TemporaryDirectory() as workdir:
@@ -134,7 +140,7 @@ def main():
                 answer = {"ok": False, "error": f"not expressible with `lifecycle-kit trace`: {e}"}
             except (KeyError, ValueError, subprocess.CalledProcessError) as e:
                 answer = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-            answer["id"] = request.get("id")
+            answer["id"] = request.get("id", 0)
             print(json.dumps(answer), flush=True)
 
 

@@ -2,7 +2,7 @@
 
 use super::{SOME_TRAPS, SPIN_FUEL, SPIN_TIMEOUT, clause};
 use crate::scenario::Scenario;
-use crate::spec::{Behaviour, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Slot, Trap};
+use crate::spec::{Behaviour, Entry, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Trap};
 use lifecycle_contract::Profile;
 
 fn features() -> Vec<Scenario> {
@@ -35,8 +35,8 @@ fn features() -> Vec<Scenario> {
 fn exports() -> Vec<Scenario> {
     let c = clause::EXPORTS;
     let mut out = Vec::new();
-    for slot in Slot::ALL {
-        let name = slot.export_name();
+    for &slot in Entry::ALL {
+        let name = slot.as_str();
         let kebab = name.trim_start_matches('_');
         // A full actor but for this slot, so only this export can be the problem.
         let actor = || {
@@ -69,7 +69,7 @@ fn exports() -> Vec<Scenario> {
             "handle-message-without-alloc",
             c,
             "`handle-message` with no `alloc`",
-            ModuleSpec::actor(Behaviour::Echo).without(Slot::Alloc),
+            ModuleSpec::actor(Behaviour::Echo).without(Entry::Alloc),
         ),
         Scenario::new(
             "handle-message-without-memory-export",
@@ -99,7 +99,7 @@ fn exports() -> Vec<Scenario> {
             c,
             "a bad `_start` and a trapping start section: the export check comes first",
             ModuleSpec::new()
-                .export(Slot::Start, Export::WrongSignature)
+                .export(Entry::Start, Export::WrongSignature)
                 .start_section(Behaviour::Trap(Trap::Unreachable)),
         ),
         Scenario::new(
@@ -107,8 +107,8 @@ fn exports() -> Vec<Scenario> {
             c,
             "`_start` and `alloc` both wrong: `_start` is checked first",
             ModuleSpec::actor(Behaviour::Echo)
-                .export(Slot::Start, Export::WrongSignature)
-                .export(Slot::Alloc, Export::WrongKind),
+                .export(Entry::Start, Export::WrongSignature)
+                .export(Entry::Alloc, Export::WrongKind),
         ),
         Scenario::new(
             "no-lifecycle-exports",
@@ -151,7 +151,7 @@ fn link() -> Vec<Scenario> {
         "an import and a bad export: exports are checked before linking",
         ModuleSpec::new()
             .import("env", "f", ImportKind::Func)
-            .export(Slot::Start, Export::WrongSignature),
+            .export(Entry::Start, Export::WrongSignature),
     ));
     out.push(Scenario::new(
         "first-import-is-reported",

@@ -65,9 +65,10 @@ impl Accounting {
         self.counters.memory_bytes.fetch_sub(undo, Ordering::SeqCst);
     }
 
-    /// May a table grow to `desired` elements? (`unchecked`: a defect admits anything.)
-    pub fn table_growing(&mut self, current: usize, desired: usize, unchecked: bool) -> bool {
-        if !self.limits.admits_table(desired as u64) && !unchecked {
+    /// May a table grow from `current` to `desired` elements? `checked` is the size held
+    /// against the limit (`desired`, unless a defect is injected).
+    pub fn table_growing(&mut self, current: usize, desired: usize, checked: usize) -> bool {
+        if !self.limits.admits_table(checked as u64) {
             return self.deny(Resource::Table, current, desired);
         }
         true

@@ -20,7 +20,10 @@ impl Subject for Runtime {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::ALL
+        Capabilities {
+            fuel: self.meters_fuel(),
+            ..Capabilities::ALL
+        }
     }
 
     fn component(&self, module: ModuleInput, profile: Profile, limits: Limits) -> Component {

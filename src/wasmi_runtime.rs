@@ -133,7 +133,7 @@ impl wasmi::ResourceLimiter for Accounting {
         desired: usize,
         _max: Option<usize>,
     ) -> Result<bool, wasmi_core::LimiterError> {
-        Ok(Accounting::table_growing(self, current, desired, false))
+        Ok(Accounting::table_growing(self, current, desired, desired))
     }
     fn instances(&self) -> usize {
         MAX_INSTANCES

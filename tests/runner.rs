@@ -5,7 +5,7 @@
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_conformance::runner::select;
 use lifecycle_conformance::{
-    Capabilities, Counters, Expectations, ModuleInput, RunOptions, RunReport, Subject,
+    Capabilities, Capability, Counters, Expectations, ModuleInput, RunOptions, RunReport, Subject,
     SubjectComponent, Verdict,
 };
 use lifecycle_kit::runtime::defects::Defect;
@@ -254,18 +254,36 @@ async fn cases_needing_an_undeclared_capability_are_unsupported() {
         Duration::from_secs(10),
     )
     .await;
-    let unsupported = report
+    let standard: std::collections::BTreeSet<String> = select(
+        load_dir(&builtin_dir()).unwrap(),
+        Some("LC-PROFILE-2"),
+        None,
+    )
+    .into_iter()
+    .filter(|c| c.modules.iter().any(|m| m.profile == Profile::Standard))
+    .map(|c| c.id)
+    .collect();
+    let unsupported: std::collections::BTreeSet<String> = report
         .results
         .iter()
-        .filter(|r| r.verdict.name() == "unsupported")
-        .count();
-    assert!(unsupported >= 8, "{unsupported}");
+        .filter(|r| r.verdict == Verdict::Unsupported(Capability::StandardProfile))
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(unsupported.len() >= 8, "{unsupported:?}");
+    assert_eq!(
+        unsupported, standard,
+        "exactly the cases with a module under `standard`"
+    );
     assert!(
         report
             .results
             .iter()
-            .all(|r| r.verdict.name() != "unsupported"
-                || r.id.ends_with("-in-standard")
-                || r.id.starts_with("grow-table"))
+            .all(|r| r.verdict.name() != "unsupported" || unsupported.contains(&r.id)),
+        "no other capability gates these cases"
+    );
+    let human = report.human();
+    assert!(
+        human.contains(&format!("standard_profile: {} case(s):", unsupported.len())),
+        "{human}"
     );
 }

@@ -61,10 +61,13 @@ pub enum Expected {
     Invariants,
 }
 
-/// One module of a case, run as one component, with what it must show.
+/// One module of a case, run as one component under its profile and limits, with what
+/// it must show.
 #[derive(Clone, Debug)]
 pub struct CaseModule {
     pub module: ModuleInput,
+    pub profile: Profile,
+    pub limits: Limits,
     pub expected: Expected,
 }
 
@@ -85,11 +88,10 @@ pub struct Case {
     pub id: String,
     pub clauses: Vec<String>,
     pub description: String,
-    /// The case's components: its own module first, then any `alongside`. Each step is
-    /// done on every component in turn, all on one runtime.
+    /// The case's components: its own module first, then any `alongside` (each under
+    /// its own scenario's profile and limits). Each step is done on every component in
+    /// turn, all on one runtime.
     pub modules: Vec<CaseModule>,
-    pub profile: Profile,
-    pub limits: Limits,
     pub steps: Vec<Step>,
     pub cycles: u32,
     /// Capabilities the case needs: derived (SPEC.md, "Capabilities") plus declared.
@@ -101,24 +103,18 @@ pub struct Case {
 
 impl Case {
     /// A case of one component.
-    #[allow(clippy::too_many_arguments)]
     fn single(
         id: String,
         clauses: Vec<String>,
         description: String,
         module: CaseModule,
-        profile: Profile,
-        limits: Limits,
         steps: Vec<Step>,
-        declared: &[Capability],
     ) -> Case {
         let mut case = Case {
             id,
             clauses,
             description,
             modules: vec![module],
-            profile,
-            limits,
             steps,
             cycles: 1,
             needs: BTreeSet::new(),
@@ -126,7 +122,6 @@ impl Case {
             source: String::new(),
         };
         case.needs = case.derived_needs();
-        case.needs.extend(declared);
         case
     }
 
@@ -137,10 +132,10 @@ impl Case {
     /// exhausted passes on a runtime without fuel.
     fn derived_needs(&self) -> BTreeSet<Capability> {
         let mut needs = BTreeSet::new();
-        if self.profile == Profile::Standard {
-            needs.insert(Capability::StandardProfile);
-        }
         for module in &self.modules {
+            if module.profile == Profile::Standard {
+                needs.insert(Capability::StandardProfile);
+            }
             match &module.expected {
                 Expected::Exact(summary) => needs.extend(shown_needs(summary)),
                 // Anything may happen: a wasm-smith module may loop.
@@ -441,17 +436,21 @@ impl CaseToml {
             self.description
                 .or_else(|| scenario.as_ref().map(|s| s.description.clone()))
                 .unwrap_or_default(),
-            CaseModule { module, expected },
-            profile,
-            limits,
+            CaseModule {
+                module,
+                profile,
+                limits,
+                expected,
+            },
             steps,
-            &[],
         );
         for name in &self.alongside {
             let other = find_scenario(name, "alongside")?;
-            let expected = oracle_expectation(&other, profile, &case.limits, &case.steps)?;
+            let expected = oracle_expectation(&other, other.profile, &other.limits, &case.steps)?;
             case.modules.push(CaseModule {
                 module: ModuleInput::Bytes(Arc::from(other.bytes())),
+                profile: other.profile,
+                limits: other.limits.clone(),
                 expected,
             });
         }
@@ -568,6 +567,8 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
                 .expect("random scenarios are unambiguous by construction");
             let module = CaseModule {
                 module: ModuleInput::Bytes(Arc::from(s.bytes())),
+                profile: s.profile,
+                limits: s.limits.clone(),
                 expected: Expected::Exact(expected),
             };
             let mut case = Case::single(
@@ -575,10 +576,7 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
                 vec!["LC-STATE-2".into()],
                 s.description.clone(),
                 module,
-                s.profile,
-                s.limits.clone(),
                 s.script.steps(),
-                &[],
             );
             case.source = "extended".into();
             case
@@ -598,6 +596,8 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
                 smith_seed,
                 terminating,
             ))),
+            profile: Profile::Strict,
+            limits,
             expected: Expected::Invariants,
         };
         let mut case = Case::single(
@@ -608,8 +608,6 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
             vec!["LC-STATE-2".into(), "LC-TEARDOWN-1".into()],
             "a wasm-smith module with every lifecycle export: invariants only".into(),
             module,
-            Profile::Strict,
-            limits,
             vec![
                 Step::Start,
                 Step::Send(b"one".to_vec()),
@@ -617,7 +615,6 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
                 Step::Health,
                 Step::Stop(Duration::from_millis(200)),
             ],
-            &[],
         );
         case.source = "extended".into();
         out.push(case);

@@ -19,7 +19,7 @@
 use crate::case::{Case, Expected, Timing};
 use crate::subject::{Capability, Counters, ModuleInput, Subject, SubjectComponent};
 use lifecycle_contract::{
-    Event, GuestCall, HealthReason, Operation, Outcome, Step, Summary, Warning,
+    Event, GuestCall, HealthReason, Limits, Operation, Outcome, Step, Summary, Warning,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -220,22 +220,22 @@ struct InFlight {
 }
 
 impl Watch {
-    fn begin(&self, step: &Step, case: &Case) {
+    fn begin(&self, step: &Step, limits: &Limits) {
         let (step, limit_name, limit) = match step {
             Step::Start => (
                 "start (instantiation and `_start`)",
                 "start timeout",
-                case.limits.start_timeout,
+                limits.start_timeout,
             ),
             Step::Send(_) => (
                 "message (`alloc` and `handle-message`)",
                 "call timeout",
-                case.limits.call_timeout,
+                limits.call_timeout,
             ),
             Step::Health => (
                 "health check (`_health`)",
                 "health timeout",
-                case.limits.health_timeout,
+                limits.health_timeout,
             ),
             Step::Stop(limit) => ("stop (`_cleanup`)", "stop timeout", *limit),
         };
@@ -282,16 +282,14 @@ fn normalize_events(events: &[Event]) -> Vec<String> {
 }
 
 /// The wall-clock limit an outcome shows was hit, if any.
-fn timeout_hit(outcome: &Outcome, step: &Step, case: &Case) -> Option<Duration> {
+fn timeout_hit(outcome: &Outcome, step: &Step, limits: &Limits) -> Option<Duration> {
     let timed_out =
         |e: &lifecycle_contract::Error| e.kind() == lifecycle_contract::ErrorKind::ExecutionTimeout;
     match (outcome, step) {
-        (Outcome::Start(Err(e)), _) if timed_out(e) => Some(case.limits.start_timeout),
-        (Outcome::Message { reply: Err(e), .. }, _) if timed_out(e) => {
-            Some(case.limits.call_timeout)
-        }
+        (Outcome::Start(Err(e)), _) if timed_out(e) => Some(limits.start_timeout),
+        (Outcome::Message { reply: Err(e), .. }, _) if timed_out(e) => Some(limits.call_timeout),
         (Outcome::Health(h), _) if h.reason == Some(HealthReason::ExecutionTimeout) => {
-            Some(case.limits.health_timeout)
+            Some(limits.health_timeout)
         }
         (Outcome::Stop(Ok(w)), Step::Stop(limit)) if w.contains(&Warning::CleanupTimeout) => {
             Some(*limit)
@@ -410,7 +408,7 @@ pub async fn execute<S: Subject>(
         let mut components: Vec<S::Component> = case
             .modules
             .iter()
-            .map(|m| subject.component(m.module.clone(), case.profile, case.limits.clone()))
+            .map(|m| subject.component(m.module.clone(), m.profile, m.limits.clone()))
             .collect();
         let mut ops: Vec<Vec<Operation>> = vec![Vec::new(); components.len()];
         let mut transitions = vec![Vec::new(); components.len()];
@@ -420,7 +418,8 @@ pub async fn execute<S: Subject>(
             for k in 0..components.len() {
                 let component = &mut components[k];
                 let at = where_(cycle, case.cycles, index, step, several.then_some(k + 1));
-                watch.begin(step, case);
+                let limits = &case.modules[k].limits;
+                watch.begin(step, limits);
                 let began = Instant::now();
                 let outcome = match step {
                     Step::Start => Outcome::Start(component.start().await),
@@ -436,7 +435,7 @@ pub async fn execute<S: Subject>(
                 if let Some(failure) = subject.failure() {
                     return Err(failure);
                 }
-                match timeout_hit(&outcome, step, case) {
+                match timeout_hit(&outcome, step, limits) {
                     Some(limit) => {
                         if took < limit {
                             problems.push(format!(

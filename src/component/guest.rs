@@ -9,7 +9,7 @@ use crate::runtime::store::{self, StoreState};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::{
-    Engine, Instance, Memory, Module, ResourcesRequired, Store, TypedFunc, WasmParams, WasmResults,
+    Instance, Memory, Module, ResourcesRequired, Store, TypedFunc, WasmParams, WasmResults,
 };
 
 pub(crate) struct Guest {
@@ -65,7 +65,6 @@ impl Guest {
     /// covers `_start`, which the caller runs next) and a fresh fuel budget for the
     /// wasm `start` section.
     pub async fn instantiate(
-        engine: &Engine,
         module: &Module,
         limits: &Limits,
         counters: Arc<Counters>,
@@ -76,10 +75,10 @@ impl Guest {
         if let Some(resource) = first_exceeded(limits, &module.resources_required()) {
             return Err(instantiate_error(Fault::ResourceLimitExceeded { resource }));
         }
-        let mut store = store::new_store(engine, limits.clone(), counters, defect);
+        let mut store = store::new_store(module.engine(), limits.clone(), counters, defect);
         let start_timeout = match defect {
             // Bounded all the same, so an in-process run still ends.
-            Some(Defect::NoStartTimeout) => start_timeout * 50,
+            Some(Defect::NoStartTimeout) => start_timeout * 25,
             _ => start_timeout,
         };
         store::arm_deadline(&mut store, start_timeout);
@@ -87,9 +86,16 @@ impl Guest {
         let instance = match Instance::new_async(&mut store, module, &[]).await {
             Ok(instance) => instance,
             Err(e) => {
-                let fault = match store.data().denied_resource() {
-                    Some(resource) => Fault::ResourceLimitExceeded { resource },
-                    None => store::classify(&e, defect).into(),
+                // What stopped instantiation decides: a trap, fuel or the clock in a
+                // segment or the `start` section, whatever growth the limiter refused on
+                // the way (the guest saw -1 and went on). Only a failure that is no trap
+                // can be the limiter's own refusal of a memory or table.
+                let fault = match (
+                    e.downcast_ref::<wasmtime::Trap>(),
+                    store.data().denied_resource(),
+                ) {
+                    (None, Some(resource)) => Fault::ResourceLimitExceeded { resource },
+                    _ => store::classify(&e, defect).into(),
                 };
                 return Err(instantiate_error(fault).with_detail(e));
             }
@@ -116,6 +122,15 @@ impl Guest {
         func: &TypedFunc<P, R>,
         params: P,
     ) -> Result<R, GuestFailure> {
-        store::call(&mut self.store, func, params).await
+        store::call(&mut self.store, func, params, true).await
+    }
+
+    /// Calls a guest function on the fuel left over (a defect only).
+    pub async fn call_on_leftover_fuel<P: WasmParams + Sync, R: WasmResults + Sync>(
+        &mut self,
+        func: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, GuestFailure> {
+        store::call(&mut self.store, func, params, false).await
     }
 }

@@ -101,9 +101,11 @@ async fn deliver(
         .write(&mut guest.store, ptr as usize, message)
         .expect("bounds checked above");
 
-    let result = guest
-        .call(&handle, (ptr as u32 as i32, wasm_len as i32))
-        .await;
+    let params = (ptr as u32 as i32, wasm_len as i32);
+    let result = match defect == Some(Defect::HandlerSharesAllocFuel) {
+        true => guest.call_on_leftover_fuel(&handle, params).await,
+        false => guest.call(&handle, params).await,
+    };
     record_call(events, guest, Entry::HandleMessage, &result.map(|_| ()));
     match decode(result.map_err(fatal)?) {
         Decoded::AppError(code) => Err(refused(Fault::MessageError { code })),

@@ -137,7 +137,6 @@ impl Component {
             });
         }
         let mut guest = Guest::instantiate(
-            self.runtime.engine(self.config.profile),
             &prepared.module,
             &self.config.limits,
             self.runtime.counters.clone(),
@@ -179,7 +178,16 @@ impl Component {
         else {
             return Health::HEALTHY;
         };
-        guest.arm_deadline(self.config.limits.health_timeout);
+        let limits = &self.config.limits;
+        let timeout = match self.runtime.has_defect(Defect::HealthUsesCallTimeout) {
+            true => limits.call_timeout,
+            false => limits.health_timeout,
+        };
+        let checks = &mut guest.store.data_mut().health_checks;
+        *checks += 1;
+        if *checks == 1 || !self.runtime.has_defect(Defect::HealthDeadlineArmedOnce) {
+            guest.arm_deadline(timeout);
+        }
         let result = guest.call(&func, ()).await;
         record_call(&mut self.events, guest, Entry::Health, &result.map(|_| ()));
         match result {
@@ -214,6 +222,27 @@ impl Component {
         if op.runtime.has_defect(Defect::LeakStoreOnStop) {
             std::mem::forget(op.guest.take());
         }
+        // The defect keeps the store past stop, until the component is dropped.
+        let retained = match op.has(Defect::ReleasedOnlyOnDrop) {
+            true => op.guest.take(),
+            false => None,
+        };
+        if let Some(mut guest) = retained {
+            if let Some(cleanup) = guest.cleanup.clone() {
+                guest.arm_deadline(timeout);
+                let result = guest.call(&cleanup, ()).await;
+                record_call(&mut op.events, &mut guest, Entry::Cleanup, &result);
+                if let Err(failure) = result {
+                    let warning = Warning::from(failure);
+                    op.events.push(Event::Warning { warning });
+                    warnings.push(warning);
+                }
+            }
+            let this = op.finish();
+            this.transition(State::Terminated);
+            this.guest = Some(guest);
+            return Ok(warnings);
+        }
         if let Some(mut guest) = op.guest.take()
             && let Some(cleanup) = guest.cleanup.clone()
             && !op.runtime.has_defect(Defect::SkipCleanup)
@@ -221,11 +250,14 @@ impl Component {
             let result = if op.has(Defect::CleanupOuterTimeoutOnly) {
                 // The defect: an async timeout around a call that never yields; the
                 // engine's own deadline is far away (bounded, so runs still end).
-                guest.arm_deadline(timeout * 50);
+                guest.arm_deadline(timeout * 25);
                 match tokio::time::timeout(timeout, guest.call(&cleanup, ())).await {
                     Ok(result) => result,
                     Err(_) => Err(GuestFailure::Timeout),
                 }
+            } else if op.has(Defect::CleanupOnLeftoverFuel) {
+                guest.arm_deadline(timeout);
+                guest.call_on_leftover_fuel(&cleanup, ()).await
             } else {
                 guest.arm_deadline(timeout);
                 guest.call(&cleanup, ()).await
@@ -307,6 +339,14 @@ impl Component {
             State::Starting | State::Ready => self.transition(State::Failed),
             State::Stopping => self.transition(State::Terminated),
             State::Creating | State::Failed | State::Terminated => {}
+        }
+    }
+}
+
+impl Drop for Component {
+    fn drop(&mut self) {
+        if self.state == State::Ready && self.has(Defect::LeakStoreDroppedReady) {
+            std::mem::forget(self.guest.take());
         }
     }
 }

@@ -74,6 +74,7 @@ pub(crate) struct RuntimeInner {
     engines: Vec<(Profile, Engine)>,
     cache: Mutex<ModuleCache>,
     cache_capacity: usize,
+    max_wasm_stack: usize,
     pub(crate) counters: Arc<Counters>,
     /// Always `None` unless the `defects` feature set one.
     pub(crate) defect: Option<defects::Defect>,
@@ -112,13 +113,20 @@ impl Runtime {
             .collect::<wasmtime::Result<Vec<_>>>()
             .map_err(|e| init_error(&e))?;
         let tick_these = engines.iter().map(|(_, e)| e.clone()).collect();
-        let ticker =
-            ticker::Ticker::start(tick_these, config.epoch_tick).map_err(|e| init_error(&e))?;
+        #[cfg(feature = "defects")]
+        let tick = match config.defect {
+            Some(defects::Defect::EpochTickOneSecond) => Duration::from_secs(1),
+            _ => config.epoch_tick,
+        };
+        #[cfg(not(feature = "defects"))]
+        let tick = config.epoch_tick;
+        let ticker = ticker::Ticker::start(tick_these, tick).map_err(|e| init_error(&e))?;
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
                 engines,
                 cache: Mutex::default(),
                 cache_capacity: config.cache_capacity.max(1),
+                max_wasm_stack: config.max_wasm_stack,
                 counters: Arc::default(),
                 #[cfg(feature = "defects")]
                 defect: config.defect,
@@ -142,6 +150,11 @@ impl Runtime {
     /// Linear memory accounted to live stores, in bytes.
     pub fn accounted_memory_bytes(&self) -> u64 {
         self.inner.counters.memory_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Whether guest calls are metered with fuel (always, but where a defect is injected).
+    pub(crate) fn meters_fuel(&self) -> bool {
+        !self.inner.has_defect(defects::Defect::NoFuelNoTimeouts)
     }
 
     /// Modules compiled since the runtime was created (a cache hit compiles nothing).
@@ -171,7 +184,28 @@ impl RuntimeInner {
         validate_as: Profile,
         bytes: &[u8],
     ) -> Result<Arc<Prepared>, Error> {
-        let key = (profile, validate_as, Sha256::digest(bytes).into());
+        if self.has_defect(defects::Defect::EnginePerStart) {
+            // The defect: an Engine made and a compile done for every start, nothing kept.
+            // (The module is compiled on the runtime's own engine, which the ticker
+            // drives, so that timeouts still end runs of this mutant.)
+            let config = RuntimeConfig {
+                max_wasm_stack: self.max_wasm_stack,
+                ..RuntimeConfig::default()
+            };
+            drop(engine_for(profile, &config));
+            let prepared = prepare::prepare(self.engine(profile), validate_as, bytes)?;
+            self.counters.compilations.fetch_add(1, Ordering::SeqCst);
+            return Ok(Arc::new(prepared));
+        }
+        let digest: [u8; 32] = match self.has_defect(defects::Defect::CacheKeyedByLength) {
+            true => {
+                let mut by_length = [0; 32];
+                by_length[..8].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
+                by_length
+            }
+            false => Sha256::digest(bytes).into(),
+        };
+        let key = (profile, validate_as, digest);
         if let Some(hit) = self.cache.lock().expect("cache lock").entries.get(&key) {
             return Ok(hit.clone());
         }

@@ -20,6 +20,8 @@ pub(crate) struct StoreState {
     /// An injected defect (testing the suite only).
     defect: Option<Defect>,
     fuel_filled: bool,
+    /// Health checks so far (the `health-deadline-armed-once` defect only).
+    pub(crate) health_checks: u32,
 }
 
 impl StoreState {
@@ -29,6 +31,7 @@ impl StoreState {
             deadline: None,
             defect,
             fuel_filled: false,
+            health_checks: 0,
         }
     }
 
@@ -73,8 +76,12 @@ impl ResourceLimiter for StoreState {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let unchecked = self.has(Defect::TableGrowthUnchecked);
-        Ok(self.accounting.table_growing(current, desired, unchecked))
+        let checked = match self.defect {
+            Some(Defect::TableGrowthUnchecked) => 0,
+            Some(Defect::TableLimitOffByOne) => desired.saturating_sub(1),
+            _ => desired,
+        };
+        Ok(self.accounting.table_growing(current, desired, checked))
     }
 
     fn instances(&self) -> usize {
@@ -102,7 +109,8 @@ pub(crate) fn new_store(
         store.limiter(|state| state);
     }
     store.epoch_deadline_callback(|ctx| {
-        let past_deadline = ctx.data().deadline.is_none_or(|d| Instant::now() >= d);
+        let past_deadline = ctx.data().deadline.is_none_or(|d| Instant::now() >= d)
+            && !ctx.data().has(Defect::NoFuelNoTimeouts);
         Ok(if past_deadline {
             UpdateDeadline::Interrupt
         } else if ctx.data().has(Defect::CleanupOuterTimeoutOnly) {
@@ -125,27 +133,38 @@ pub(crate) fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) {
 /// Refills the fuel for one guest call (CONTRACT §4: before every call).
 pub(crate) fn refill_fuel(store: &mut Store<StoreState>) {
     let state = store.data_mut();
-    if state.has(Defect::FuelSetOnce) && state.fuel_filled {
+    let once = state.has(Defect::FuelSetOnce) || state.has(Defect::FuelSetOnceGenerously);
+    if once && state.fuel_filled {
         return;
     }
     state.fuel_filled = true;
-    let fuel = state.accounting.limits().fuel_per_call;
+    let fuel = match state.defect {
+        Some(Defect::FuelSetOnceGenerously) => {
+            state.accounting.limits().fuel_per_call.saturating_mul(10)
+        }
+        Some(Defect::NoFuelNoTimeouts) => u64::MAX,
+        _ => state.accounting.limits().fuel_per_call,
+    };
     store
         .set_fuel(fuel)
         .expect("every engine of the runtime consumes fuel");
 }
 
-/// Calls a guest function with a fresh fuel budget under the armed deadline.
+/// Calls a guest function under the armed deadline, with a fresh fuel budget if `refill`
+/// (always, but where a defect is injected).
 pub(crate) async fn call<P, R>(
     store: &mut Store<StoreState>,
     func: &wasmtime::TypedFunc<P, R>,
     params: P,
+    refill: bool,
 ) -> Result<R, GuestFailure>
 where
     P: WasmParams + Sync,
     R: WasmResults + Sync,
 {
-    refill_fuel(store);
+    if refill {
+        refill_fuel(store);
+    }
     let result = func.call_async(&mut *store, params).await;
     result.map_err(|e| classify(&e, store.data().defect))
 }

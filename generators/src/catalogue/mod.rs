@@ -3,6 +3,7 @@
 //! outcome the contract requires.
 
 mod binaries;
+mod edges;
 mod lifecycle;
 mod messages;
 mod start;
@@ -47,6 +48,7 @@ pub fn catalogue() -> Vec<Scenario> {
     all.extend(start::scenarios());
     all.extend(messages::scenarios());
     all.extend(lifecycle::scenarios());
+    all.extend(edges::scenarios());
     all
 }
 

@@ -185,3 +185,75 @@ fn an_adapter_that_cannot_start_or_greet_fails_clearly() {
         "{report:#}"
     );
 }
+
+#[test]
+fn an_adapter_that_breaks_the_protocol_gets_one_clear_line_per_case() {
+    for (mode, expected) in [
+        ("not-json", "the answer to `start` (request 3) is not JSON"),
+        (
+            "stray-stdout",
+            "anything but protocol lines on stdout breaks the protocol",
+        ),
+        ("wrong-id", "carries `id` 4"),
+        (
+            "bad-kind",
+            "is wrong at `/outcome/error/kind`: \"exploded\" is not one of",
+        ),
+        (
+            "missing-state",
+            "is wrong at `/`: \"state\" is a required property",
+        ),
+        (
+            "bad-event",
+            "is wrong at `/events/3/export`: \"main\" is not one of",
+        ),
+        ("wrong-op", "is wrong at `/outcome/op`"),
+        ("refuse", "the adapter refused it: \"no more starts today\""),
+        (
+            "bad-counters",
+            "`counters` (request 1) is wrong at `/live_instances`",
+        ),
+        ("bad-handshake", "the handshake is wrong at `/capabilities`"),
+    ] {
+        let adapter = format!("python3 tests/adapters/malformed.py {mode} {KIT}");
+        let out = Command::new(KIT)
+            .args(["run", "--format", "json", "--filter", "start-returns"])
+            .args(["--adapter", &adapter])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{mode}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{mode}: {stderr}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let case = &report["cases"][0];
+        assert_eq!(case["outcome"], "fail", "{mode}: {case}");
+        let reason = case["reason"].as_str().unwrap();
+        assert!(reason.contains(expected), "{mode}: {reason}");
+        assert_eq!(reason.lines().count(), 1, "{mode}: one line: {reason}");
+    }
+}
+
+#[test]
+fn an_adapter_whose_guest_calls_never_time_out_fails_each_timeout_case_in_seconds() {
+    let adapter = format!("{KIT} adapter --runtime faulty:fuel-less-timeouts-never-fire");
+    let (report, code) = run(&["--adapter", &adapter, "--filter", "LC-LIMIT-4"]);
+    assert_eq!(code, Some(1));
+    let mut judged = 0;
+    for case in report["cases"].as_array().unwrap() {
+        match case["outcome"].as_str().unwrap() {
+            // It declares no fuel, so only cases that show fuel running out are skipped.
+            "unsupported" => assert_eq!(case["needs"], "fuel", "{case}"),
+            "fail" => {
+                let reason = case["reason"].as_str().unwrap();
+                if reason.starts_with("LC-LIMIT-4: the ") {
+                    judged += 1;
+                    let ms = case["duration_ms"].as_u64().unwrap();
+                    assert!(ms < 10_000, "{} took {ms} ms", case["id"]);
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(judged >= 5, "{report:#}");
+}

@@ -1,6 +1,8 @@
 //! Mutation testing: `lifecycle-kit mutants` runs the suite against every faulty runtime
 //! (the reference runtime with one injected defect); every mutant must be killed.
 
+use lifecycle_conformance::case::{builtin_dir, load_dir};
+use lifecycle_contract::Step;
 use serde_json::Value;
 use std::process::{Command, Output};
 
@@ -38,12 +40,106 @@ fn every_mutant_is_killed() {
         "out-of-fuel-as-trap",
         "timeout-as-trap",
         "non-wasm-parsed-as-wat",
+        // The holes seen when the suite was first tried on runtimes written elsewhere.
+        "fuel-less-timeouts-never-fire",
+        "fuel-set-once-generously",
+        "released-only-on-drop",
+        "engine-per-start",
+        // Defects nobody here had written a case for.
+        "table-limit-off-by-one",
+        "cleanup-on-leftover-fuel",
+        "epoch-tick-one-second",
+        "store-leaked-when-dropped-ready",
+        "module-cache-keyed-by-length",
+        "health-uses-call-timeout",
+        "health-deadline-armed-once",
+        "handle-message-shares-alloc-fuel",
     ] {
         assert!(names.contains(&field_defect), "{field_defect}");
     }
     for m in report["mutants"].as_array().unwrap() {
         assert!(!m["killed_by"].as_array().unwrap().is_empty(), "{m}");
         assert!(!m["description"].as_str().unwrap().is_empty());
+    }
+    let killed_by = |name: &str| -> Vec<String> {
+        let m = report["mutants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("no mutant {name}"));
+        m["killed_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_string())
+            .collect()
+    };
+    // A limiter that adds current and desired sizes is seen by a case that sends no
+    // message: a runtime whose message path never enters the guest gets the verdict too.
+    let cases = load_dir(&builtin_dir()).unwrap();
+    let without_messages = |id: &String| {
+        cases
+            .iter()
+            .find(|c| &c.id == id)
+            .is_some_and(|c| !c.steps.iter().any(|s| matches!(s, Step::Send(_))))
+    };
+    for mutant in [
+        "limiter-adds-current-and-desired",
+        "limiter-not-installed",
+        "table-limit-off-by-one",
+    ] {
+        let killers = killed_by(mutant);
+        assert!(
+            killers.iter().any(without_messages),
+            "{mutant} is only seen through messages: {killers:?}"
+        );
+    }
+    // A failed load left `starting` is seen by a case with a written expectation.
+    assert!(killed_by("failed-load-stays-starting").contains(&"component-not-found".to_string()));
+    // Fuel set once at any amount is seen by the calibrated cases, whatever a call costs.
+    assert!(
+        killed_by("fuel-set-once-generously")
+            .iter()
+            .any(|id| id.starts_with("fuel-fresh-for-")),
+        "{:?}",
+        killed_by("fuel-set-once-generously")
+    );
+}
+
+#[test]
+fn a_runtime_without_fuel_whose_timeouts_never_fire_fails_each_timeout_case_quickly() {
+    let out = lifecycle_kit(&[
+        "run",
+        "--runtime",
+        "faulty:fuel-less-timeouts-never-fire",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = report["cases"].as_array().unwrap();
+    // It declares no fuel: only cases that show fuel running out are unsupported.
+    for case in cases.iter().filter(|c| c["outcome"] == "unsupported") {
+        assert_eq!(case["needs"], "fuel", "{case}");
+    }
+    let timeout_cases: Vec<&Value> = cases
+        .iter()
+        .filter(|c| {
+            c["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("LC-LIMIT-4: the "))
+        })
+        .collect();
+    assert!(timeout_cases.len() >= 10, "{}", timeout_cases.len());
+    for case in timeout_cases {
+        assert_eq!(case["outcome"], "fail");
+        let ms = case["duration_ms"].as_u64().unwrap();
+        assert!(ms < 10_000, "{} took {ms} ms", case["id"]);
+        assert!(
+            case["reason"].as_str().unwrap().contains("timeout"),
+            "{case}"
+        );
     }
 }
 

@@ -186,3 +186,61 @@ fn bad_case_files_are_named_with_their_key() {
     let out = lifecycle_kit(&["run", "--runtime", "mystery"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn require_turns_unsupported_into_failures() {
+    // This faulty runtime declares no fuel: the calibrated fuel cases cannot run on it.
+    let args = [
+        "--runtime",
+        "faulty:fuel-less-timeouts-never-fire",
+        "--filter",
+        "fuel-fresh-for-cleanup",
+    ];
+    let (report, code) = json_run(&args);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["unsupported"], 1);
+    assert_eq!(report["unsupported_by_capability"]["fuel"], 1);
+    assert_eq!(report["cases"][0]["needs"], "fuel");
+    let out = lifecycle_kit(&[&["run"][..], &args].concat());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("    fuel: 1 case(s): fuel-fresh-for-cleanup"),
+        "the human report lists it with what gated it:\n{text}"
+    );
+    for require in ["fuel", "all", "timeouts,fuel"] {
+        let (report, code) = json_run(&[&args[..], &["--require", require]].concat());
+        assert_eq!(code, Some(1), "{require}");
+        let reason = report["cases"][0]["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("`fuel`") && reason.contains("--require"),
+            "{reason}"
+        );
+    }
+    let out = lifecycle_kit(&["run", "--require", "telepathy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown capability `telepathy`"));
+}
+
+#[test]
+fn a_failing_case_in_json_has_its_reason_and_both_traces() {
+    let (report, code) = json_run(&[
+        "--runtime",
+        "faulty:cleanup-skipped",
+        "--filter",
+        "cleanup-traps-unreachable",
+    ]);
+    assert_eq!(code, Some(1));
+    let case = &report["cases"][0];
+    assert_eq!(case["outcome"], "fail");
+    assert!(case["reason"].as_str().unwrap().contains("cleanup_trapped"));
+    assert_eq!(
+        case["expected"]["ops"][1]["warnings"][0]["kind"],
+        "cleanup_trapped"
+    );
+    assert_eq!(case["actual"]["ops"][1]["warnings"], serde_json::json!([]));
+    assert_eq!(
+        case["expected"]["ops"][1]["calls"][0]["export"], "_cleanup",
+        "guest calls are part of both"
+    );
+    assert!(case.get("diff").is_none(), "the reason is `reason`");
+}

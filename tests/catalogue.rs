@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use wasmparser::Validator;
 
 fn start_error(s: &Scenario) -> Option<lifecycle_kit::Error> {
-    match &s.expected().unwrap().ops[0].outcome {
+    match &s.expected_any().unwrap()[0].ops[0].outcome {
         Outcome::Start(Err(e)) => Some(e.clone()),
         _ => None,
     }
@@ -35,7 +35,15 @@ fn the_catalogue_is_large_named_and_unambiguous() {
             s.name
         );
         assert!(!s.description.is_empty());
-        s.expected().unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let outcomes = s
+            .expected_any()
+            .unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        // Only the start ladder leaves the outcome to the engine's fuel cost, and there
+        // every alternative is a consistent one (both burns fit, or the first runs out).
+        match s.name.starts_with("start-section-and-start-burn-") {
+            false => assert_eq!(outcomes.len(), 1, "{}: one outcome", s.name),
+            true => assert!(outcomes.len() <= 2, "{}: {outcomes:?}", s.name),
+        }
         for m in &s.script.messages {
             assert!(
                 std::str::from_utf8(m).is_ok(),
@@ -98,24 +106,24 @@ async fn the_reference_runtime_matches_every_expectation() {
     let mut mismatches = Vec::new();
     let mut kinds = HashSet::new();
     for s in catalogue() {
-        let expected = s.expected().unwrap();
+        let conforming = s.expected_any().unwrap();
         let config = ComponentConfig {
             profile: s.profile,
             limits: s.limits.clone(),
         };
         let t = trace::run(&runtime, ModuleSource::bytes(s.bytes()), config, &s.script).await;
         let got = t.summary().without_detail();
-        if got != expected {
+        if !conforming.contains(&got) {
             mismatches.push(format!(
                 "{} ({}):\n  expected {}\n  got      {}\n  repro: {}",
                 s.name,
                 s.description,
-                expected.to_json(),
+                conforming[0].to_json(),
                 got.to_json(),
                 s.repro()
             ));
         }
-        for op in expected.outcomes() {
+        for op in conforming.iter().flat_map(|e| e.outcomes()) {
             if let Some(e) = op.error() {
                 kinds.insert(e.kind());
             }

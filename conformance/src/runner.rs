@@ -656,6 +656,20 @@ pub fn compare(expected: &Expected, summary: &Summary) -> Option<String> {
         Expected::Exact(want) => {
             (want != summary).then(|| diff(&want.to_json(), &summary.to_json()))
         }
+        Expected::AnyOf(all) => {
+            if all.contains(summary) {
+                return None;
+            }
+            let nearest = all
+                .iter()
+                .map(|want| diff(&want.to_json(), &summary.to_json()))
+                .min_by_key(|d| d.lines().count())
+                .unwrap_or_default();
+            Some(format!(
+                "none of the {} conforming outcomes (the engine's fuel cost decides which); the nearest:\n{nearest}",
+                all.len()
+            ))
+        }
         Expected::Invariants => lifecycle_generators::invariants::check(summary)
             .err()
             .map(|e| format!("invariant broken: {e}\n{}", pretty(&summary.to_json()))),
@@ -665,6 +679,9 @@ pub fn compare(expected: &Expected, summary: &Summary) -> Option<String> {
 fn expected_json(expected: &Expected) -> Value {
     match expected {
         Expected::Exact(s) => s.to_json(),
+        Expected::AnyOf(all) => {
+            serde_json::json!({"any_of": all.iter().map(Summary::to_json).collect::<Vec<_>>()})
+        }
         Expected::Invariants => Value::String("the invariants of every run".into()),
     }
 }

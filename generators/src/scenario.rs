@@ -102,13 +102,27 @@ impl Scenario {
         wasmprinter::print_bytes(self.bytes()).ok()
     }
 
-    /// The outcome the contract requires.
-    pub fn expected(&self) -> Result<Summary, Ambiguous> {
-        let subject = match &self.module {
+    fn subject(&self) -> Subject<'_> {
+        match &self.module {
             Module::Spec(spec) => Subject::Spec(spec),
             Module::Unstartable { error, .. } => Subject::Unstartable(error),
-        };
-        oracle::expect(subject, self.profile, &self.limits, &self.script)
+        }
+    }
+
+    /// The outcome the contract requires; `Ambiguous` where more than one conforms.
+    pub fn expected(&self) -> Result<Summary, Ambiguous> {
+        oracle::expect(self.subject(), self.profile, &self.limits, &self.script)
+    }
+
+    /// Every outcome the contract allows: one, but where the engine's fuel cost decides
+    /// (see `oracle::expect_steps_any`).
+    pub fn expected_any(&self) -> Result<Vec<Summary>, Ambiguous> {
+        oracle::expect_steps_any(
+            self.subject(),
+            self.profile,
+            &self.limits,
+            &self.script.steps(),
+        )
     }
 
     /// `lifecycle-kit trace` flags that run this scenario (after the module path).
@@ -178,10 +192,15 @@ impl Scenario {
         words.join(" ")
     }
 
-    /// `NAME.json`: the expected outcome in the `trace --json` shape, plus what the
-    /// scenario is and how to replay it.
+    /// `NAME.json`: the expected outcome in the `trace --json` shape (or, where the
+    /// engine's fuel cost decides, `{"any_of": [...]}` with each conforming outcome), plus
+    /// what the scenario is and how to replay it.
     pub fn expectation_json(&self) -> Result<Value, Ambiguous> {
-        let mut v = self.expected()?.to_json();
+        let mut all = self.expected_any()?;
+        let mut v = match all.len() {
+            1 => all.remove(0).to_json(),
+            _ => json!({"any_of": all.iter().map(Summary::to_json).collect::<Vec<_>>()}),
+        };
         v["name"] = json!(self.name);
         v["clause"] = json!(self.clause);
         v["description"] = json!(self.description);

@@ -148,7 +148,10 @@ impl Component {
             prepared.exports.clone()?;
         }
         if let Some(start) = guest.start.clone() {
-            let result = guest.call(&start, ()).await;
+            let result = match self.has(Defect::StartSharesStartSectionFuel) {
+                true => guest.call_on_leftover_fuel(&start, ()).await,
+                false => guest.call(&start, ()).await,
+            };
             record_call(&mut self.events, &mut guest, Entry::Start, &result);
             if let Err(failure) = result {
                 if self.has(Defect::LeakStoreOnFailedStart) {

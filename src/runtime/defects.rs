@@ -74,4 +74,5 @@ defects! {
     HealthUsesCallTimeout => "health-uses-call-timeout": "`_health` runs under `call_timeout` instead of `health_timeout`",
     HealthDeadlineArmedOnce => "health-deadline-armed-once": "`_health`'s deadline is armed on the first health check only",
     HandlerSharesAllocFuel => "handle-message-shares-alloc-fuel": "fuel is refilled before `alloc` but not before `handle-message`",
+    StartSharesStartSectionFuel => "start-shares-start-section-fuel": "`_start` runs on the fuel the wasm `start` section left over",
 }

@@ -249,6 +249,38 @@ fn fuel() -> Vec<Scenario> {
     ]
 }
 
+/// Iterations the start section and `_start` each burn, one scenario per rung, under a
+/// budget of [`LADDER_FUEL`]: steps of about √2 from 30k to 480k, so that for any engine
+/// charging 1 to 33 fuel an iteration (Wasmtime charges 8), some rung has each burn fit
+/// one budget and both together not.
+pub const LADDER: [u64; 9] = [
+    30_000, 42_000, 60_000, 85_000, 120_000, 170_000, 240_000, 340_000, 480_000,
+];
+pub const LADDER_FUEL: u64 = 1_000_000;
+
+/// The start section and `_start` on budgets of their own. A guest cannot count a budget
+/// before it is ready (a calibration runs out of fuel, which fails a start), so each rung
+/// burns a fixed amount twice; where the engine's fuel cost decides, the oracle allows
+/// both fitting or the start section running out, never `_start` alone running out.
+fn start_ladder() -> Vec<Scenario> {
+    LADDER
+        .into_iter()
+        .map(|n| {
+            Scenario::new(
+                format!("start-section-and-start-burn-{}k", n / 1000),
+                clause::LIMITS,
+                format!(
+                    "the start section and `_start` each burn {n} iterations under 1M fuel: both fit, or the start section runs out, never `_start` alone"
+                ),
+                ModuleSpec::new()
+                    .start_section(Behaviour::Burn(n))
+                    .start(Behaviour::Burn(n)),
+            )
+            .limits(|l| l.fuel_per_call = LADDER_FUEL)
+        })
+        .collect()
+}
+
 fn deadlines() -> Vec<Scenario> {
     let c = clause::LIMITS;
     let spin_once = Behaviour::on_call(1, Behaviour::Spin);
@@ -356,6 +388,7 @@ fn odds_and_ends() -> Vec<Scenario> {
 pub fn scenarios() -> Vec<Scenario> {
     let mut out = growth();
     out.extend(fuel());
+    out.extend(start_ladder());
     out.extend(deadlines());
     out.extend(odds_and_ends());
     out

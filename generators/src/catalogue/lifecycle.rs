@@ -164,14 +164,16 @@ fn stop() -> Vec<Scenario> {
 
 fn limits() -> Vec<Scenario> {
     let c = clause::LIMITS;
-    // 40k iterations cost at most 640k fuel: two in one budget of 1M would not fit,
-    // so every call succeeding shows the budget is refilled before each.
-    let unit = Behaviour::Burn(40_000);
+    // 30k iterations cost at most 960k fuel (at the oracle's dearest, 32 an iteration),
+    // so each call surely fits its budget of 1M; seven of them in one budget fit only on
+    // an engine charging under 5 an iteration (Wasmtime charges 8). The calibrated
+    // `fuel-fresh-for-*` scenarios catch fuel set once whatever a call costs.
+    let unit = Behaviour::Burn(30_000);
     vec![
         Scenario::new(
             "fuel-refilled-before-every-call",
             c,
-            "every call does 40k iterations under 1M fuel: fine only if refilled each time",
+            "every call does 30k iterations under 1M fuel: fine only if refilled each time",
             ModuleSpec::actor(unit.clone())
                 .start(unit.clone())
                 .health(unit.clone())

@@ -279,3 +279,57 @@ async fn cases_needing_an_undeclared_capability_are_unsupported() {
         "{human}"
     );
 }
+
+/// The reference runtime declaring no fuel metering: a runtime whose timeouts work but
+/// which has no fuel.
+struct WithoutFuel(Runtime);
+
+impl Subject for WithoutFuel {
+    type Component = lifecycle_kit::Component;
+    fn name(&self) -> String {
+        "without-fuel".into()
+    }
+    fn version(&self) -> String {
+        "0".into()
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            fuel: false,
+            ..Capabilities::ALL
+        }
+    }
+    fn component(&self, m: ModuleInput, p: Profile, l: Limits) -> Self::Component {
+        Subject::component(&self.0, m, p, l)
+    }
+    async fn counters(&self) -> Counters {
+        Subject::counters(&self.0).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_with_timeouts_but_no_fuel_runs_every_timeout_case() {
+    let cases = load_dir(&builtin_dir()).unwrap();
+    let make = || Runtime::new().map(WithoutFuel).map_err(|e| e.to_string());
+    let report = lifecycle_conformance::run_cases(make, cases.clone(), RunOptions::default()).await;
+    assert!(!report.failed(), "{}", report.human());
+    let mut ran_timeouts = 0;
+    for (case, result) in cases.iter().zip(&report.results) {
+        let needs_fuel = case.needs.contains(&Capability::Fuel);
+        match &result.verdict {
+            Verdict::Unsupported(Capability::Fuel) => assert!(needs_fuel, "{}", case.id),
+            Verdict::Pass if case.needs.contains(&Capability::Timeouts) => {
+                assert!(!needs_fuel);
+                ran_timeouts += 1;
+            }
+            Verdict::Pass => {}
+            other => panic!("{}: {other:?}", case.id),
+        }
+    }
+    // Every case that shows a timeout and no fuel running out ran, and passed.
+    let timeouts_only = cases
+        .iter()
+        .filter(|c| c.needs.contains(&Capability::Timeouts) && !c.needs.contains(&Capability::Fuel))
+        .count();
+    assert_eq!(ran_timeouts, timeouts_only);
+    assert!(ran_timeouts >= 10, "{ran_timeouts}");
+}

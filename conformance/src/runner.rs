@@ -327,27 +327,41 @@ fn module_key(module: &ModuleInput) -> Vec<u8> {
     }
 }
 
+/// A ready component, as the counters must show it: the linear memory its module
+/// declares, and its memory limit.
+struct Ready {
+    declared: u64,
+    limit: u64,
+}
+
 /// What the counters must show, given which components are `ready` now, and how they
-/// fall short (LC-TEARDOWN-1, LC-TEARDOWN-3).
-fn held_problem(ready_memory: &[u64], counters: &Counters, after: &str) -> Option<String> {
+/// fall short (LC-TEARDOWN-1, LC-TEARDOWN-3): nothing when none is ready; else at least an
+/// instance each, and memory between what they declare and what their limits allow.
+fn held_problem(ready: &[Ready], counters: &Counters, after: &str) -> Option<String> {
     let (live, memory) = (counters.live_instances, counters.accounted_memory_bytes);
-    if ready_memory.is_empty() {
+    if ready.is_empty() {
         return ((live, memory) != (0, 0)).then(|| {
             format!(
                 "LC-TEARDOWN-1: after {after}, with no component ready, the runtime still holds {live} live instance(s) and {memory} byte(s) of memory"
             )
         });
     }
-    let needed: u64 = ready_memory.iter().sum();
-    if live < ready_memory.len() {
+    let declared: u64 = ready.iter().map(|r| r.declared).sum();
+    let most: u64 = ready.iter().map(|r| r.limit).fold(0, u64::saturating_add);
+    if live < ready.len() {
         return Some(format!(
             "LC-TEARDOWN-3: after {after}, {} component(s) are ready but the runtime reports {live} live instance(s)",
-            ready_memory.len()
+            ready.len()
         ));
     }
-    (memory < needed).then(|| {
+    if memory < declared {
+        return Some(format!(
+            "LC-TEARDOWN-3: after {after}, the ready component(s) have at least {declared} byte(s) of linear memory but the runtime accounts {memory}"
+        ));
+    }
+    (memory > most).then(|| {
         format!(
-            "LC-TEARDOWN-3: after {after}, the ready component(s) have at least {needed} byte(s) of linear memory but the runtime accounts {memory}"
+            "LC-TEARDOWN-3: after {after}, the runtime accounts {memory} byte(s) of linear memory, more than the ready component(s) may hold ({most}, their limits)"
         )
     })
 }
@@ -464,11 +478,15 @@ pub async fn execute<S: Subject>(
                     .collect();
                 let operation = Operation::new(outcome.without_detail(), calls);
                 let now = read_counters(subject).await?;
-                let ready: Vec<u64> = components
+                let ready: Vec<Ready> = components
                     .iter()
                     .zip(&declared)
-                    .filter(|(c, _)| c.state() == lifecycle_contract::State::Ready)
-                    .map(|(_, m)| *m)
+                    .zip(&case.modules)
+                    .filter(|((c, _), _)| c.state() == lifecycle_contract::State::Ready)
+                    .map(|((_, &declared), m)| Ready {
+                        declared,
+                        limit: m.limits.max_memory_bytes,
+                    })
                     .collect();
                 if !counters_wrong && let Some(problem) = held_problem(&ready, &now, &at) {
                     problems.push(problem);

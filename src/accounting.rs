@@ -78,14 +78,6 @@ impl Accounting {
     pub fn take_denied(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.denied)
     }
-
-    /// Whether anything was refused (to classify instantiation failures).
-    pub fn denied_resource(&self) -> Option<Resource> {
-        self.denied.iter().find_map(|e| match e {
-            Event::GrowthDenied { resource, .. } => Some(*resource),
-            _ => None,
-        })
-    }
 }
 
 impl Drop for Accounting {

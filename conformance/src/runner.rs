@@ -16,10 +16,11 @@
 //! 5. a runtime that counts compilations must compile each distinct module once
 //!    (LC-START-7).
 
-use crate::case::{Case, Expected, Timing};
+use crate::case::{Case, CaseModule, Expected, Timing};
 use crate::subject::{Capability, Counters, ModuleInput, Subject, SubjectComponent};
 use lifecycle_contract::{
-    Event, GuestCall, HealthReason, Limits, Operation, Outcome, Step, Summary, Warning,
+    Event, GuestCall, HealthReason, Limits, Operation, Outcome, Profile, Stage, Step, Summary,
+    Warning,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -320,11 +321,57 @@ fn declared_memory_bytes(module: &ModuleInput) -> u64 {
     0
 }
 
-fn module_key(module: &ModuleInput) -> Vec<u8> {
-    match module {
+/// What makes two modules the same module to a cache: their bytes (or path) and profile.
+fn module_key(module: &CaseModule) -> (Vec<u8>, Profile) {
+    let bytes = match &module.module {
         ModuleInput::Bytes(b) => b.to_vec(),
         ModuleInput::File(p) => p.to_string_lossy().as_bytes().to_vec(),
+    };
+    (bytes, module.profile)
+}
+
+/// LC-START-7, for a runtime that counts its compilations: each distinct module compiled
+/// at most once in the case, and at least once if it got as far as instantiation (a
+/// fresh runtime has nothing cached), so that a counter that never counts is seen too.
+fn compilation_problem(
+    case: &Case,
+    summaries: &[Summary],
+    before: Option<u64>,
+    after: Option<u64>,
+) -> Option<String> {
+    let (Some(before), Some(after)) = (before, after) else {
+        return Some(
+            "the runtime declares the `compilations` capability but its counters carry no `compilations`".into(),
+        );
+    };
+    let compiled = after.saturating_sub(before);
+    let distinct: BTreeSet<_> = case.modules.iter().map(module_key).collect();
+    let instantiated: BTreeSet<_> = case
+        .modules
+        .iter()
+        .zip(summaries)
+        .filter(|(_, summary)| {
+            summary.outcomes().any(|o| match o {
+                Outcome::Start(Ok(())) => true,
+                Outcome::Start(Err(e)) => matches!(e.stage, Stage::Instantiate | Stage::Start),
+                _ => false,
+            })
+        })
+        .map(|(m, _)| module_key(m))
+        .collect();
+    let starts = case.cycles as usize * case.modules.len();
+    if compiled > distinct.len() as u64 {
+        return Some(format!(
+            "LC-START-7: {compiled} compilations for {} distinct module(s) started {starts} time(s): a module is compiled again instead of found",
+            distinct.len()
+        ));
     }
+    (compiled < instantiated.len() as u64).then(|| {
+        format!(
+            "LC-START-7: {compiled} compilations counted, but {} distinct module(s) were instantiated: the `compilations` counter does not count",
+            instantiated.len()
+        )
+    })
 }
 
 /// A ready component, as the counters must show it: the linear memory its module
@@ -550,31 +597,20 @@ pub async fn execute<S: Subject>(
             Some(_) => {}
         }
     }
+    let (summaries, trace) = first.expect("at least one cycle");
     if subject.capabilities().compilations {
         let after = read_counters(subject).await?.compilations;
-        match (compilations_before, after) {
-            (Some(before), Some(after)) => {
-                let distinct: BTreeSet<Vec<u8>> =
-                    case.modules.iter().map(|m| module_key(&m.module)).collect();
-                let compiled = after.saturating_sub(before);
-                if compiled > distinct.len() as u64 {
-                    problems.push(format!(
-                        "LC-START-7: {compiled} compilations for {} distinct module(s) started {} time(s): a module is compiled again instead of found",
-                        distinct.len(),
-                        case.cycles as usize * case.modules.len()
-                    ));
-                }
-            }
-            _ => problems.push(
-                "the runtime declares the `compilations` capability but its counters carry no `compilations`".into(),
-            ),
-        }
+        problems.extend(compilation_problem(
+            case,
+            &summaries,
+            compilations_before,
+            after,
+        ));
     }
     if let Some(probe) = probe {
         let noise = probe.finish().await;
         problems.extend(precision_problem(&timed_out, fastest_other, noise, options));
     }
-    let (summaries, trace) = first.expect("at least one cycle");
     Ok(Execution {
         summaries,
         trace,

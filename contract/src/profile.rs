@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use wasmparser::WasmFeatures;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
     /// MVP plus multi-value, mutable globals, sign extension, non-trapping float-to-int.

@@ -88,15 +88,9 @@ impl Guest {
             Err(e) => {
                 // What stopped instantiation decides: a trap, fuel or the clock in a
                 // segment or the `start` section, whatever growth the limiter refused on
-                // the way (the guest saw -1 and went on). Only a failure that is no trap
-                // can be the limiter's own refusal of a memory or table.
-                let fault = match (
-                    e.downcast_ref::<wasmtime::Trap>(),
-                    store.data().denied_resource(),
-                ) {
-                    (None, Some(resource)) => Fault::ResourceLimitExceeded { resource },
-                    _ => store::classify(&e, defect).into(),
-                };
+                // the way (the guest saw -1 and went on). Initial sizes were checked
+                // above, by the limiter's own rule, so the limiter refuses nothing else.
+                let fault = store::classify(&e, defect).into();
                 return Err(instantiate_error(fault).with_detail(e));
             }
         };

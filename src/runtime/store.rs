@@ -4,7 +4,7 @@
 use super::Counters;
 use super::defects::Defect;
 use crate::accounting::Accounting;
-use crate::error::{GuestFailure, Resource, TrapCode};
+use crate::error::{GuestFailure, TrapCode};
 use crate::events::Event;
 use crate::limits::{Limits, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 use std::sync::Arc;
@@ -42,11 +42,6 @@ impl StoreState {
 
     pub(crate) fn has(&self, defect: Defect) -> bool {
         self.defect == Some(defect)
-    }
-
-    /// Whether the limiter refused anything (used to classify instantiation failures).
-    pub(crate) fn denied_resource(&self) -> Option<Resource> {
-        self.accounting.denied_resource()
     }
 }
 

@@ -395,7 +395,14 @@ impl Adapter {
             let _ = child.wait();
             Err(why)
         };
-        let (line, stdout) = match rx.recv_timeout(answer_timeout) {
+        // Waiting for the handshake blocks this thread: tell a multi-threaded executor,
+        // so that its other tasks (other cases' watchers among them) move elsewhere.
+        let wait = || rx.recv_timeout(answer_timeout);
+        let greeting = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(wait),
+            _ => wait(),
+        };
+        let (line, stdout) = match greeting {
             Ok((Ok(n), line, stdout)) if n > 0 => (line, stdout),
             Ok(_) => return fail(child, "the adapter exited before its handshake".into()),
             Err(_) => {
@@ -410,7 +417,10 @@ impl Adapter {
             Err(e) => {
                 return fail(
                     child,
-                    format!("the handshake is not JSON: {e}: {}", shorten(&line)),
+                    format!(
+                        "the handshake is not JSON: {e}: {}",
+                        shorten(line.trim_end())
+                    ),
                 );
             }
         };

@@ -57,8 +57,8 @@ pub enum CaseError {
 pub enum Expected {
     /// The exact outcome: from the oracle, or written in the case.
     Exact(Summary),
-    /// Any one of these: the oracle's outcomes where the engine's fuel cost decides
-    /// (see `oracle::expect_steps_any`).
+    /// Any one of these: the oracle's outcomes where the engine's fuel cost or the
+    /// machine's speed decides (see `oracle::predict_steps_any`).
     AnyOf(Vec<Summary>),
     /// No exact outcome (wasm-smith modules): the invariants must hold.
     Invariants,
@@ -72,6 +72,10 @@ pub struct CaseModule {
     pub profile: Profile,
     pub limits: Limits,
     pub expected: Expected,
+    /// The linear memory the component has after each step, where the oracle knows it
+    /// (the least its counters may show while it is `ready`); else what the module
+    /// declares is the least.
+    pub memory_after: Option<Vec<u64>>,
 }
 
 /// How the runner judges the timing of a case's timeouts.
@@ -351,23 +355,30 @@ fn written(expect: ExpectToml) -> Result<Summary, String> {
     })
 }
 
-/// The oracle's expectation for `scenario` under the case's profile, limits and steps.
+/// The oracle's expectation for `scenario` under the case's profile, limits and steps,
+/// with the memory the component has after each step (the least of every conforming
+/// outcome).
 fn oracle_expectation(
     scenario: &Scenario,
     profile: Profile,
     limits: &Limits,
     steps: &[Step],
-) -> Result<Expected, String> {
+) -> Result<(Expected, Vec<u64>), String> {
     let subject = match &scenario.module {
         Module::Spec(spec) => Subject::Spec(spec),
         Module::Unstartable { error, .. } => Subject::Unstartable(error),
     };
-    let mut all =
-        oracle::expect_steps_any(subject, profile, limits, steps).map_err(|e| e.to_string())?;
-    Ok(match all.len() {
-        1 => Expected::Exact(all.remove(0)),
-        _ => Expected::AnyOf(all),
-    })
+    let all =
+        oracle::predict_steps_any(subject, profile, limits, steps).map_err(|e| e.to_string())?;
+    let memory = (0..steps.len())
+        .map(|i| all.iter().map(|p| p.memory_bytes[i]).min().unwrap_or(0))
+        .collect();
+    let mut summaries: Vec<Summary> = all.into_iter().map(|p| p.summary).collect();
+    let expected = match summaries.len() {
+        1 => Expected::Exact(summaries.remove(0)),
+        _ => Expected::AnyOf(summaries),
+    };
+    Ok((expected, memory))
 }
 
 fn find_scenario(name: &str, key: &str) -> Result<Scenario, String> {
@@ -423,19 +434,22 @@ impl CaseToml {
             (None, None, Some(file)) => ModuleInput::File(dir.join(file)),
             _ => unreachable!("one source"),
         };
-        let expected = match (&scenario, self.expect) {
+        let (expected, memory_after) = match (&scenario, self.expect) {
             (Some(_), Some(_)) => {
                 return Err(
                     "key `expect`: generator modules take their expectation from the oracle".into(),
                 );
             }
-            (Some(s), None) => oracle_expectation(s, profile, &limits, &steps)?,
+            (Some(s), None) => {
+                let (expected, memory) = oracle_expectation(s, profile, &limits, &steps)?;
+                (expected, Some(memory))
+            }
             (None, None) => {
                 return Err(
                     "key `expect`: `wat` and `file` modules need a written expectation".into(),
                 );
             }
-            (None, Some(e)) => Expected::Exact(written(e)?),
+            (None, Some(e)) => (Expected::Exact(written(e)?), None),
         };
         let mut case = Case::single(
             self.id,
@@ -448,17 +462,20 @@ impl CaseToml {
                 profile,
                 limits,
                 expected,
+                memory_after,
             },
             steps,
         );
         for name in &self.alongside {
             let other = find_scenario(name, "alongside")?;
-            let expected = oracle_expectation(&other, other.profile, &other.limits, &case.steps)?;
+            let (expected, memory) =
+                oracle_expectation(&other, other.profile, &other.limits, &case.steps)?;
             case.modules.push(CaseModule {
                 module: ModuleInput::Bytes(Arc::from(other.bytes())),
                 profile: other.profile,
                 limits: other.limits.clone(),
                 expected,
+                memory_after: Some(memory),
             });
         }
         case.needs = case.derived_needs();
@@ -549,18 +566,99 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
     Ok(cases)
 }
 
-/// The expectations file shipped for a built-in runtime (`conformance/expectations/NAME.toml`),
-/// if there is one.
+/// The built-in cases and the expectations shipped for built-in runtimes, compiled into
+/// the crate, so that a binary runs the cases its generators were built with, wherever it
+/// is run from.
+static BUILTIN: [(&str, include_dir::Dir<'static>); 2] = [
+    (
+        "cases",
+        include_dir::include_dir!("$CARGO_MANIFEST_DIR/cases"),
+    ),
+    (
+        "expectations",
+        include_dir::include_dir!("$CARGO_MANIFEST_DIR/expectations"),
+    ),
+];
+
+/// The expectations file shipped for a built-in runtime (`expectations/NAME.toml`), if
+/// there is one.
 pub fn builtin_expectations(runtime: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = builtin_root()
         .join("expectations")
         .join(format!("{runtime}.toml"));
     path.is_file().then_some(path)
 }
 
-/// The cases shipped with this crate.
+/// The cases shipped with this crate, as a directory (`cases/`, with its `modules/`).
 pub fn builtin_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
+    builtin_root().join("cases")
+}
+
+/// Where the built-in files are on disk: written once, from the compiled-in copy, into a
+/// directory named by their content (so that every process of one build shares it and
+/// no two builds mix), moved into place whole so that no reader sees it half written.
+fn builtin_root() -> PathBuf {
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes {
+                hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for (name, dir) in &BUILTIN {
+            feed(name.as_bytes());
+            for file in all_files(dir) {
+                feed(file.path().to_string_lossy().as_bytes());
+                feed(file.contents());
+            }
+        }
+        let root = std::env::temp_dir().join(format!("lifecycle-kit-builtin-{hash:016x}"));
+        if root.is_dir() {
+            return root;
+        }
+        let staging = std::env::temp_dir().join(format!(
+            "lifecycle-kit-builtin-{hash:016x}.{}",
+            std::process::id()
+        ));
+        let written = BUILTIN
+            .iter()
+            .try_for_each(|(name, dir)| extract(dir, &staging.join(name)));
+        match written.and_then(|()| std::fs::rename(&staging, &root)) {
+            Ok(()) => root,
+            // Another process moved its copy into place first: the same content.
+            Err(_) if root.is_dir() => {
+                let _ = std::fs::remove_dir_all(&staging);
+                root
+            }
+            // No writable temporary directory: the crate's own files, where they are.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot write the built-in cases; reading them from the source tree");
+                let _ = std::fs::remove_dir_all(&staging);
+                Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+            }
+        }
+    })
+    .clone()
+}
+
+fn all_files<'a>(dir: &'a include_dir::Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+    let mut files: Vec<&include_dir::File> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(all_files(sub));
+    }
+    files
+}
+
+fn extract(dir: &include_dir::Dir, into: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(into.join(dir.path()))?;
+    for file in dir.files() {
+        std::fs::write(into.join(file.path()), file.contents())?;
+    }
+    for sub in dir.dirs() {
+        extract(sub, into)?;
+    }
+    Ok(())
 }
 
 /// The extended families: `count` seeded scenarios (exact expectations) and `count / 5`
@@ -569,14 +667,15 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
     let mut out: Vec<Case> = lifecycle_generators::random::family(seed, count)
         .into_iter()
         .map(|s| {
-            let expected = s
-                .expected()
-                .expect("random scenarios are unambiguous by construction");
+            let (expected, memory) =
+                oracle_expectation(&s, s.profile, &s.limits, &s.script.steps())
+                    .expect("random scenarios are unambiguous by construction");
             let module = CaseModule {
                 module: ModuleInput::Bytes(Arc::from(s.bytes())),
                 profile: s.profile,
                 limits: s.limits.clone(),
-                expected: Expected::Exact(expected),
+                expected,
+                memory_after: Some(memory),
             };
             let mut case = Case::single(
                 s.name.clone(),
@@ -606,6 +705,7 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
             profile: Profile::Strict,
             limits,
             expected: Expected::Invariants,
+            memory_after: None,
         };
         let mut case = Case::single(
             format!(

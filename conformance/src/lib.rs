@@ -49,11 +49,18 @@ pub async fn run_cases<S: Subject>(
     cases: Vec<Case>,
     options: RunOptions,
 ) -> RunReport {
-    let (results, identity) = runner::run(make, cases, options).await;
-    let (runtime, version) = identity.unwrap_or_else(|| ("unknown".into(), String::new()));
-    RunReport {
-        runtime,
-        version,
-        results,
+    match runner::run(make, cases, options).await {
+        Ok(((runtime, version), results)) => RunReport {
+            runtime,
+            version,
+            results,
+            setup_error: None,
+        },
+        Err(why) => RunReport {
+            runtime: "unknown".into(),
+            version: String::new(),
+            results: Vec::new(),
+            setup_error: Some(format!("cannot create the runtime under test: {why}")),
+        },
     }
 }

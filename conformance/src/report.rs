@@ -3,7 +3,7 @@
 use crate::runner::{CaseResult, Verdict};
 use crate::subject::Capability;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 #[derive(Clone, Debug)]
@@ -11,6 +11,8 @@ pub struct RunReport {
     pub runtime: String,
     pub version: String,
     pub results: Vec<CaseResult>,
+    /// Why nothing ran: the runtime under test could not be made.
+    pub setup_error: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,9 +43,9 @@ impl RunReport {
         t
     }
 
-    /// Whether the run fails: any fail or xpass.
+    /// Whether the run fails: any fail or xpass, or a runtime that could not be made.
     pub fn failed(&self) -> bool {
-        self.results.iter().any(|r| r.verdict.fails_run())
+        self.setup_error.is_some() || self.results.iter().any(|r| r.verdict.fails_run())
     }
 
     /// Unsupported cases by the capability that gated each.
@@ -66,6 +68,33 @@ impl RunReport {
         )
     }
 
+    /// Clause id -> the failing results that broke it: a failure counts under the clauses
+    /// its reasons name (`LC-TEARDOWN-1: ...`), and under the case's own clauses when it
+    /// names none or its trace differs from the expected one. A leak found by a timing
+    /// case is a failure of LC-TEARDOWN-1, not of the timing clause.
+    pub fn failures_by_clause(&self) -> BTreeMap<&str, Vec<&CaseResult>> {
+        let mut map: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+        for r in self.results.iter().filter(|r| r.verdict.fails_run()) {
+            let reason = match &r.verdict {
+                Verdict::Fail(why) => why.as_str(),
+                _ => "",
+            };
+            let named: BTreeSet<&str> = reason
+                .lines()
+                .filter_map(|line| line.split_once(':').map(|(id, _)| id))
+                .filter(|id| id.starts_with("LC-") && !id.contains(' '))
+                .collect();
+            let own = named.is_empty() || reason.contains("--- expected");
+            let clauses = named
+                .into_iter()
+                .chain(r.clauses.iter().map(String::as_str).filter(|_| own));
+            for clause in clauses.collect::<BTreeSet<_>>() {
+                map.entry(clause).or_default().push(r);
+            }
+        }
+        map
+    }
+
     /// Clause id -> the results that check it.
     pub fn by_clause(&self) -> BTreeMap<&str, Vec<&CaseResult>> {
         let mut map: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
@@ -80,6 +109,10 @@ impl RunReport {
     /// For a person: a line per clause, the failing cases with their diffs, totals.
     pub fn human(&self) -> String {
         let mut out = String::new();
+        if let Some(why) = &self.setup_error {
+            let _ = writeln!(out, "lifecycle conformance: no case ran\n{why}");
+            return out;
+        }
         let _ = writeln!(
             out,
             "lifecycle conformance: {} {}",
@@ -90,9 +123,10 @@ impl RunReport {
             "{:<16} {:>6} {:>6} {:>6} {:>12} {:>6}",
             "clause", "cases", "pass", "fail", "unsupported", "xfail"
         );
+        let failed_on = self.failures_by_clause();
         for (clause, results) in self.by_clause() {
             let count = |name: &str| results.iter().filter(|r| r.verdict.name() == name).count();
-            let fail = count("fail") + count("xpass");
+            let fail = failed_on.get(clause).map_or(0, Vec::len);
             let _ = writeln!(
                 out,
                 "{clause:<16} {:>6} {:>6} {:>6} {:>12} {:>6}{}",
@@ -172,7 +206,7 @@ impl RunReport {
             .map(|(c, rs)| (c.to_string(), rs.len()))
             .collect();
         json!({
-            "runtime": self.runtime, "version": self.version,
+            "runtime": self.runtime, "version": self.version, "error": self.setup_error,
             "total": t.total, "passed": t.passed, "failed": t.failed,
             "unsupported": t.unsupported, "xfail": t.xfail, "xpass": t.xpass,
             "unsupported_by_capability": unsupported_by,
@@ -185,6 +219,11 @@ impl RunReport {
         use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
         let mut report = Report::new("lifecycle-conformance");
         let mut suite = TestSuite::new(format!("{} {}", self.runtime, self.version));
+        if let Some(why) = &self.setup_error {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(why.clone());
+            suite.add_test_case(TestCase::new("setup", status));
+        }
         for r in &self.results {
             let status = match &r.verdict {
                 Verdict::Pass | Verdict::Xfail(_) => TestCaseStatus::success(),

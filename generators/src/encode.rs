@@ -188,7 +188,7 @@ fn body(b: &Behaviour, sig: Sig, slot: Option<Entry>, layout: &Layout, out: &mut
             out.extend([I::Loop(BlockType::Empty), I::Br(0), I::End]);
             default_result(sig, layout, out);
         }
-        Behaviour::Burn(n) => {
+        Behaviour::Burn(n) | Behaviour::Linger(n) => {
             let i = sig.scratch();
             out.extend([
                 I::Loop(BlockType::Empty),

@@ -70,9 +70,19 @@ struct Sim<'a> {
     /// `n` iterations fits a fresh budget of `fuel`, given in the order first needed and
     /// kept by `(n, fuel)`, since one engine decides the same burn the same way.
     decisions: &'a [bool],
-    decided: std::collections::BTreeMap<(u64, u64), bool>,
+    decided: std::collections::BTreeMap<Decision, bool>,
     /// A burn needed a decision that `decisions` did not give.
     undecided: bool,
+}
+
+/// What the engine or the machine decides, and the contract leaves open: whether a loop
+/// of `n` iterations fits a fresh budget of `fuel` (the engine's fuel cost), or ends
+/// before a deadline `timeout` away (the machine's speed). One engine on one machine
+/// decides the same question the same way within a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Decision {
+    Fits { n: u64, fuel: u64 },
+    InTime { n: u64, timeout: Duration },
 }
 
 /// Why a simulation stopped short.
@@ -110,26 +120,50 @@ pub fn expect_steps(
     }
 }
 
-/// Every outcome the contract allows for `subject` put through `steps`. There is more
-/// than one only where the engine's fuel cost decides: a loop of `n` iterations on a
-/// fresh budget either fits or runs out, depending on what an iteration costs on that
-/// engine, which the contract does not fix; but one engine decides the same loop on the
-/// same budget the same way every time, so the outcomes are the consistent choices, not
-/// every mix of them. A runtime whose two calls of the same loop disagree (the second
-/// running out because its budget was not fresh) matches none.
+/// One outcome the contract allows, with the linear memory the component has after each
+/// step (what a runtime's counters must show at least, while it is `ready`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prediction {
+    pub summary: Summary,
+    pub memory_bytes: Vec<u64>,
+}
+
+/// Every outcome the contract allows for `subject` put through `steps`: the summaries of
+/// [`predict_steps_any`].
 pub fn expect_steps_any(
     subject: Subject,
     profile: Profile,
     limits: &Limits,
     steps: &[Step],
 ) -> Result<Vec<Summary>, Ambiguous> {
+    Ok(predict_steps_any(subject, profile, limits, steps)?
+        .into_iter()
+        .map(|p| p.summary)
+        .collect())
+}
+
+/// Every outcome the contract allows for `subject` put through `steps`. There is more
+/// than one only where the engine or the machine decides (see [`Decision`]): a loop of
+/// `n` iterations on a fresh budget either fits or runs out, depending on what an
+/// iteration costs on that engine, which the contract does not fix; a
+/// [`Behaviour::Linger`] with unlimited fuel ends before its deadline or not, depending
+/// on the machine. One engine decides the same question the same way within a run, so
+/// the outcomes are the consistent choices, not every mix of them: a runtime whose two
+/// calls of the same loop disagree (the second running out because its budget was not
+/// fresh) matches none.
+pub fn predict_steps_any(
+    subject: Subject,
+    profile: Profile,
+    limits: &Limits,
+    steps: &[Step],
+) -> Result<Vec<Prediction>, Ambiguous> {
     const MOST: usize = 16;
-    let mut found: Vec<Summary> = Vec::new();
+    let mut found: Vec<Prediction> = Vec::new();
     let mut todo: Vec<Vec<bool>> = vec![Vec::new()];
     while let Some(decisions) = todo.pop() {
         match simulate(subject, profile, limits, steps, &decisions) {
-            Ok(summary) if found.contains(&summary) => {}
-            Ok(summary) => found.push(summary),
+            Ok(prediction) if found.iter().any(|p| p.summary == prediction.summary) => {}
+            Ok(prediction) => found.push(prediction),
             Err(Stop::Ambiguous(why)) => return Err(why),
             Err(Stop::Undecided) => {
                 for fits in [false, true] {
@@ -155,7 +189,7 @@ fn simulate(
     limits: &Limits,
     steps: &[Step],
     decisions: &[bool],
-) -> Result<Summary, Stop> {
+) -> Result<Prediction, Stop> {
     let spec = match subject {
         Subject::Spec(spec) => spec.resolved(),
         Subject::Unstartable(_) => ModuleSpec::new(),
@@ -178,6 +212,7 @@ fn simulate(
         undecided: false,
     };
     let mut ops = Vec::new();
+    let mut memory_bytes = Vec::new();
     for step in steps {
         let outcome = match step {
             Step::Start => sim.start(&subject).map(Outcome::Start),
@@ -193,13 +228,18 @@ fn simulate(
             false => Stop::Ambiguous(why),
         })?;
         ops.push(Operation::new(outcome, std::mem::take(&mut sim.made)));
+        memory_bytes.push(sim.memory_bytes());
     }
-    Ok(Summary {
+    let summary = Summary {
         ops,
         transitions: sim.transitions,
         final_state: sim.state,
         live_instances: 0,
         accounted_memory_bytes: 0,
+    };
+    Ok(Prediction {
+        summary,
+        memory_bytes,
     })
 }
 
@@ -390,6 +430,36 @@ impl Sim<'_> {
         )))
     }
 
+    /// The engine's or the machine's answer to `question`: the one given before in this
+    /// run, or the next of [`Sim::decisions`], or, when those run out, a request for more.
+    fn decide(&mut self, question: Decision) -> Result<bool, Ambiguous> {
+        if let Some(&answer) = self.decided.get(&question) {
+            return Ok(answer);
+        }
+        match self.decisions.get(self.decided.len()) {
+            Some(&answer) => Ok(*self.decided.entry(question).or_insert(answer)),
+            None => {
+                self.undecided = true;
+                Err(Ambiguous(format!(
+                    "the engine or the machine decides {question:?}"
+                )))
+            }
+        }
+    }
+
+    /// [`Behaviour::Linger`]: with unlimited fuel, it returns or times out, as the
+    /// machine decides; with a finite budget it is [`Behaviour::Burn`].
+    fn linger(&mut self, n: u64, budget: Budget) -> Result<Option<GuestFailure>, Ambiguous> {
+        if budget.fuel != u64::MAX {
+            return self.burn(n, budget);
+        }
+        let in_time = self.decide(Decision::InTime {
+            n,
+            timeout: budget.timeout,
+        })?;
+        Ok((!in_time).then_some(GuestFailure::Timeout))
+    }
+
     fn burn(&mut self, n: u64, budget: Budget) -> Result<Option<GuestFailure>, Ambiguous> {
         let (cheapest, dearest) = BURN_FUEL_PER_ITERATION;
         let quick = n <= 1_000_000 || budget.timeout >= Duration::from_secs(1);
@@ -403,20 +473,10 @@ impl Sim<'_> {
             return Ok(Some(GuestFailure::FuelExhausted));
         }
         if fuel_decides {
-            let key = (n, budget.fuel);
-            let fits = match self.decided.get(&key) {
-                Some(&fits) => fits,
-                None => match self.decisions.get(self.decided.len()) {
-                    Some(&fits) => *self.decided.entry(key).or_insert(fits),
-                    None => {
-                        self.undecided = true;
-                        return Err(Ambiguous(format!(
-                            "whether {n} iterations fit in {} fuel is the engine's to decide",
-                            budget.fuel
-                        )));
-                    }
-                },
-            };
+            let fits = self.decide(Decision::Fits {
+                n,
+                fuel: budget.fuel,
+            })?;
             return Ok((!fits).then_some(GuestFailure::FuelExhausted));
         }
         Err(Ambiguous(format!(
@@ -548,6 +608,10 @@ impl Sim<'_> {
             Behaviour::Trap(t) => return Ok(Err(GuestFailure::Trapped(t.code()))),
             Behaviour::Spin => return self.spin(budget),
             Behaviour::Burn(n) => match self.burn(*n, budget)? {
+                Some(failure) => return Ok(Err(failure)),
+                None => normal(self),
+            },
+            Behaviour::Linger(n) => match self.linger(*n, budget)? {
                 Some(failure) => return Ok(Err(failure)),
                 None => normal(self),
             },

@@ -76,6 +76,10 @@ pub enum Behaviour {
     Spin,
     /// Run this many iterations of a counting loop, then return normally.
     Burn(u64),
+    /// The same loop, but long enough (with unlimited fuel) that whether it ends before
+    /// the call's deadline is the machine's to decide: the oracle allows both returning
+    /// and timing out, never running out of fuel.
+    Linger(u64),
     /// `memory.grow` by this many pages: `handle-message` replies with the 4-byte result,
     /// `_health` returns the result as its code (the old size in pages, or -1), the other
     /// entries drop it.

@@ -101,6 +101,9 @@ async fn deliver(
         .write(&mut guest.store, ptr as usize, message)
         .expect("bounds checked above");
 
+    if defect == Some(Defect::CallDeadlineRearmed) {
+        guest.arm_deadline(limits.call_timeout);
+    }
     let params = (ptr as u32 as i32, wasm_len as i32);
     let result = match defect == Some(Defect::HandlerSharesAllocFuel) {
         true => guest.call_on_leftover_fuel(&handle, params).await,

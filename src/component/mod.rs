@@ -148,6 +148,9 @@ impl Component {
             prepared.exports.clone()?;
         }
         if let Some(start) = guest.start.clone() {
+            if self.has(Defect::StartDeadlineRearmed) {
+                guest.arm_deadline(self.config.limits.start_timeout);
+            }
             let result = match self.has(Defect::StartSharesStartSectionFuel) {
                 true => guest.call_on_leftover_fuel(&start, ()).await,
                 false => guest.call(&start, ()).await,

@@ -75,4 +75,10 @@ defects! {
     HealthDeadlineArmedOnce => "health-deadline-armed-once": "`_health`'s deadline is armed on the first health check only",
     HandlerSharesAllocFuel => "handle-message-shares-alloc-fuel": "fuel is refilled before `alloc` but not before `handle-message`",
     StartSharesStartSectionFuel => "start-shares-start-section-fuel": "`_start` runs on the fuel the wasm `start` section left over",
+    CacheIgnoresProfile => "module-cache-ignores-profile": "the module cache is keyed by the bytes alone, not by the profile they were validated under",
+    StartDeadlineRearmed => "start-deadline-armed-again-for-start": "`_start` gets a whole start timeout of its own, after what instantiation used",
+    CallDeadlineRearmed => "call-deadline-armed-again-for-handle-message": "`handle-message` gets a whole call timeout of its own, after what `alloc` used",
+    UnlimitedFuelCapped => "unlimited-fuel-capped": "unlimited fuel is taken as a billion",
+    TimeoutsScaledLate => "timeouts-scaled-late": "every deadline is armed at 1.8 times its limit",
+    AccountingIgnoresGrowth => "accounting-ignores-growth": "accounted memory is the initial size only: growth is allowed but not counted",
 }

@@ -52,6 +52,9 @@ impl ResourceLimiter for StoreState {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        if self.has(Defect::AccountingIgnoresGrowth) && current > 0 {
+            return Ok(self.accounting.limits().admits_memory(desired as u64));
+        }
         let checked = if self.has(Defect::LimiterAddsCurrent) {
             current + desired
         } else {
@@ -121,6 +124,10 @@ pub(crate) fn new_store(
 
 /// Starts a wall-clock budget for the guest calls that follow.
 pub(crate) fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) {
+    let timeout = match store.data().has(Defect::TimeoutsScaledLate) {
+        true => timeout.mul_f64(1.8),
+        false => timeout,
+    };
     store.data_mut().deadline = Some(Instant::now() + timeout);
     store.set_epoch_deadline(1);
 }
@@ -138,6 +145,9 @@ pub(crate) fn refill_fuel(store: &mut Store<StoreState>) {
             state.accounting.limits().fuel_per_call.saturating_mul(10)
         }
         Some(Defect::NoFuelNoTimeouts) => u64::MAX,
+        Some(Defect::UnlimitedFuelCapped) => {
+            state.accounting.limits().fuel_per_call.min(1_000_000_000)
+        }
         _ => state.accounting.limits().fuel_per_call,
     };
     store

@@ -281,10 +281,45 @@ fn start_ladder() -> Vec<Scenario> {
         .collect()
 }
 
+/// Iterations a lingering call runs: about a third of a second on Wasmtime here (at 8
+/// fuel an iteration, 3.2 G fuel), far longer on an interpreter.
+pub const LINGER: u64 = 400_000_000;
+
 fn deadlines() -> Vec<Scenario> {
     let c = clause::LIMITS;
     let spin_once = Behaviour::on_call(1, Behaviour::Spin);
+    let second = std::time::Duration::from_secs(1);
     vec![
+        Scenario::new(
+            "start-section-lingers-then-start-loops",
+            c,
+            "the start section runs a long loop, `_start` never returns: one start timeout covers both, so `_start` times out a limit after the start began (or the start section does)",
+            ModuleSpec::new()
+                .start_section(Behaviour::Linger(LINGER))
+                .start(Behaviour::Spin),
+        )
+        .limits(|l| {
+            l.fuel_per_call = u64::MAX;
+            l.start_timeout = second;
+        }),
+        Scenario::new(
+            "alloc-lingers-then-handle-message-loops",
+            c,
+            "`alloc` runs a long loop, `handle-message` never returns: one call timeout covers both, so the message times out a limit after it began",
+            ModuleSpec::actor(Behaviour::Spin).alloc(Behaviour::Linger(LINGER)),
+        )
+        .send("x")
+        .limits(|l| {
+            l.fuel_per_call = u64::MAX;
+            l.call_timeout = second;
+        }),
+        Scenario::new(
+            "unlimited-fuel-is-unlimited",
+            c,
+            "`_start` loops through more than 10^9 fuel under unlimited fuel: it returns or times out, never runs out of fuel",
+            ModuleSpec::new().start(Behaviour::Linger(150_000_000)),
+        )
+        .limits(|l| l.fuel_per_call = u64::MAX),
         Scenario::new(
             "health-timeout-then-serve",
             c,
@@ -376,6 +411,22 @@ fn odds_and_ends() -> Vec<Scenario> {
                 .feature(Feature::Simd)
                 .invalid_body(),
         ),
+        Scenario::new(
+            "export-types-checked-before-message-needs",
+            start,
+            "`handle-message` without `alloc`, and a wrong `_health`: every export's type is checked before what `handle-message` needs",
+            ModuleSpec::actor(Behaviour::Echo)
+                .without(Entry::Alloc)
+                .export(Entry::Health, Export::WrongSignature),
+        ),
+        Scenario::new(
+            "too-large-message-without-handle-message",
+            messages,
+            "a message too large for the limit, to a component without `handle-message`: missing_export is checked first",
+            ModuleSpec::new().start(Behaviour::Return),
+        )
+        .send("far too long")
+        .limits(|l| l.max_message_bytes = 4),
         Scenario::new(
             "exported-mutable-globals-are-fine",
             clause::FEATURES,

@@ -281,14 +281,19 @@ fn start_ladder() -> Vec<Scenario> {
         .collect()
 }
 
-/// Iterations a lingering call runs: about a third of a second on Wasmtime here (at 8
-/// fuel an iteration, 3.2 G fuel), far longer on an interpreter.
-pub const LINGER: u64 = 400_000_000;
+/// Iterations a lingering call runs: about a quarter of a second on Wasmtime here (at 8
+/// fuel an iteration, 2.4 G fuel), far longer on an interpreter. Against the deadline
+/// below it is long enough that a deadline armed again after it is late by more than
+/// the contract's precision, and short enough to finish inside the deadline on a machine
+/// seven times slower (a saturated CI runner), so the outcome does not turn on speed.
+pub const LINGER: u64 = 300_000_000;
+
+/// The deadline a lingering call and the looping one after it share.
+const LINGER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn deadlines() -> Vec<Scenario> {
     let c = clause::LIMITS;
     let spin_once = Behaviour::on_call(1, Behaviour::Spin);
-    let second = std::time::Duration::from_secs(1);
     vec![
         Scenario::new(
             "start-section-lingers-then-start-loops",
@@ -300,7 +305,7 @@ fn deadlines() -> Vec<Scenario> {
         )
         .limits(|l| {
             l.fuel_per_call = u64::MAX;
-            l.start_timeout = second;
+            l.start_timeout = LINGER_DEADLINE;
         }),
         Scenario::new(
             "alloc-lingers-then-handle-message-loops",
@@ -311,7 +316,7 @@ fn deadlines() -> Vec<Scenario> {
         .send("x")
         .limits(|l| {
             l.fuel_per_call = u64::MAX;
-            l.call_timeout = second;
+            l.call_timeout = LINGER_DEADLINE;
         }),
         Scenario::new(
             "unlimited-fuel-is-unlimited",

@@ -464,7 +464,9 @@ impl Adapter {
 
 pub struct AdapterComponent {
     process: Arc<tokio::sync::Mutex<Process>>,
+    /// How long an answer may take beyond the limit its operation runs under.
     answer_timeout: Duration,
+    limits: Limits,
     id: String,
     /// The `create` request, sent with the first request about this component.
     pending: Option<Value>,
@@ -473,27 +475,32 @@ pub struct AdapterComponent {
 }
 
 impl AdapterComponent {
-    /// One request, checked against the schema's `kind`.
-    async fn request(&self, request: Value, kind: &str) -> Option<Value> {
+    /// One request, checked against the schema's `kind`, answered within the answer
+    /// timeout after `limit` (the time the operation may run in the guest).
+    async fn request(&self, request: Value, kind: &str, limit: Duration) -> Option<Value> {
         let mut process = self.process.lock().await;
-        process.request(request, kind, self.answer_timeout).await
+        process
+            .request(request, kind, self.answer_timeout.saturating_add(limit))
+            .await
     }
 
     /// Creates the component on the adapter on first use.
     async fn created(&mut self) -> Option<String> {
         if let Some(create) = self.pending.take() {
-            self.request(create, "done_answer").await?;
+            self.request(create, "done_answer", Duration::ZERO).await?;
         }
         Some(self.id.clone())
     }
 
-    /// An operation: its outcome, events and state from the answer. `None` when the
-    /// adapter left the protocol.
-    async fn operate(&mut self, op: &str, mut request: Value) -> Option<Outcome> {
+    /// An operation that may run guest code for up to `limit`: its outcome, events and
+    /// state from the answer. `None` when the adapter left the protocol.
+    async fn operate(&mut self, op: &str, mut request: Value, limit: Duration) -> Option<Outcome> {
         let id = self.created().await?;
         request["op"] = json!(op);
         request["component"] = json!(id);
-        let answer = self.request(request, &format!("{op}_answer")).await?;
+        let answer = self
+            .request(request, &format!("{op}_answer"), limit)
+            .await?;
         let outcome = match Outcome::from_json(&answer["outcome"]) {
             Ok(outcome) => outcome,
             Err(e) => {
@@ -551,6 +558,7 @@ impl Subject for Adapter {
         AdapterComponent {
             process: self.process.clone(),
             answer_timeout: self.answer_timeout,
+            limits,
             id,
             // Sent lazily, with the first operation: `component` is not async.
             pending: Some(create),
@@ -594,7 +602,8 @@ impl Subject for Adapter {
 
 impl SubjectComponent for AdapterComponent {
     async fn start(&mut self) -> Result<(), Error> {
-        match self.operate("start", json!({})).await {
+        let limit = self.limits.start_timeout;
+        match self.operate("start", json!({}), limit).await {
             Some(Outcome::Start(r)) => r,
             _ => Err(self.unanswered(Stage::Load)),
         }
@@ -602,14 +611,16 @@ impl SubjectComponent for AdapterComponent {
 
     async fn handle_message(&mut self, message: &[u8]) -> Result<Vec<u8>, Error> {
         let request = json!({"message_hex": hex(message)});
-        match self.operate("send", request).await {
+        let limit = self.limits.call_timeout;
+        match self.operate("send", request, limit).await {
             Some(Outcome::Message { reply, .. }) => reply,
             _ => Err(self.unanswered(Stage::HandleMessage)),
         }
     }
 
     async fn health_check(&mut self) -> Health {
-        match self.operate("health", json!({})).await {
+        let limit = self.limits.health_timeout;
+        match self.operate("health", json!({}), limit).await {
             Some(Outcome::Health(h)) => h,
             _ => Health::for_state(self.state),
         }
@@ -617,7 +628,7 @@ impl SubjectComponent for AdapterComponent {
 
     async fn stop(&mut self, timeout: Duration) -> Result<Vec<Warning>, Error> {
         let request = json!({"timeout_ms": timeout.as_millis() as u64});
-        match self.operate("stop", request).await {
+        match self.operate("stop", request, timeout).await {
             Some(Outcome::Stop(r)) => r,
             _ => Err(self.unanswered(Stage::Cleanup)),
         }
@@ -633,8 +644,12 @@ impl SubjectComponent for AdapterComponent {
 
     async fn dispose(mut self) {
         if let Some(id) = self.created().await {
-            self.request(json!({"op": "drop", "component": id}), "done_answer")
-                .await;
+            self.request(
+                json!({"op": "drop", "component": id}),
+                "done_answer",
+                Duration::ZERO,
+            )
+            .await;
         }
     }
 }

@@ -299,26 +299,36 @@ fn timeout_hit(outcome: &Outcome, step: &Step, limits: &Limits) -> Option<Durati
     }
 }
 
-/// Linear memory a module declares (its first defined memory's initial size), read from
-/// its bytes; 0 when it has none or cannot be read.
-fn declared_memory_bytes(module: &ModuleInput) -> u64 {
+/// The linear memory a module declares, in bytes, read from its bytes: its first defined
+/// memory's initial size, and its maximum if it states one.
+#[derive(Clone, Copy, Default)]
+struct DeclaredMemory {
+    initial: u64,
+    maximum: Option<u64>,
+}
+
+/// What `module` declares; nothing when it has no memory or cannot be read.
+fn declared_memory(module: &ModuleInput) -> DeclaredMemory {
     let bytes: Arc<[u8]> = match module {
         ModuleInput::Bytes(b) => b.clone(),
         ModuleInput::File(path) => match std::fs::read(path) {
             Ok(b) => b.into(),
-            Err(_) => return 0,
+            Err(_) => return DeclaredMemory::default(),
         },
     };
     for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
         if let Ok(wasmparser::Payload::MemorySection(section)) = payload {
-            return section
-                .into_iter()
-                .flatten()
-                .next()
-                .map_or(0, |m| m.initial.saturating_mul(65_536));
+            let Some(memory) = section.into_iter().flatten().next() else {
+                break;
+            };
+            let page = 1u64 << memory.page_size_log2.unwrap_or(16);
+            return DeclaredMemory {
+                initial: memory.initial.saturating_mul(page),
+                maximum: memory.maximum.map(|m| m.saturating_mul(page)),
+            };
         }
     }
-    0
+    DeclaredMemory::default()
 }
 
 /// What makes two modules the same module to a cache: their bytes (or path) and profile.
@@ -375,8 +385,9 @@ fn compilation_problem(
 }
 
 /// A ready component, as the counters must show it: the linear memory it has at least
-/// (its current size where the oracle knows it, else what its module declares), and its
-/// memory limit.
+/// (its current size where the oracle knows it, else what its module declares), and at
+/// most (its memory limit, or its memory's declared maximum if smaller: no memory grows
+/// past either).
 struct Ready {
     declared: u64,
     limit: u64,
@@ -409,7 +420,7 @@ fn held_problem(ready: &[Ready], counters: &Counters, after: &str) -> Option<Str
     }
     (memory > most).then(|| {
         format!(
-            "LC-TEARDOWN-3: after {after}, the runtime accounts {memory} byte(s) of linear memory, more than the ready component(s) may hold ({most}, their limits)"
+            "LC-TEARDOWN-3: after {after}, the runtime accounts {memory} byte(s) of linear memory, more than the ready component(s) may hold ({most}, their limits or their memories' maximums)"
         )
     })
 }
@@ -455,10 +466,10 @@ pub async fn execute<S: Subject>(
 ) -> Result<Execution, String> {
     let slack = options.timing_slack;
     let several = case.modules.len() > 1;
-    let declared: Vec<u64> = case
+    let declared: Vec<DeclaredMemory> = case
         .modules
         .iter()
-        .map(|m| declared_memory_bytes(&m.module))
+        .map(|m| declared_memory(&m.module))
         .collect();
     let compilations_before = read_counters(subject).await?.compilations;
     let probe = (case.timing == Timing::Precise).then(DelayProbe::start);
@@ -545,9 +556,12 @@ pub async fn execute<S: Subject>(
                             .as_ref()
                             .zip(done(j))
                             .and_then(|(memory, i)| memory.get(i).copied());
+                        let DeclaredMemory { initial, maximum } = declared[j];
                         Ready {
-                            declared: current.unwrap_or(declared[j]).max(declared[j]),
-                            limit: m.limits.max_memory_bytes,
+                            declared: current.unwrap_or(initial).max(initial),
+                            limit: maximum.map_or(m.limits.max_memory_bytes, |max| {
+                                max.min(m.limits.max_memory_bytes)
+                            }),
                         }
                     })
                     .collect();

@@ -2,7 +2,7 @@
 //! Python adapter, and adapters that hang, crash or never greet costing only their case.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
@@ -101,19 +101,7 @@ fn the_python_adapter_passes_everything_it_can_express() {
 /// The built-in cases plus two that make the flaky adapter hang and crash.
 fn cases_with_traps() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lk-flaky-{}", std::process::id()));
-    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/cases");
-    std::fs::create_dir_all(dir.join("modules")).unwrap();
-    for entry in std::fs::read_dir(&builtin).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    std::fs::copy(
-        builtin.join("modules/demanding.wasm"),
-        dir.join("modules/demanding.wasm"),
-    )
-    .unwrap();
+    lifecycle_conformance::case::copy_builtin_cases(&dir).unwrap();
     let extra = r#"
 [[case]]
 id = "adapter-hangs"

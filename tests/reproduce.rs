@@ -4,7 +4,7 @@
 //! binary under test.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
@@ -115,19 +115,7 @@ fn extended_lines_reproduce() {
 /// The built-in cases plus one seeded case, in a directory of their own.
 fn cases_with_a_seed() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lk-repro-{}", std::process::id()));
-    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/cases");
-    std::fs::create_dir_all(dir.join("modules")).unwrap();
-    for entry in std::fs::read_dir(&builtin).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    std::fs::copy(
-        builtin.join("modules/demanding.wasm"),
-        dir.join("modules/demanding.wasm"),
-    )
-    .unwrap();
+    lifecycle_conformance::case::copy_builtin_cases(&dir).unwrap();
     std::fs::write(
         dir.join("zz-seeded.toml"),
         "[[case]]\nid = \"seeded-forty-two\"\nclauses = [\"LC-STATE-2\"]\nseed = 42\n",

@@ -594,6 +594,15 @@ pub fn builtin_dir() -> PathBuf {
     builtin_root().join("cases")
 }
 
+/// Writes a copy of the built-in cases (their TOML files and `modules/`) into `to`: a
+/// start for a cases directory of your own (`run --cases`), which must still cover every
+/// clause.
+pub fn copy_builtin_cases(to: &Path) -> std::io::Result<()> {
+    let (_, cases) = &BUILTIN[0];
+    std::fs::create_dir_all(to)?;
+    extract(cases, to)
+}
+
 /// Where the built-in files are on disk: written once, from the compiled-in copy, into a
 /// directory named by their content (so that every process of one build shares it and
 /// no two builds mix), moved into place whole so that no reader sees it half written.

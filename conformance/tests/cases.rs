@@ -10,18 +10,7 @@ use std::path::PathBuf;
 fn dir_with(tag: &str, extra: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lk-cases-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("modules")).unwrap();
-    for entry in std::fs::read_dir(builtin_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    std::fs::copy(
-        builtin_dir().join("modules/demanding.wasm"),
-        dir.join("modules/demanding.wasm"),
-    )
-    .unwrap();
+    lifecycle_conformance::case::copy_builtin_cases(&dir).unwrap();
     std::fs::write(dir.join("zz-extra.toml"), extra).unwrap();
     dir
 }

@@ -321,7 +321,10 @@ fn declared_memory(module: &ModuleInput) -> DeclaredMemory {
             let Some(memory) = section.into_iter().flatten().next() else {
                 break;
             };
-            let page = 1u64 << memory.page_size_log2.unwrap_or(16);
+            // Unvalidated bytes: a page size past 2^63 saturates rather than overflows.
+            let page = 1u64
+                .checked_shl(memory.page_size_log2.unwrap_or(16))
+                .unwrap_or(u64::MAX);
             return DeclaredMemory {
                 initial: memory.initial.saturating_mul(page),
                 maximum: memory.maximum.map(|m| m.saturating_mul(page)),

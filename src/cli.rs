@@ -394,12 +394,11 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     }
     let report = match args.runtime.as_str() {
         "reference" => {
-            lifecycle_conformance::run_cases(lifecycle_kit::subject::reference, cases, options)
+            lifecycle_conformance::run_cases(lifecycle_kit::runtimes::reference, cases, options)
                 .await
         }
         "wasmi" => {
-            lifecycle_conformance::run_cases(lifecycle_kit::wasmi_runtime::wasmi, cases, options)
-                .await
+            lifecycle_conformance::run_cases(lifecycle_kit::runtimes::wasmi, cases, options).await
         }
         other => match other.strip_prefix("faulty:") {
             Some(name) => run_faulty(name, cases, options).await?,
@@ -436,7 +435,7 @@ async fn run_adapter(args: AdapterArgs) -> anyhow::Result<()> {
             lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?;
         }
         "wasmi" => {
-            let runtime = lifecycle_kit::wasmi_runtime::WasmiRuntime::new();
+            let runtime = lifecycle_kit::WasmiRuntime::new();
             lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?;
         }
         other => match other.strip_prefix("faulty:") {
@@ -457,7 +456,7 @@ async fn serve_faulty(
     name: &str,
     stdin: tokio::io::BufReader<tokio::io::Stdin>,
 ) -> anyhow::Result<()> {
-    let defect = lifecycle_kit::runtime::defects::Defect::from_name(name)
+    let defect = lifecycle_kit::mutants::Defect::from_name(name)
         .ok_or_else(|| Usage(format!("no mutant named `{name}`")))?;
     let runtime = lifecycle_kit::mutants::faulty(defect)().map_err(anyhow::Error::msg)?;
     Ok(lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?)
@@ -474,7 +473,7 @@ async fn run_faulty(
     cases: Vec<lifecycle_conformance::Case>,
     options: lifecycle_conformance::RunOptions,
 ) -> anyhow::Result<lifecycle_conformance::RunReport> {
-    use lifecycle_kit::runtime::defects::Defect;
+    use lifecycle_kit::mutants::Defect;
     let defect = Defect::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
         Usage(format!(

@@ -1,49 +1,46 @@
-//! The reference runtime as a conformance [`Subject`].
+//! Every runtime of this crate as a conformance [`Subject`]: one implementation for the
+//! lifecycle on any engine.
 
-use crate::component::{Component, ComponentConfig};
-use crate::runtime::Runtime;
+use crate::engine::Engine;
+use crate::lifecycle::{Component, ComponentConfig, Runtime};
 use crate::source::ModuleSource;
-use lifecycle_conformance::{Capabilities, Counters, ModuleInput, Subject, SubjectComponent};
+use lifecycle_conformance::{Capabilities, Counters, Subject, SubjectComponent};
 use lifecycle_contract::{Error, Event, Health, Limits, Profile, State, Warning};
 use std::future::Future;
 use std::time::Duration;
 
-impl Subject for Runtime {
-    type Component = Component;
+impl<E: Engine> Subject for Runtime<E> {
+    type Component = Component<E>;
 
     fn name(&self) -> String {
-        "reference".into()
+        E::NAME.into()
     }
 
     fn version(&self) -> String {
-        format!("lifecycle-kit {} on wasmtime 48", env!("CARGO_PKG_VERSION"))
+        format!(
+            "lifecycle-kit {} on {}",
+            env!("CARGO_PKG_VERSION"),
+            E::VERSION
+        )
     }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            fuel: self.meters_fuel(),
+            fuel: self.engine().meters_fuel(),
             ..Capabilities::ALL
         }
     }
 
-    fn component(&self, module: ModuleInput, profile: Profile, limits: Limits) -> Component {
-        let source = match module {
-            ModuleInput::Bytes(bytes) => ModuleSource::Bytes(bytes),
-            ModuleInput::File(path) => ModuleSource::File(path),
-        };
-        Runtime::component(self, source, ComponentConfig { profile, limits })
+    fn component(&self, module: ModuleSource, profile: Profile, limits: Limits) -> Component<E> {
+        Runtime::component(self, module, ComponentConfig { profile, limits })
     }
 
     async fn counters(&self) -> Counters {
-        Counters {
-            live_instances: Runtime::live_instances(self),
-            accounted_memory_bytes: Runtime::accounted_memory_bytes(self),
-            compilations: Some(Runtime::compilations(self)),
-        }
+        Runtime::counters(self)
     }
 }
 
-impl SubjectComponent for Component {
+impl<E: Engine> SubjectComponent for Component<E> {
     fn start(&mut self) -> impl Future<Output = Result<(), Error>> + Send {
         Component::start(self)
     }
@@ -73,9 +70,4 @@ impl SubjectComponent for Component {
     fn take_events(&mut self) -> Vec<Event> {
         Component::take_events(self)
     }
-}
-
-/// A fresh reference runtime, as the conformance runner wants one per case.
-pub fn reference() -> Result<Runtime, String> {
-    Runtime::new().map_err(|e| e.to_string())
 }

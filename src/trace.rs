@@ -2,9 +2,9 @@
 //! check, stop. Behind `lifecycle-kit trace`; its JSON is the shape expectations and
 //! reports use.
 
-use crate::component::ComponentConfig;
+use crate::Runtime;
 use crate::events::Event;
-use crate::runtime::Runtime;
+use crate::lifecycle::ComponentConfig;
 use crate::source::ModuleSource;
 use crate::state::State;
 pub use lifecycle_contract::outcome::{Operation, Outcome, Script, Summary, hex};

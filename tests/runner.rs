@@ -8,22 +8,19 @@ use lifecycle_conformance::{
     Capabilities, Capability, Counters, Expectations, ModuleInput, RunOptions, RunReport, Subject,
     SubjectComponent, Verdict,
 };
-use lifecycle_kit::runtime::defects::Defect;
-use lifecycle_kit::{
-    Error, Event, Health, Limits, Profile, Runtime, RuntimeConfig, State, Warning,
-};
+use lifecycle_kit::mutants::{Defect, faulty};
+use lifecycle_kit::{Error, Event, Health, Limits, Profile, Runtime, State, Warning};
 use std::time::Duration;
 
 async fn run_with(defect: Option<Defect>, filter: Option<&str>, options: RunOptions) -> RunReport {
     let cases = select(load_dir(&builtin_dir()).unwrap(), filter, None);
-    let make = move || {
-        Runtime::with_config(RuntimeConfig {
-            defect,
-            ..Default::default()
-        })
-        .map_err(|e| e.to_string())
-    };
-    lifecycle_conformance::run_cases(make, cases, options).await
+    match defect {
+        Some(defect) => lifecycle_conformance::run_cases(faulty(defect), cases, options).await,
+        None => {
+            let make = || Runtime::new().map_err(|e| e.to_string());
+            lifecycle_conformance::run_cases(make, cases, options).await
+        }
+    }
 }
 
 fn failing(report: &RunReport) -> Vec<(&str, &str)> {

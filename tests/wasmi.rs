@@ -3,7 +3,7 @@
 
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_conformance::{Expectations, RunOptions, Subject, SubjectComponent};
-use lifecycle_kit::wasmi_runtime::{WasmiRuntime, wasmi};
+use lifecycle_kit::runtimes::{WasmiRuntime, wasmi};
 use lifecycle_kit::{Limits, Profile};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -43,7 +43,8 @@ async fn fuel_slicing_interrupts_a_tight_loop_on_the_wall_clock() {
         start_timeout: Duration::from_millis(200),
         ..Limits::default()
     };
-    let mut c = runtime.component(
+    let mut c = Subject::component(
+        &runtime,
         lifecycle_conformance::ModuleInput::Bytes(module.into()),
         Profile::Strict,
         limits,
@@ -55,5 +56,5 @@ async fn fuel_slicing_interrupts_a_tight_loop_on_the_wall_clock() {
         began.elapsed() >= Duration::from_millis(200) && began.elapsed() < Duration::from_secs(5)
     );
     c.dispose().await;
-    assert_eq!(runtime.counters().await.live_instances, 0);
+    assert_eq!(Subject::counters(&runtime).await.live_instances, 0);
 }

@@ -12,17 +12,10 @@
 use lifecycle_contract::{Error, Event, Health, Limits, Profile, State, Warning};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-/// A module handed to a runtime under test.
-#[derive(Clone, Debug)]
-pub enum ModuleInput {
-    Bytes(Arc<[u8]>),
-    /// A path the runtime loads itself (so that a missing file is its `component_not_found`).
-    File(PathBuf),
-}
+/// A module handed to a runtime under test (the contract's one module-input type).
+pub type ModuleInput = lifecycle_contract::ModuleSource;
 
 /// What a runtime supports beyond the core of the contract. A case that needs a
 /// capability the runtime does not declare is reported `unsupported` (or failed, when the

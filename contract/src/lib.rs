@@ -17,13 +17,15 @@ pub mod limits;
 pub mod message;
 pub mod outcome;
 pub mod profile;
+pub mod source;
 pub mod state;
 
-pub use error::{Error, ErrorKind, Fault, Resource, Stage, TrapCode, Warning};
+pub use error::{Error, ErrorKind, Fault, GuestFailure, Resource, Stage, TrapCode, Warning};
 pub use events::{CallOutcome, Event, GuestCall};
 pub use exports::Entry;
 pub use health::{Health, HealthReason, HealthStatus};
 pub use limits::Limits;
 pub use outcome::{Operation, Outcome, Script, Step, Summary};
 pub use profile::Profile;
+pub use source::ModuleSource;
 pub use state::State;

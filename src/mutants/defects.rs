@@ -1,17 +1,16 @@
-//! Defects that can be injected into the reference runtime, one at a time, to prove the
-//! conformance suite catches them (`lifecycle-kit mutants`). Each is a defect real actor
-//! runtimes shipped. Only with the `defects` feature; never in a default build.
+//! The defects a faulty runtime can have, one at a time: each is a defect real actor
+//! runtimes shipped, or one a runtime written elsewhere had. Where each is injected is
+//! in [`super::engine`] (around the engine seam) and [`super::component`] (around a
+//! component).
 
 macro_rules! defects {
     ($($variant:ident => $name:literal: $what:literal,)+) => {
         /// One injected defect.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #[cfg_attr(not(feature = "defects"), allow(dead_code))]
         pub enum Defect {
             $(#[doc = $what] $variant,)+
         }
 
-        #[cfg_attr(not(feature = "defects"), allow(dead_code))]
         impl Defect {
             pub const ALL: &'static [Defect] = &[$(Defect::$variant,)+];
 
@@ -43,7 +42,7 @@ defects! {
     FailedLoadStaysStarting => "failed-load-stays-starting": "a failed start leaves the component `starting`",
     HealthNeverCalled => "health-never-called": "health_check() reports healthy without calling `_health`",
     StopSkipsStopping => "stop-skips-stopping": "stop() goes straight to `terminated`",
-    CleanupAfterFailure => "cleanup-after-failure": "`_cleanup` is called on a failed component",
+    CleanupAfterFailure => "cleanup-after-failure": "a component failed by a message keeps its store, and `_cleanup` runs on it at stop",
     CleanupTrapFatal => "cleanup-trap-fatal": "a `_cleanup` trap makes stop() fail",
     FuelAsTrap => "out-of-fuel-as-trap": "running out of fuel is reported as a bare trap",
     TimeoutAsTrap => "timeout-as-trap": "a timeout is reported as a bare trap",
@@ -54,7 +53,7 @@ defects! {
     ReplySizeUnchecked => "reply-size-unchecked": "replies longer than max_message_bytes are returned",
     MessageSizeUnchecked => "message-size-unchecked": "messages longer than max_message_bytes are delivered",
     BytesParsedAsWat => "non-wasm-parsed-as-wat": "bytes that are not a binary module are parsed as WAT text",
-    ExportSignaturesUnchecked => "export-signatures-unchecked": "export types are only checked after instantiation",
+    ExportSignaturesUnchecked => "export-signatures-unchecked": "the export check runs after instantiation",
     LinkErrorAsTrap => "link-error-as-trap": "a missing import is reported as a trap at instantiation",
     MessageAfterStopAccepted => "message-after-stop-accepted": "a message after stop returns an empty reply instead of invalid_state",
     HealthFailureFails => "health-failure-fails-component": "a trap in `_health` fails the component",

@@ -1,22 +1,75 @@
 //! Mutation testing of the conformance suite: the reference runtime with exactly one
 //! injected defect each ([`Defect`]), run through the suite. A mutant is killed when some
 //! case fails against it; a survivor means a case is missing.
+//!
+//! Only with the `defects` feature: a default build has none of this module. The
+//! defects live here alone, as wrappers around the engine seam ([`engine`]) and around a
+//! component ([`component`]), or as a runtime's configuration; the lifecycle they wrap
+//! is the reference one, unchanged.
 
-use crate::runtime::defects::Defect;
-use crate::runtime::{Runtime, RuntimeConfig};
+pub mod component;
+pub mod defects;
+pub mod engine;
+
+pub use component::{FaultyComponent, FaultyRuntime};
+pub use defects::Defect;
+
+use crate::engine::wasmtime::Wasmtime;
+use crate::lifecycle::{Gate, Options, Runtime, StartOrder, content_key};
+use crate::runtimes::RuntimeConfig;
 use lifecycle_conformance::{Case, RunOptions, Verdict};
+use lifecycle_contract::Profile;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// A factory of reference runtimes with `defect` injected.
-pub fn faulty(defect: Defect) -> impl Fn() -> Result<Runtime, String> + Send + Sync + 'static {
-    move || {
-        Runtime::with_config(RuntimeConfig {
-            defect: Some(defect),
-            ..RuntimeConfig::default()
-        })
-        .map_err(|e| e.to_string())
+/// The cache key of `module-cache-keyed-by-length`.
+fn length_key(profile: Profile, bytes: &[u8]) -> crate::lifecycle::CacheKey {
+    let mut by_length = [0; 32];
+    by_length[..8].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
+    (profile, by_length)
+}
+
+/// The cache key of `module-cache-ignores-profile`.
+fn bytes_key(_: Profile, bytes: &[u8]) -> crate::lifecycle::CacheKey {
+    content_key(Profile::Strict, bytes)
+}
+
+/// A runtime with `defect`.
+pub fn faulty_runtime(defect: Defect) -> Result<FaultyRuntime, String> {
+    let config = RuntimeConfig {
+        epoch_tick: match defect {
+            Defect::EpochTickOneSecond => Duration::from_secs(1),
+            _ => RuntimeConfig::default().epoch_tick,
+        },
+        ..RuntimeConfig::default()
+    };
+    let mut options = Options::default();
+    match defect {
+        // Nothing kept: every start compiles again.
+        Defect::EnginePerStart => options.cache_capacity = 0,
+        Defect::CacheKeyedByLength => options.cache_key = length_key,
+        Defect::CacheIgnoresProfile => options.cache_key = bytes_key,
+        Defect::ExportSignaturesUnchecked => {
+            options.start_order = StartOrder {
+                before_instantiate: &[Gate::Link, Gate::Limits],
+                after_instantiate: &[Gate::Exports],
+            }
+        }
+        _ => {}
     }
+    let engine =
+        Wasmtime::new(config.max_wasm_stack, config.epoch_tick).map_err(|e| e.to_string())?;
+    Ok(FaultyRuntime {
+        runtime: Runtime::on(engine::Faulty::new(engine, defect), options),
+        defect,
+    })
+}
+
+/// A factory of runtimes with `defect`, as the conformance runner wants one per case.
+pub fn faulty(
+    defect: Defect,
+) -> impl Fn() -> Result<FaultyRuntime, String> + Send + Sync + 'static {
+    move || faulty_runtime(defect)
 }
 
 #[derive(Clone, Debug)]

@@ -1,0 +1,158 @@
+//! The engine seam: what the lifecycle needs from a WebAssembly engine, and nothing more.
+//!
+//! The lifecycle ([`crate::lifecycle`]) owns every rule of the contract: the states and
+//! their table, admission, the start-step order, the export, link and limit checks, the
+//! message ABI, health and stop. A backend owns only what differs between engines: its
+//! configuration, compiling, instantiating, how fuel and deadlines are enforced, how a
+//! trap is classified, and the glue that puts the lifecycle's [`Limiter`] on a store.
+//! A new engine is one new backend file implementing [`Engine`] and [`Guest`].
+//!
+//! Invariants every backend keeps (the conformance suite checks them all):
+//! * a [`Guest`] is one live instance: it owns the [`Limiter`] it was instantiated with
+//!   from instantiation until it is dropped, and that limiter is asked before every
+//!   memory or table growth, in instantiation and in calls; a refusal fails the growth
+//!   (`memory.grow` returns -1), it never traps;
+//! * fuel: [`Guest::set_fuel`] sets the budget the calls that follow draw from; a call
+//!   that spends it ends in [`GuestFailure::FuelExhausted`];
+//! * wall clock: [`Guest::arm_deadline`] starts one budget shared by the calls that
+//!   follow; past it a call ends in [`GuestFailure::Timeout`] within milliseconds, even a
+//!   loop that never calls out, and without blocking the async executor meanwhile;
+//! * [`Engine::instantiate`] arms the deadline and sets the fuel it is given before the
+//!   wasm `start` section runs, and reports what stopped it as a `Stage::Instantiate`
+//!   error.
+
+pub mod wasmi;
+pub mod wasmtime;
+
+pub use crate::accounting::Limiter;
+use lifecycle_contract::{Entry, Error, Event, GuestFailure, Profile};
+use std::future::Future;
+use std::time::Duration;
+
+/// A WebAssembly engine the lifecycle can run components on.
+pub trait Engine: Send + Sync + Sized + 'static {
+    /// A compiled module, kept in the runtime's cache and instantiated many times.
+    type Module: Clone + Send + Sync + 'static;
+    /// A live instance.
+    type Guest: Guest;
+
+    /// The name reports give a runtime on this engine (`reference`, `wasmi`).
+    const NAME: &'static str;
+    /// The engine and its version, for reports (`wasmtime 48`).
+    const VERSION: &'static str;
+    /// Whether guest calls are metered with fuel.
+    fn meters_fuel(&self) -> bool {
+        true
+    }
+
+    /// Compiles `bytes`, already validated under `profile` (start step 5). Blocking: the
+    /// lifecycle calls it off the async executor's threads. An engine that cannot
+    /// compile a valid module reports `Stage::Compile`, `Fault::LoadFailed`.
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, Error>;
+
+    /// Instantiates `module` (start step 7) with `limiter` installed, `fuel` set and a
+    /// deadline of `timeout` armed, running the wasm `start` section.
+    fn instantiate(
+        &self,
+        module: &Self::Module,
+        limiter: Box<dyn Limiter>,
+        fuel: u64,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Self::Guest, Error>> + Send;
+
+    /// Lets go of a live instance. The lifecycle releases every guest through here.
+    fn release(&self, guest: Self::Guest, why: Release) {
+        let _ = why;
+        drop(guest);
+    }
+}
+
+/// Why the lifecycle lets go of a guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Stopped, after `_cleanup`.
+    Stopped,
+    /// `_start` (or a check after instantiation) failed.
+    StartFailed,
+    /// A fatal failure in a message.
+    Failed,
+    /// The component was dropped while `ready`.
+    Dropped,
+    /// The caller dropped an operation's future midway.
+    Abandoned,
+}
+
+/// A call of one lifecycle export, with its arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    Start,
+    Cleanup,
+    Health,
+    Alloc { len: u32 },
+    HandleMessage { ptr: u32, len: u32 },
+}
+
+impl Call {
+    pub fn entry(self) -> Entry {
+        match self {
+            Call::Start => Entry::Start,
+            Call::Cleanup => Entry::Cleanup,
+            Call::Health => Entry::Health,
+            Call::Alloc { .. } => Entry::Alloc,
+            Call::HandleMessage { .. } => Entry::HandleMessage,
+        }
+    }
+}
+
+/// One live instance of a module.
+pub trait Guest: Send + 'static {
+    /// Whether the instance exports `entry` with the contract's signature.
+    fn exports(&self, entry: Entry) -> bool;
+    /// Sets the fuel the following calls draw from.
+    fn set_fuel(&mut self, fuel: u64);
+    /// Starts a wall-clock budget for the calls that follow.
+    fn arm_deadline(&mut self, timeout: Duration);
+    /// Calls an export the instance has. The result as `i64`: `alloc`'s and `_health`'s
+    /// `i32` sign-extended, 0 for exports without results.
+    fn call(&mut self, call: Call) -> impl Future<Output = Result<i64, GuestFailure>> + Send;
+    /// The size of the exported `memory` in bytes (0 without one).
+    fn memory_size(&self) -> u64;
+    /// Bytes of the exported memory; the lifecycle checked the range is in bounds.
+    fn read(&self, ptr: u64, len: u64) -> Vec<u8>;
+    /// Writes into the exported memory; the lifecycle checked the range is in bounds.
+    fn write(&mut self, ptr: u64, bytes: &[u8]);
+    /// The growth its limiter refused since the last call, oldest first.
+    fn take_denied(&mut self) -> Vec<Event>;
+}
+
+/// One thing per feature profile (a backend's engines).
+pub struct PerProfile<T>(Vec<(Profile, T)>);
+
+impl<T> PerProfile<T> {
+    /// One `T` for each profile, or the first error.
+    pub fn try_new<E>(mut make: impl FnMut(Profile) -> Result<T, E>) -> Result<Self, E> {
+        let each = Profile::ALL.iter().map(|&p| make(p).map(|t| (p, t)));
+        each.collect::<Result<_, _>>().map(PerProfile)
+    }
+
+    pub fn get(&self, profile: Profile) -> &T {
+        let found = self.0.iter().find(|(p, _)| *p == profile);
+        // `try_new` made one for every profile.
+        &found.unwrap_or(&self.0[0]).1
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(|(_, t)| t)
+    }
+}
+
+/// `len` bytes of `data` from `ptr`, or none if that is out of bounds.
+pub fn bytes_at(data: &[u8], ptr: u64, len: u64) -> Vec<u8> {
+    let range = usize::try_from(ptr)
+        .ok()
+        .zip(usize::try_from(ptr.saturating_add(len)).ok());
+    range
+        .and_then(|(start, end)| data.get(start..end))
+        .unwrap_or_default()
+        .to_vec()
+}

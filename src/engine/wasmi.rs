@@ -1,0 +1,342 @@
+//! The wasmi backend: the same contract on the wasmi 2 interpreter.
+//!
+//! wasmi has fuel and a resource limiter but no epochs, so a deadline is fuel slicing: a
+//! call runs in slices of fuel, resumed while its deadline has not passed. Calls are
+//! synchronous, so they run on tokio's blocking threads, never on the executor's.
+//!
+//! Known limit: wasmi runs the wasm `start` section inside instantiation, which cannot be
+//! resumed, so a `start` section that loops is bounded by fuel alone (capped when the
+//! budget is unlimited, so that it ends, and then reported as `fuel_exhausted`), not by
+//! the start timeout.
+
+use super::{Call, Engine, Guest, Limiter, PerProfile, bytes_at};
+use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+use wasmi::{Instance, Linker, Memory, Module, Store, TypedFunc, TypedResumableCall};
+
+/// Fuel per slice: how often a running guest comes back to the host to check its clock.
+const SLICE: u64 = 100_000;
+/// The first slice is larger: wasmi charges a function's entry (its locals, say) at once
+/// and fails outright, not resumably, if the slice cannot pay for it.
+const FIRST_SLICE: u64 = 10_000_000;
+/// Fuel for the wasm `start` section when the per-call budget is unlimited (see above).
+const START_SECTION_CAP: u64 = 2_000_000_000;
+
+/// wasmi engines, one per profile.
+pub struct Wasmi {
+    engines: PerProfile<wasmi::Engine>,
+}
+
+fn engine_for(profile: Profile) -> wasmi::Engine {
+    let standard = profile == Profile::Standard;
+    let mut c = wasmi::Config::default();
+    c.wasm_mutable_global(true)
+        .wasm_sign_extension(true)
+        .wasm_saturating_float_to_int(true)
+        .wasm_multi_value(true)
+        .wasm_bulk_memory(standard)
+        .wasm_reference_types(standard)
+        .wasm_simd(standard)
+        .wasm_relaxed_simd(false)
+        .wasm_multi_memory(false)
+        .wasm_tail_call(false)
+        .wasm_extended_const(false)
+        .wasm_memory64(false)
+        .wasm_custom_page_sizes(false)
+        .wasm_wide_arithmetic(false)
+        .consume_fuel(true)
+        // Eager, so that a function wasmi cannot translate fails at `compile`, as the
+        // contract says, and not lazily in the middle of a call.
+        .compilation_mode(wasmi::CompilationMode::Eager);
+    wasmi::Engine::new(&c)
+}
+
+impl Default for Wasmi {
+    fn default() -> Self {
+        let Ok(engines) = PerProfile::try_new(|p| Ok::<_, Infallible>(engine_for(p)));
+        Wasmi { engines }
+    }
+}
+
+/// The lifecycle's limiter, as wasmi asks it.
+struct Glue(Box<dyn Limiter>);
+
+impl wasmi::ResourceLimiter for Glue {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> Result<bool, wasmi_core::LimiterError> {
+        Ok(self.0.memory_growing(current, desired))
+    }
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> Result<bool, wasmi_core::LimiterError> {
+        Ok(self.0.table_growing(current, desired))
+    }
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
+fn classify(error: &wasmi::Error) -> GuestFailure {
+    use wasmi::TrapCode as T;
+    let code = match error.as_trap_code() {
+        Some(T::OutOfFuel) => return GuestFailure::FuelExhausted,
+        Some(T::UnreachableCodeReached) => TrapCode::Unreachable,
+        Some(T::MemoryOutOfBounds) => TrapCode::MemoryOutOfBounds,
+        Some(T::TableOutOfBounds) => TrapCode::TableOutOfBounds,
+        Some(T::IndirectCallToNull) => TrapCode::IndirectCallToNull,
+        Some(T::IntegerDivisionByZero) => TrapCode::IntegerDivideByZero,
+        Some(T::IntegerOverflow) => TrapCode::IntegerOverflow,
+        Some(T::BadConversionToInteger) => TrapCode::BadConversionToInteger,
+        Some(T::StackOverflow) => TrapCode::StackOverflow,
+        Some(T::BadSignature) => TrapCode::BadSignature,
+        // wasmi reports an element segment that does not fit as an instantiation error,
+        // where the contract has a trap.
+        None if matches!(
+            error.kind(),
+            wasmi::errors::ErrorKind::Instantiation(
+                wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. }
+            )
+        ) =>
+        {
+            TrapCode::TableOutOfBounds
+        }
+        _ => TrapCode::Other,
+    };
+    GuestFailure::Trapped(code)
+}
+
+impl Engine for Wasmi {
+    type Module = Module;
+    type Guest = WasmiGuest;
+
+    const NAME: &'static str = "wasmi";
+    const VERSION: &'static str = "wasmi 2";
+
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, Error> {
+        Module::new(self.engines.get(profile), bytes)
+            .map_err(|e| Error::new(Stage::Compile, Fault::LoadFailed).with_detail(e))
+    }
+
+    async fn instantiate(
+        &self,
+        module: &Module,
+        limiter: Box<dyn Limiter>,
+        fuel: u64,
+        timeout: Duration,
+    ) -> Result<WasmiGuest, Error> {
+        let module = module.clone();
+        let deadline = Instant::now() + timeout;
+        let live = tokio::task::spawn_blocking(move || Live::instantiate(&module, limiter, fuel))
+            .await
+            .map_err(|e| (GuestFailure::Trapped(TrapCode::Other), e.to_string()))
+            .and_then(|live| live);
+        match live {
+            Ok(mut live) => {
+                live.deadline = deadline;
+                Ok(WasmiGuest { live: Some(live) })
+            }
+            Err((failure, detail)) => {
+                Err(Error::new(Stage::Instantiate, failure.into()).with_detail(detail))
+            }
+        }
+    }
+}
+
+/// The instance and its store, moved to a blocking thread for each call.
+struct Live {
+    store: Store<Glue>,
+    instance: Instance,
+    memory: Option<Memory>,
+    /// Fuel not yet given out to the calls in progress.
+    fuel: u64,
+    deadline: Instant,
+}
+
+impl Live {
+    fn instantiate(
+        module: &Module,
+        limiter: Box<dyn Limiter>,
+        fuel: u64,
+    ) -> Result<Live, (GuestFailure, String)> {
+        let mut store = Store::new(module.engine(), Glue(limiter));
+        store.limiter(|glue| glue as &mut dyn wasmi::ResourceLimiter);
+        // Metering is on for every engine of this backend.
+        let _ = store.set_fuel(fuel.min(START_SECTION_CAP));
+        let instance = Linker::<Glue>::new(module.engine())
+            .instantiate_and_start(&mut store, module)
+            .map_err(|e| (classify(&e), e.to_string()))?;
+        let memory = instance.get_memory(&store, lifecycle_contract::exports::MEMORY);
+        Ok(Live {
+            store,
+            instance,
+            memory,
+            fuel,
+            deadline: Instant::now(),
+        })
+    }
+
+    fn func<P: wasmi::WasmParams, R: wasmi::WasmResults>(
+        &self,
+        entry: Entry,
+    ) -> Option<TypedFunc<P, R>> {
+        self.instance
+            .get_typed_func::<P, R>(&self.store, entry.as_str())
+            .ok()
+    }
+
+    /// Gives out up to `at_least` more fuel; `false` when none is left.
+    fn grant(&mut self, at_least: u64) -> bool {
+        if self.fuel == 0 {
+            return false;
+        }
+        let slice = at_least.min(self.fuel);
+        self.fuel -= slice;
+        let _ = self.store.set_fuel(slice);
+        true
+    }
+
+    /// Runs `func` in slices of the fuel set, resumed only while the deadline has not
+    /// passed.
+    fn run<P: wasmi::WasmParams, R: wasmi::WasmResults>(
+        &mut self,
+        func: Option<TypedFunc<P, R>>,
+        params: P,
+    ) -> Result<R, GuestFailure> {
+        // The lifecycle only calls exports the guest has.
+        let func = func.ok_or(GuestFailure::Trapped(TrapCode::Other))?;
+        self.grant(FIRST_SLICE);
+        let mut call = func
+            .call_resumable(&mut self.store, params)
+            .map_err(|e| classify(&e))?;
+        loop {
+            match call {
+                TypedResumableCall::Finished(results) => return Ok(results),
+                TypedResumableCall::HostTrap(_) => {
+                    return Err(GuestFailure::Trapped(TrapCode::Other));
+                }
+                TypedResumableCall::OutOfFuel(paused) => {
+                    if Instant::now() >= self.deadline {
+                        return Err(GuestFailure::Timeout);
+                    }
+                    if !self.grant(SLICE.max(paused.required_fuel())) {
+                        return Err(GuestFailure::FuelExhausted);
+                    }
+                    call = paused.resume(&mut self.store).map_err(|e| classify(&e))?;
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, call: Call) -> Result<i64, GuestFailure> {
+        match call {
+            Call::Start => self.run(self.func::<(), ()>(Entry::Start), ()).map(|()| 0),
+            Call::Cleanup => self
+                .run(self.func::<(), ()>(Entry::Cleanup), ())
+                .map(|()| 0),
+            Call::Health => self
+                .run(self.func::<(), i32>(Entry::Health), ())
+                .map(i64::from),
+            Call::Alloc { len } => {
+                let func = self.func::<i32, i32>(Entry::Alloc);
+                self.run(func, len as i32).map(i64::from)
+            }
+            Call::HandleMessage { ptr, len } => {
+                let func = self.func::<(i32, i32), i64>(Entry::HandleMessage);
+                self.run(func, (ptr as i32, len as i32))
+            }
+        }
+    }
+}
+
+/// A live wasmi instance. Empty only while a call runs on a blocking thread, or after
+/// that thread panicked (every later call then traps).
+pub struct WasmiGuest {
+    live: Option<Live>,
+}
+
+impl Guest for WasmiGuest {
+    fn exports(&self, entry: Entry) -> bool {
+        let Some(live) = &self.live else {
+            return false;
+        };
+        match entry {
+            Entry::Start | Entry::Cleanup => live.func::<(), ()>(entry).is_some(),
+            Entry::Health => live.func::<(), i32>(entry).is_some(),
+            Entry::Alloc => live.func::<i32, i32>(entry).is_some(),
+            Entry::HandleMessage => live.func::<(i32, i32), i64>(entry).is_some(),
+        }
+    }
+
+    fn set_fuel(&mut self, fuel: u64) {
+        if let Some(live) = &mut self.live {
+            live.fuel = fuel;
+        }
+    }
+
+    fn arm_deadline(&mut self, timeout: Duration) {
+        if let Some(live) = &mut self.live {
+            live.deadline = Instant::now() + timeout;
+        }
+    }
+
+    async fn call(&mut self, call: Call) -> Result<i64, GuestFailure> {
+        let mut live = self
+            .live
+            .take()
+            .ok_or(GuestFailure::Trapped(TrapCode::Other))?;
+        let (live, result) = tokio::task::spawn_blocking(move || {
+            let result = live.call(call);
+            (live, result)
+        })
+        .await
+        .map_err(|_| GuestFailure::Trapped(TrapCode::Other))?;
+        self.live = Some(live);
+        result
+    }
+
+    fn memory_size(&self) -> u64 {
+        self.live
+            .as_ref()
+            .and_then(|l| Some(l.memory?.data_size(&l.store) as u64))
+            .unwrap_or(0)
+    }
+
+    fn read(&self, ptr: u64, len: u64) -> Vec<u8> {
+        let Some(live) = &self.live else {
+            return Vec::new();
+        };
+        let data = live.memory.map_or(&[][..], |m| m.data(&live.store));
+        bytes_at(data, ptr, len)
+    }
+
+    fn write(&mut self, ptr: u64, bytes: &[u8]) {
+        if let Some(live) = &mut self.live
+            && let Some(memory) = live.memory
+        {
+            // In bounds: the lifecycle checked.
+            let _ = memory.write(&mut live.store, ptr as usize, bytes);
+        }
+    }
+
+    fn take_denied(&mut self) -> Vec<Event> {
+        self.live
+            .as_mut()
+            .map(|l| l.store.data_mut().0.take_denied())
+            .unwrap_or_default()
+    }
+}

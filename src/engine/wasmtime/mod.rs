@@ -1,0 +1,304 @@
+//! The Wasmtime backend: the reference engine.
+//!
+//! One Wasmtime `Engine` per feature profile, all driven by one epoch ticker thread.
+//! Fuel is Wasmtime's fuel; a deadline is an epoch deadline checked on every tick, so a
+//! guest past its deadline gets `Trap::Interrupt` at the next tick even in a tight loop,
+//! and a guest within it yields to the executor at each tick.
+//!
+//! Invariants: a module is only ever instantiated on the engine that compiled it; every
+//! store has the lifecycle's limiter installed and consumes fuel.
+
+mod ticker;
+
+use super::{Call, Engine, Guest, Limiter, PerProfile, bytes_at};
+use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
+use std::time::{Duration, Instant};
+use wasmtime::{
+    Config, Instance, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc, UpdateDeadline,
+    WasmFeatures, WasmParams, WasmResults,
+};
+
+/// Wasmtime engines, one per profile, and their ticker.
+pub struct Wasmtime {
+    engines: PerProfile<wasmtime::Engine>,
+    _ticker: ticker::Ticker,
+}
+
+fn engine_for(profile: Profile, max_wasm_stack: usize) -> wasmtime::Result<wasmtime::Engine> {
+    let mut c = Config::new();
+    c.wasm_features(WasmFeatures::all(), false)
+        .wasm_features(profile.features(), true)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(max_wasm_stack);
+    wasmtime::Engine::new(&c)
+}
+
+impl Wasmtime {
+    /// Engines with this guest stack limit, their epochs ticked every `epoch_tick`.
+    pub fn new(max_wasm_stack: usize, epoch_tick: Duration) -> Result<Wasmtime, Error> {
+        let init_error = |e: &dyn std::fmt::Display| {
+            Error::new(Stage::Load, Fault::EngineInitialization).with_detail(e)
+        };
+        let engines =
+            PerProfile::try_new(|p| engine_for(p, max_wasm_stack)).map_err(|e| init_error(&e))?;
+        let tick_these = engines.iter().cloned().collect();
+        let ticker = ticker::Ticker::start(tick_these, epoch_tick).map_err(|e| init_error(&e))?;
+        Ok(Wasmtime {
+            engines,
+            _ticker: ticker,
+        })
+    }
+}
+
+/// What a store holds: the lifecycle's limiter and the deadline of the calls in progress.
+struct StoreData {
+    limiter: Box<dyn Limiter>,
+    deadline: Option<Instant>,
+}
+
+impl ResourceLimiter for StoreData {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.limiter.memory_growing(current, desired))
+    }
+
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limiter.memory_grow_failed();
+        Ok(())
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.limiter.table_growing(current, desired))
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
+/// A live Wasmtime instance and its store.
+pub struct WasmtimeGuest {
+    store: Store<StoreData>,
+    start: Option<TypedFunc<(), ()>>,
+    cleanup: Option<TypedFunc<(), ()>>,
+    health: Option<TypedFunc<(), i32>>,
+    handle_message: Option<TypedFunc<(i32, i32), i64>>,
+    alloc: Option<TypedFunc<i32, i32>>,
+    memory: Option<Memory>,
+}
+
+/// The export `name` if it is a function of exactly this signature.
+fn typed<P: WasmParams, R: WasmResults>(
+    instance: &Instance,
+    store: &mut Store<StoreData>,
+    name: Entry,
+) -> Option<TypedFunc<P, R>> {
+    let func = instance.get_func(&mut *store, name.as_str())?;
+    func.typed(&*store).ok()
+}
+
+impl Engine for Wasmtime {
+    type Module = Module;
+    type Guest = WasmtimeGuest;
+
+    const NAME: &'static str = "reference";
+    const VERSION: &'static str = "wasmtime 48";
+
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, Error> {
+        Module::from_binary(self.engines.get(profile), bytes)
+            .map_err(|e| Error::new(Stage::Compile, Fault::LoadFailed).with_detail(e))
+    }
+
+    async fn instantiate(
+        &self,
+        module: &Module,
+        limiter: Box<dyn Limiter>,
+        fuel: u64,
+        timeout: Duration,
+    ) -> Result<WasmtimeGuest, Error> {
+        let data = StoreData {
+            limiter,
+            deadline: None,
+        };
+        let mut store = Store::new(module.engine(), data);
+        store.limiter(|data| data);
+        store.epoch_deadline_callback(|ctx| {
+            let past = ctx.data().deadline.is_none_or(|d| Instant::now() >= d);
+            // Within the deadline, yield so the executor runs other tasks meanwhile.
+            Ok(match past {
+                true => UpdateDeadline::Interrupt,
+                false => UpdateDeadline::Yield(1),
+            })
+        });
+        let mut guest = WasmtimeGuest {
+            store,
+            start: None,
+            cleanup: None,
+            health: None,
+            handle_message: None,
+            alloc: None,
+            memory: None,
+        };
+        guest.arm_deadline(timeout);
+        guest.set_fuel(fuel);
+        let instance = Instance::new_async(&mut guest.store, module, &[])
+            .await
+            .map_err(|e| {
+                let fault = Fault::from(classify(&e));
+                Error::new(Stage::Instantiate, fault).with_detail(e)
+            })?;
+        let store = &mut guest.store;
+        guest.start = typed(&instance, store, Entry::Start);
+        guest.cleanup = typed(&instance, store, Entry::Cleanup);
+        guest.health = typed(&instance, store, Entry::Health);
+        guest.handle_message = typed(&instance, store, Entry::HandleMessage);
+        guest.alloc = typed(&instance, store, Entry::Alloc);
+        guest.memory = instance.get_memory(store, lifecycle_contract::exports::MEMORY);
+        Ok(guest)
+    }
+}
+
+impl WasmtimeGuest {
+    async fn run<P, R>(
+        &mut self,
+        func: Option<TypedFunc<P, R>>,
+        params: P,
+    ) -> Result<R, GuestFailure>
+    where
+        P: WasmParams + Sync,
+        R: WasmResults + Sync,
+    {
+        // The lifecycle only calls exports the guest has.
+        let func = func.ok_or(GuestFailure::Trapped(TrapCode::Other))?;
+        let result = func.call_async(&mut self.store, params).await;
+        result.map_err(|e| classify(&e))
+    }
+}
+
+impl Guest for WasmtimeGuest {
+    fn exports(&self, entry: Entry) -> bool {
+        match entry {
+            Entry::Start => self.start.is_some(),
+            Entry::Cleanup => self.cleanup.is_some(),
+            Entry::Health => self.health.is_some(),
+            Entry::HandleMessage => self.handle_message.is_some(),
+            Entry::Alloc => self.alloc.is_some(),
+        }
+    }
+
+    fn set_fuel(&mut self, fuel: u64) {
+        // Every engine of this backend consumes fuel, so this cannot fail.
+        let _ = self.store.set_fuel(fuel);
+    }
+
+    fn arm_deadline(&mut self, timeout: Duration) {
+        self.store.data_mut().deadline = Some(Instant::now() + timeout);
+        self.store.set_epoch_deadline(1);
+    }
+
+    async fn call(&mut self, call: Call) -> Result<i64, GuestFailure> {
+        match call {
+            Call::Start => self.run(self.start.clone(), ()).await.map(|()| 0),
+            Call::Cleanup => self.run(self.cleanup.clone(), ()).await.map(|()| 0),
+            Call::Health => self.run(self.health.clone(), ()).await.map(i64::from),
+            Call::Alloc { len } => {
+                let len = len as i32;
+                self.run(self.alloc.clone(), len).await.map(i64::from)
+            }
+            Call::HandleMessage { ptr, len } => {
+                let params = (ptr as i32, len as i32);
+                self.run(self.handle_message.clone(), params).await
+            }
+        }
+    }
+
+    fn memory_size(&self) -> u64 {
+        self.memory.map_or(0, |m| m.data_size(&self.store) as u64)
+    }
+
+    fn read(&self, ptr: u64, len: u64) -> Vec<u8> {
+        let data = self.memory.map_or(&[][..], |m| m.data(&self.store));
+        bytes_at(data, ptr, len)
+    }
+
+    fn write(&mut self, ptr: u64, bytes: &[u8]) {
+        if let Some(memory) = self.memory {
+            // In bounds: the lifecycle checked.
+            let _ = memory.write(&mut self.store, ptr as usize, bytes);
+        }
+    }
+
+    fn take_denied(&mut self) -> Vec<Event> {
+        self.store.data_mut().limiter.take_denied()
+    }
+}
+
+/// How a guest call or an instantiation that returned an error ended. Only traps reach
+/// here: the linker offers no host functions that could fail otherwise.
+fn classify(error: &wasmtime::Error) -> GuestFailure {
+    let Some(trap) = error.downcast_ref::<Trap>() else {
+        return GuestFailure::Trapped(TrapCode::Other);
+    };
+    let code = match trap {
+        Trap::OutOfFuel => return GuestFailure::FuelExhausted,
+        Trap::Interrupt => return GuestFailure::Timeout,
+        Trap::StackOverflow => TrapCode::StackOverflow,
+        Trap::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
+        Trap::TableOutOfBounds => TrapCode::TableOutOfBounds,
+        Trap::IndirectCallToNull => TrapCode::IndirectCallToNull,
+        Trap::BadSignature => TrapCode::BadSignature,
+        Trap::IntegerOverflow => TrapCode::IntegerOverflow,
+        Trap::IntegerDivisionByZero => TrapCode::IntegerDivideByZero,
+        Trap::BadConversionToInteger => TrapCode::BadConversionToInteger,
+        Trap::UnreachableCodeReached => TrapCode::Unreachable,
+        _ => TrapCode::Other,
+    };
+    GuestFailure::Trapped(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lifecycle_contract::ErrorKind;
+    use lifecycle_contract::limits::DEFAULT_MAX_WASM_STACK;
+
+    /// `load_failed` is for a module the host validated that the engine cannot compile.
+    /// Wasmtime compiles everything a profile admits, so reach that path by compiling on
+    /// an engine narrower than the profile the module was validated under.
+    #[test]
+    fn a_valid_module_the_engine_cannot_compile_is_load_failed() {
+        let engine = Wasmtime::new(DEFAULT_MAX_WASM_STACK, Duration::from_millis(1)).unwrap();
+        let simd = wat::parse_str("(module (func (drop (v128.const i64x2 0 0))))").unwrap();
+        assert!(engine.compile(Profile::Standard, &simd).is_ok());
+        let err = engine
+            .compile(Profile::Strict, &simd)
+            .expect_err("compile fails");
+        assert_eq!(
+            (err.kind(), err.stage),
+            (ErrorKind::LoadFailed, Stage::Compile)
+        );
+        assert!(
+            err.detail.is_some(),
+            "the engine's message is kept as detail"
+        );
+    }
+}

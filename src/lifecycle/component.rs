@@ -1,0 +1,333 @@
+//! A component: one actor's module moving through the lifecycle (CONTRACT §1–§5).
+//!
+//! Invariants:
+//! * the state is [`Phase`], and only `Phase::Ready` holds a guest: a component holds a
+//!   live instance exactly while it is `ready`, by construction;
+//! * every state change goes through [`Component::transition`], and so through the one
+//!   transition table ([`State::can_become`]); each change is reported as an event;
+//! * every guest the component lets go of goes back through [`Engine::release`];
+//! * an operation whose future is dropped midway leaves a state from which the contract
+//!   lets the component go on ([`Ongoing`]).
+
+use super::Runtime;
+use crate::accounting::Accounting;
+use crate::engine::{Call, Engine, Guest, Release};
+use crate::source::ModuleSource;
+use lifecycle_contract::{
+    CallOutcome, Entry, Error, Event, Fault, GuestCall, GuestFailure, Health, Limits, Profile,
+    Stage, State, Warning,
+};
+use std::ops::{Deref, DerefMut};
+use std::time::Duration;
+
+/// How a component is run: its feature profile and limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ComponentConfig {
+    pub profile: Profile,
+    pub limits: Limits,
+}
+
+/// The state, holding the guest where there is one.
+enum Phase<G> {
+    Creating,
+    Starting,
+    Ready(G),
+    Stopping,
+    Failed,
+    Terminated,
+}
+
+impl<G> Phase<G> {
+    fn state(&self) -> State {
+        match self {
+            Phase::Creating => State::Creating,
+            Phase::Starting => State::Starting,
+            Phase::Ready(_) => State::Ready,
+            Phase::Stopping => State::Stopping,
+            Phase::Failed => State::Failed,
+            Phase::Terminated => State::Terminated,
+        }
+    }
+}
+
+pub struct Component<E: Engine> {
+    runtime: Runtime<E>,
+    source: ModuleSource,
+    config: ComponentConfig,
+    phase: Phase<E::Guest>,
+    events: Vec<Event>,
+}
+
+impl<E: Engine> Component<E> {
+    pub(super) fn new(runtime: Runtime<E>, source: ModuleSource, config: ComponentConfig) -> Self {
+        Component {
+            runtime,
+            source,
+            config,
+            phase: Phase::Creating,
+            events: Vec::new(),
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.phase.state()
+    }
+
+    pub fn config(&self) -> &ComponentConfig {
+        &self.config
+    }
+
+    /// Every event so far, oldest first.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Takes the events so far, leaving none.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Runs the start steps (CONTRACT §2). Allowed only in `creating`.
+    pub async fn start(&mut self) -> Result<(), Error> {
+        if self.state() != State::Creating {
+            return Err(self.invalid_state(Stage::Load));
+        }
+        self.transition(Phase::Starting);
+        let mut op = Ongoing::new(self, "start");
+        let result = op.start_steps().await;
+        let this = op.finish();
+        match result {
+            Ok(guest) => {
+                this.transition(Phase::Ready(guest));
+                Ok(())
+            }
+            Err(error) => Err(this.fail(error)),
+        }
+    }
+
+    /// Steps 1–8. A guest that fails a later step is released.
+    async fn start_steps(&mut self) -> Result<E::Guest, Error> {
+        let bytes = crate::source::load(&self.source).await?;
+        let limits = &self.config.limits;
+        let prepared = self.runtime.prepare(self.config.profile, bytes).await?;
+        let order = self.runtime.start_order();
+        for &gate in order.before_instantiate {
+            prepared.facts.pass(gate, limits)?;
+        }
+        let limiter = Box::new(Accounting::new(limits.clone(), self.runtime.ledger()));
+        let engine = self.runtime.engine();
+        let mut guest = engine
+            .instantiate(
+                &prepared.module,
+                limiter,
+                limits.fuel_per_call,
+                limits.start_timeout,
+            )
+            .await?;
+        let checked = order
+            .after_instantiate
+            .iter()
+            .try_for_each(|&gate| prepared.facts.pass(gate, limits));
+        if let Err(error) = checked {
+            engine.release(guest, Release::StartFailed);
+            return Err(error);
+        }
+        if guest.exports(Entry::Start) {
+            // Fresh fuel, under the deadline instantiation armed.
+            guest.set_fuel(limits.fuel_per_call);
+            let result = guest.call(Call::Start).await;
+            record_call(&mut self.events, &mut guest, Entry::Start, &result);
+            if let Err(failure) = result {
+                engine.release(guest, Release::StartFailed);
+                return Err(Error::new(Stage::Start, failure.into()));
+            }
+        }
+        Ok(guest)
+    }
+
+    /// Checks health (CONTRACT §3). Allowed in every state; never changes the state.
+    pub async fn health_check(&mut self) -> Health {
+        let limits = &self.config.limits;
+        // Borrowed in place, not taken: a cancelled health check leaves the guest.
+        let Phase::Ready(guest) = &mut self.phase else {
+            return Health::for_state(self.phase.state());
+        };
+        if !guest.exports(Entry::Health) {
+            return Health::HEALTHY;
+        }
+        guest.arm_deadline(limits.health_timeout);
+        let result = call_armed(guest, Call::Health, limits.fuel_per_call).await;
+        record_call(&mut self.events, guest, Entry::Health, &result);
+        match result {
+            Ok(code) => Health::from_code(code as i32),
+            Err(failure) => Health::from_failure(failure),
+        }
+    }
+
+    /// Stops the component (CONTRACT §5). `_cleanup` runs only from `ready`, under
+    /// `timeout` and fresh fuel; its failures are warnings. Idempotent on `terminated`.
+    pub async fn stop(&mut self, timeout: Duration) -> Result<Vec<Warning>, Error> {
+        match self.state() {
+            State::Terminated => return Ok(Vec::new()),
+            State::Creating | State::Ready | State::Failed => {}
+            State::Starting | State::Stopping => return Err(self.invalid_state(Stage::Cleanup)),
+        }
+        let guest = self.transition(Phase::Stopping);
+        let mut op = Ongoing::new(self, "stop");
+        let mut warnings = Vec::new();
+        if let Some(mut guest) = guest {
+            if guest.exports(Entry::Cleanup) {
+                guest.arm_deadline(timeout);
+                let fuel = op.config.limits.fuel_per_call;
+                let result = call_armed(&mut guest, Call::Cleanup, fuel).await;
+                record_call(&mut op.events, &mut guest, Entry::Cleanup, &result);
+                if let Err(failure) = result {
+                    let warning = Warning::from(failure);
+                    op.events.push(Event::Warning { warning });
+                    warnings.push(warning);
+                }
+            }
+            op.runtime.engine().release(guest, Release::Stopped);
+        }
+        op.finish().transition(Phase::Terminated);
+        Ok(warnings)
+    }
+
+    /// Moves to `to` if the transition table allows it, and returns the guest of the
+    /// phase left, if it had one. Anything else is a runtime bug: debug builds panic,
+    /// release builds log it and leave the state alone.
+    fn transition(&mut self, to: Phase<E::Guest>) -> Option<E::Guest> {
+        let (from, to_state) = (self.state(), to.state());
+        if !from.can_become(to_state) {
+            tracing::error!(%from, to = %to_state, "illegal transition refused");
+            debug_assert!(false, "illegal transition {from} -> {to_state}");
+            if let Phase::Ready(guest) = to {
+                self.runtime.engine().release(guest, Release::Failed);
+            }
+            return None;
+        }
+        tracing::debug!(%from, to = %to_state, "transition");
+        self.events.push(Event::Transition { from, to: to_state });
+        match std::mem::replace(&mut self.phase, to) {
+            Phase::Ready(guest) => Some(guest),
+            _ => None,
+        }
+    }
+
+    /// The guest, the limits and the event log, if the component is `ready`.
+    pub(super) fn ready_parts(&mut self) -> Option<(&mut E::Guest, &Limits, &mut Vec<Event>)> {
+        match &mut self.phase {
+            Phase::Ready(guest) => Some((guest, &self.config.limits, &mut self.events)),
+            _ => None,
+        }
+    }
+
+    pub(super) fn record_error(&mut self, error: Error) -> Error {
+        tracing::debug!(%error, "operation failed");
+        self.events.push(Event::Error {
+            error: error.clone(),
+        });
+        error
+    }
+
+    /// A fatal error: record it, become `failed`, release the guest.
+    pub(super) fn fail(&mut self, error: Error) -> Error {
+        let error = self.record_error(error);
+        if let Some(guest) = self.transition(Phase::Failed) {
+            self.runtime.engine().release(guest, Release::Failed);
+        }
+        error
+    }
+
+    pub(super) fn invalid_state(&mut self, stage: Stage) -> Error {
+        let state = self.state();
+        self.record_error(Error::new(stage, Fault::InvalidState { state }))
+    }
+
+    /// The caller dropped an operation's future midway: release the guest and leave a
+    /// state from which the contract lets the component go on (never `starting` or
+    /// `stopping`).
+    fn abandon(&mut self, operation: &'static str) {
+        self.events.push(Event::Cancelled { operation });
+        let guest = match self.state() {
+            State::Starting | State::Ready => self.transition(Phase::Failed),
+            State::Stopping => self.transition(Phase::Terminated),
+            State::Creating | State::Failed | State::Terminated => None,
+        };
+        if let Some(guest) = guest {
+            self.runtime.engine().release(guest, Release::Abandoned);
+        }
+    }
+}
+
+impl<E: Engine> Drop for Component<E> {
+    fn drop(&mut self) {
+        if let Phase::Ready(guest) = std::mem::replace(&mut self.phase, Phase::Terminated) {
+            self.runtime.engine().release(guest, Release::Dropped);
+        }
+    }
+}
+
+/// Calls an export with fresh fuel under the deadline already armed.
+pub(super) async fn call_armed<G: Guest>(
+    guest: &mut G,
+    call: Call,
+    fuel: u64,
+) -> Result<i64, GuestFailure> {
+    guest.set_fuel(fuel);
+    guest.call(call).await
+}
+
+/// Records a guest call, after any growth the limiter refused during it.
+pub(super) fn record_call<G: Guest, T>(
+    events: &mut Vec<Event>,
+    guest: &mut G,
+    export: Entry,
+    result: &Result<T, GuestFailure>,
+) {
+    events.extend(guest.take_denied());
+    let outcome = CallOutcome::from(&result.as_ref().map(|_| ()).map_err(|f| *f));
+    tracing::debug!(%export, ?outcome, "guest call");
+    events.push(Event::GuestCall(GuestCall::new(export, outcome)));
+}
+
+/// An operation in progress. If its future is dropped before [`Ongoing::finish`], the
+/// component is abandoned safely instead of being left mid-transition.
+pub(super) struct Ongoing<'a, E: Engine> {
+    component: Option<&'a mut Component<E>>,
+    operation: &'static str,
+}
+
+impl<'a, E: Engine> Ongoing<'a, E> {
+    pub(super) fn new(component: &'a mut Component<E>, operation: &'static str) -> Self {
+        Ongoing {
+            component: Some(component),
+            operation,
+        }
+    }
+
+    pub(super) fn finish(mut self) -> &'a mut Component<E> {
+        self.component.take().expect("finished once")
+    }
+}
+
+impl<E: Engine> Deref for Ongoing<'_, E> {
+    type Target = Component<E>;
+    fn deref(&self) -> &Component<E> {
+        self.component.as_deref().expect("not finished")
+    }
+}
+
+impl<E: Engine> DerefMut for Ongoing<'_, E> {
+    fn deref_mut(&mut self) -> &mut Component<E> {
+        self.component.as_deref_mut().expect("not finished")
+    }
+}
+
+impl<E: Engine> Drop for Ongoing<'_, E> {
+    fn drop(&mut self) {
+        if let Some(component) = self.component.take() {
+            component.abandon(self.operation);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The message ABI (CONTRACT §3): size check, `alloc`, bounds check, copy,
+//! `handle-message`, and decoding its result.
+//!
+//! Invariant: only a trap, fuel exhaustion or timeout in `alloc` or `handle-message`
+//! fails the component; every other refusal leaves it `ready`.
+
+use super::component::{Component, Ongoing, call_armed, record_call};
+use crate::engine::{Call, Engine, Guest};
+use lifecycle_contract::error::{Fault, RejectReason};
+use lifecycle_contract::exports::HANDLE_MESSAGE;
+use lifecycle_contract::message::{Decoded, decode, in_bounds};
+use lifecycle_contract::{Entry, Error, Event, Limits, Stage};
+
+/// Why a message failed: fatal errors fail the component, the others leave it `ready`.
+enum Failure {
+    Fatal(Error),
+    Refused(Error),
+}
+
+fn refused(fault: Fault) -> Failure {
+    Failure::Refused(Error::new(Stage::HandleMessage, fault))
+}
+
+fn rejected(reason: RejectReason) -> Failure {
+    refused(Fault::MessageRejected { reason })
+}
+
+impl<E: Engine> Component<E> {
+    /// Delivers one message and returns the reply (empty for none). Allowed only in
+    /// `ready`. A trap, fuel exhaustion or timeout in `alloc` or `handle-message` fails
+    /// the component; every other error leaves it `ready`.
+    pub async fn handle_message(&mut self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut op = Ongoing::new(self, "handle_message");
+        let result = match op.ready_parts() {
+            Some((guest, limits, events)) => Some(deliver(guest, limits, events, message).await),
+            None => None,
+        };
+        let this = op.finish();
+        match result {
+            None => Err(this.invalid_state(Stage::HandleMessage)),
+            Some(Ok(reply)) => Ok(reply),
+            Some(Err(Failure::Refused(error))) => Err(this.record_error(error)),
+            Some(Err(Failure::Fatal(error))) => Err(this.fail(error)),
+        }
+    }
+}
+async fn deliver<G: Guest>(
+    guest: &mut G,
+    limits: &Limits,
+    events: &mut Vec<Event>,
+    message: &[u8],
+) -> Result<Vec<u8>, Failure> {
+    if !guest.exports(Entry::HandleMessage) {
+        return Err(refused(Fault::MissingExport {
+            export: HANDLE_MESSAGE.into(),
+        }));
+    }
+    let len = message.len() as u64;
+    let Some(wasm_len) = u32::try_from(len)
+        .ok()
+        .filter(|_| limits.admits_message(len))
+    else {
+        return Err(rejected(RejectReason::TooLarge));
+    };
+    let fatal = |failure| Failure::Fatal(Error::new(Stage::HandleMessage, Fault::from(failure)));
+
+    // One deadline for `alloc` and `handle-message` together; fresh fuel for each.
+    guest.arm_deadline(limits.call_timeout);
+    let fuel = limits.fuel_per_call;
+    let result = call_armed(guest, Call::Alloc { len: wasm_len }, fuel).await;
+    record_call(events, guest, Entry::Alloc, &result);
+    let ptr = u64::from(result.map_err(fatal)? as u32);
+    if !in_bounds(ptr, len, guest.memory_size()) {
+        return Err(rejected(RejectReason::AllocOutOfBounds));
+    }
+    guest.write(ptr, message);
+
+    let call = Call::HandleMessage {
+        ptr: ptr as u32,
+        len: wasm_len,
+    };
+    let result = call_armed(guest, call, fuel).await;
+    record_call(events, guest, Entry::HandleMessage, &result);
+    match decode(result.map_err(fatal)?) {
+        Decoded::AppError(code) => Err(refused(Fault::MessageError { code })),
+        Decoded::NoReply => Ok(Vec::new()),
+        Decoded::Reply { ptr, len } => {
+            if !in_bounds(ptr, len, guest.memory_size()) {
+                return Err(rejected(RejectReason::ReplyOutOfBounds));
+            }
+            if !limits.admits_message(len) {
+                return Err(rejected(RejectReason::ReplyTooLarge));
+            }
+            Ok(guest.read(ptr, len))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The runtimes this crate ships, ready to use: the lifecycle on Wasmtime (the
+//! reference) and on wasmi. Each is [`Runtime::on`] an engine backend with the default
+//! [`Options`]; this file only adds constructors.
+
+use crate::engine::wasmi::Wasmi;
+use crate::engine::wasmtime::Wasmtime;
+use crate::lifecycle::{DEFAULT_CACHE_CAPACITY, Options, Runtime};
+use lifecycle_contract::Error;
+use lifecycle_contract::limits::DEFAULT_MAX_WASM_STACK;
+use std::time::Duration;
+
+/// Settings of the reference runtime.
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// Guest stack limit (CONTRACT §4 `max_wasm_stack`); Wasmtime sets it per engine.
+    pub max_wasm_stack: usize,
+    /// How often the epoch ticker ticks: the resolution of every wall-clock timeout.
+    pub epoch_tick: Duration,
+    /// Compiled modules kept per runtime; the oldest is evicted past this (0: none).
+    pub cache_capacity: usize,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            epoch_tick: Duration::from_millis(1),
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+        }
+    }
+}
+
+/// The lifecycle on wasmi.
+pub type WasmiRuntime = Runtime<Wasmi>;
+
+impl Runtime<Wasmtime> {
+    /// A runtime with the contract's defaults.
+    pub fn new() -> Result<Self, Error> {
+        Runtime::with_config(RuntimeConfig::default())
+    }
+
+    pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
+        let engine = Wasmtime::new(config.max_wasm_stack, config.epoch_tick)?;
+        let options = Options {
+            cache_capacity: config.cache_capacity,
+            ..Options::default()
+        };
+        Ok(Runtime::on(engine, options))
+    }
+}
+
+impl Runtime<Wasmi> {
+    pub fn new() -> Self {
+        Runtime::on(Wasmi::default(), Options::default())
+    }
+}
+
+impl Default for Runtime<Wasmi> {
+    fn default() -> Self {
+        Runtime::<Wasmi>::new()
+    }
+}
+
+/// A fresh reference runtime, as the conformance runner wants one per case.
+pub fn reference() -> Result<Runtime<Wasmtime>, String> {
+    Runtime::<Wasmtime>::new().map_err(|e| e.to_string())
+}
+
+/// A fresh wasmi runtime, as the conformance runner wants one per case.
+pub fn wasmi() -> Result<WasmiRuntime, String> {
+    Ok(WasmiRuntime::new())
+}

@@ -18,14 +18,37 @@
 //!   follow; past it a call ends in [`GuestFailure::Timeout`] within milliseconds, even a
 //!   loop that never calls out, and without blocking the async executor meanwhile;
 //! * [`Engine::instantiate`] arms the deadline and sets the fuel it is given before the
-//!   wasm `start` section runs, and reports what stopped it as a `Stage::Instantiate`
-//!   error.
+//!   wasm `start` section runs, and reports what stopped it as a [`Stopped`].
+//!
+//! Backends know nothing of stages or of the error taxonomy: the lifecycle turns what
+//! an engine reports into the contract's errors.
+
+/// The contract's [`TrapCode`] for an engine's trap enum, where the engine names its
+/// traps after the spec's (Wasmtime's `Trap` and wasmi's `TrapCode` both do): one table
+/// for every backend. Traps the contract does not name are `other`.
+macro_rules! spec_trap {
+    ($trap:expr, $($enum:ident)::+) => {{
+        use lifecycle_contract::TrapCode;
+        match $trap {
+            $($enum)::+::StackOverflow => TrapCode::StackOverflow,
+            $($enum)::+::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
+            $($enum)::+::TableOutOfBounds => TrapCode::TableOutOfBounds,
+            $($enum)::+::IndirectCallToNull => TrapCode::IndirectCallToNull,
+            $($enum)::+::BadSignature => TrapCode::BadSignature,
+            $($enum)::+::IntegerOverflow => TrapCode::IntegerOverflow,
+            $($enum)::+::IntegerDivisionByZero => TrapCode::IntegerDivideByZero,
+            $($enum)::+::BadConversionToInteger => TrapCode::BadConversionToInteger,
+            $($enum)::+::UnreachableCodeReached => TrapCode::Unreachable,
+            _ => TrapCode::Other,
+        }
+    }};
+}
 
 pub mod wasmi;
 pub mod wasmtime;
 
 pub use crate::accounting::Limiter;
-use lifecycle_contract::{Entry, Error, Event, GuestFailure, Profile};
+use lifecycle_contract::{Entry, Event, GuestFailure, Profile};
 use std::future::Future;
 use std::time::Duration;
 
@@ -46,25 +69,39 @@ pub trait Engine: Send + Sync + Sized + 'static {
     }
 
     /// Compiles `bytes`, already validated under `profile` (start step 5). Blocking: the
-    /// lifecycle calls it off the async executor's threads. An engine that cannot
-    /// compile a valid module reports `Stage::Compile`, `Fault::LoadFailed`.
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, Error>;
+    /// lifecycle calls it off the async executor's threads. Why a valid module could not
+    /// be compiled is the engine's message (the lifecycle reports `load_failed`).
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String>;
 
-    /// Instantiates `module` (start step 7) with `limiter` installed, `fuel` set and a
-    /// deadline of `timeout` armed, running the wasm `start` section.
+    /// Instantiates `module` (start step 7) as `how` says, running the wasm `start`
+    /// section.
     fn instantiate(
         &self,
         module: &Self::Module,
-        limiter: Box<dyn Limiter>,
-        fuel: u64,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<Self::Guest, Error>> + Send;
+        how: Instantiate,
+    ) -> impl Future<Output = Result<Self::Guest, Stopped>> + Send;
 
     /// Lets go of a live instance. The lifecycle releases every guest through here.
     fn release(&self, guest: Self::Guest, why: Release) {
         let _ = why;
         drop(guest);
     }
+}
+
+/// How to instantiate: the limiter to install on the new store, the fuel to set and the
+/// deadline to arm before the wasm `start` section runs.
+pub struct Instantiate {
+    pub limiter: Box<dyn Limiter>,
+    pub fuel: u64,
+    pub timeout: Duration,
+}
+
+/// What stopped an instantiation: how the guest code in it ended (a trap in a segment
+/// or the `start` section, fuel, the clock), and the engine's own words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    pub failure: GuestFailure,
+    pub detail: String,
 }
 
 /// Why the lifecycle lets go of a guest.

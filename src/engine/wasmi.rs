@@ -9,9 +9,9 @@
 //! budget is unlimited, so that it ends, and then reported as `fuel_exhausted`), not by
 //! the start timeout.
 
-use super::{Call, Engine, Guest, Limiter, PerProfile, bytes_at};
+use super::{Call, Engine, Guest, Instantiate, Limiter, PerProfile, Stopped, bytes_at};
 use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
-use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
+use lifecycle_contract::{Entry, Event, GuestFailure, Profile, TrapCode};
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 use wasmi::{Instance, Linker, Memory, Module, Store, TypedFunc, TypedResumableCall};
@@ -80,6 +80,7 @@ impl wasmi::ResourceLimiter for Glue {
     ) -> Result<bool, wasmi_core::LimiterError> {
         Ok(self.0.table_growing(current, desired))
     }
+    // wasmi wants these said; the lifecycle's limit check holds a module to them anyway.
     fn instances(&self) -> usize {
         MAX_INSTANCES
     }
@@ -92,32 +93,19 @@ impl wasmi::ResourceLimiter for Glue {
 }
 
 fn classify(error: &wasmi::Error) -> GuestFailure {
-    use wasmi::TrapCode as T;
-    let code = match error.as_trap_code() {
-        Some(T::OutOfFuel) => return GuestFailure::FuelExhausted,
-        Some(T::UnreachableCodeReached) => TrapCode::Unreachable,
-        Some(T::MemoryOutOfBounds) => TrapCode::MemoryOutOfBounds,
-        Some(T::TableOutOfBounds) => TrapCode::TableOutOfBounds,
-        Some(T::IndirectCallToNull) => TrapCode::IndirectCallToNull,
-        Some(T::IntegerDivisionByZero) => TrapCode::IntegerDivideByZero,
-        Some(T::IntegerOverflow) => TrapCode::IntegerOverflow,
-        Some(T::BadConversionToInteger) => TrapCode::BadConversionToInteger,
-        Some(T::StackOverflow) => TrapCode::StackOverflow,
-        Some(T::BadSignature) => TrapCode::BadSignature,
+    use wasmi::errors::{ErrorKind, InstantiationError};
+    match error.as_trap_code() {
+        Some(wasmi::TrapCode::OutOfFuel) => GuestFailure::FuelExhausted,
+        Some(trap) => GuestFailure::Trapped(spec_trap!(trap, wasmi::TrapCode)),
         // wasmi reports an element segment that does not fit as an instantiation error,
         // where the contract has a trap.
-        None if matches!(
-            error.kind(),
-            wasmi::errors::ErrorKind::Instantiation(
-                wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. }
-            )
-        ) =>
-        {
-            TrapCode::TableOutOfBounds
-        }
-        _ => TrapCode::Other,
-    };
-    GuestFailure::Trapped(code)
+        None => match error.kind() {
+            ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. }) => {
+                GuestFailure::Trapped(TrapCode::TableOutOfBounds)
+            }
+            _ => GuestFailure::Trapped(TrapCode::Other),
+        },
+    }
 }
 
 impl Engine for Wasmi {
@@ -127,33 +115,27 @@ impl Engine for Wasmi {
     const NAME: &'static str = "wasmi";
     const VERSION: &'static str = "wasmi 2";
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, Error> {
-        Module::new(self.engines.get(profile), bytes)
-            .map_err(|e| Error::new(Stage::Compile, Fault::LoadFailed).with_detail(e))
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, String> {
+        Module::new(self.engines.get(profile), bytes).map_err(|e| e.to_string())
     }
 
-    async fn instantiate(
-        &self,
-        module: &Module,
-        limiter: Box<dyn Limiter>,
-        fuel: u64,
-        timeout: Duration,
-    ) -> Result<WasmiGuest, Error> {
+    async fn instantiate(&self, module: &Module, how: Instantiate) -> Result<WasmiGuest, Stopped> {
+        let Instantiate {
+            limiter,
+            fuel,
+            timeout,
+        } = how;
         let module = module.clone();
         let deadline = Instant::now() + timeout;
-        let live = tokio::task::spawn_blocking(move || Live::instantiate(&module, limiter, fuel))
-            .await
-            .map_err(|e| (GuestFailure::Trapped(TrapCode::Other), e.to_string()))
-            .and_then(|live| live);
-        match live {
-            Ok(mut live) => {
-                live.deadline = deadline;
-                Ok(WasmiGuest { live: Some(live) })
-            }
-            Err((failure, detail)) => {
-                Err(Error::new(Stage::Instantiate, failure.into()).with_detail(detail))
-            }
-        }
+        let mut live =
+            tokio::task::spawn_blocking(move || Live::instantiate(&module, limiter, fuel))
+                .await
+                .map_err(|e| Stopped {
+                    failure: GuestFailure::Trapped(TrapCode::Other),
+                    detail: e.to_string(),
+                })??;
+        live.deadline = deadline;
+        Ok(WasmiGuest { live: Some(live) })
     }
 }
 
@@ -168,18 +150,17 @@ struct Live {
 }
 
 impl Live {
-    fn instantiate(
-        module: &Module,
-        limiter: Box<dyn Limiter>,
-        fuel: u64,
-    ) -> Result<Live, (GuestFailure, String)> {
+    fn instantiate(module: &Module, limiter: Box<dyn Limiter>, fuel: u64) -> Result<Live, Stopped> {
         let mut store = Store::new(module.engine(), Glue(limiter));
         store.limiter(|glue| glue as &mut dyn wasmi::ResourceLimiter);
         // Metering is on for every engine of this backend.
         let _ = store.set_fuel(fuel.min(START_SECTION_CAP));
         let instance = Linker::<Glue>::new(module.engine())
             .instantiate_and_start(&mut store, module)
-            .map_err(|e| (classify(&e), e.to_string()))?;
+            .map_err(|e| Stopped {
+                failure: classify(&e),
+                detail: e.to_string(),
+            })?;
         let memory = instance.get_memory(&store, lifecycle_contract::exports::MEMORY);
         Ok(Live {
             store,

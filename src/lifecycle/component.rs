@@ -11,7 +11,7 @@
 
 use super::Runtime;
 use crate::accounting::Accounting;
-use crate::engine::{Call, Engine, Guest, Release};
+use crate::engine::{Call, Engine, Guest, Instantiate, Release};
 use crate::source::ModuleSource;
 use lifecycle_contract::{
     CallOutcome, Entry, Error, Event, Fault, GuestCall, GuestFailure, Health, Limits, Profile,
@@ -119,11 +119,16 @@ impl<E: Engine> Component<E> {
         let mut guest = engine
             .instantiate(
                 &prepared.module,
-                limiter,
-                limits.fuel_per_call,
-                limits.start_timeout,
+                Instantiate {
+                    limiter,
+                    fuel: limits.fuel_per_call,
+                    timeout: limits.start_timeout,
+                },
             )
-            .await?;
+            .await
+            .map_err(|stopped| {
+                Error::new(Stage::Instantiate, stopped.failure.into()).with_detail(stopped.detail)
+            })?;
         let checked = order
             .after_instantiate
             .iter()

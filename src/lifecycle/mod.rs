@@ -182,7 +182,10 @@ impl<E: Engine> Runtime<E> {
         let this = self.clone();
         let prepared = tokio::task::spawn_blocking(move || {
             let facts = checks::examine(profile, &bytes)?;
-            let module = this.shared.engine.compile(profile, &bytes)?;
+            let module =
+                this.shared.engine.compile(profile, &bytes).map_err(|why| {
+                    Error::new(Stage::Compile, Fault::LoadFailed).with_detail(why)
+                })?;
             this.shared.ledger.compiled();
             Ok::<_, Error>(Arc::new(Prepared { module, facts }))
         })

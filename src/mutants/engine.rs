@@ -7,12 +7,10 @@
 
 use super::defects::Defect;
 use crate::engine::wasmtime::{Wasmtime, WasmtimeGuest};
-use crate::engine::{Call, Engine, Guest, Limiter, Release};
+use crate::engine::{Call, Engine, Guest, Instantiate, Limiter, Release, Stopped};
 use lifecycle_contract::limits::UNLIMITED_FUEL;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
-use lifecycle_contract::{
-    Entry, Error, Event, Fault, GuestFailure, Limits, Profile, Resource, TrapCode,
-};
+use lifecycle_contract::{Entry, Event, GuestFailure, Limits, Profile, Resource, TrapCode};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -84,17 +82,20 @@ impl Engine for Faulty {
         !self.has(Defect::NoFuelNoTimeouts)
     }
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, Error> {
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String> {
         self.inner.compile(profile, bytes)
     }
 
     async fn instantiate(
         &self,
         module: &Self::Module,
-        limiter: Box<dyn Limiter>,
-        fuel: u64,
-        timeout: Duration,
-    ) -> Result<FaultyGuest, Error> {
+        how: Instantiate,
+    ) -> Result<FaultyGuest, Stopped> {
+        let Instantiate {
+            limiter,
+            fuel,
+            timeout,
+        } = how;
         let defect = self.defect;
         let limits = limiter.limits().clone();
         let limiter = Box::new(FaultyLimiter {
@@ -109,16 +110,18 @@ impl Engine for Faulty {
         };
         let inner = self
             .inner
-            .instantiate(module, limiter, fuel_set(defect, fuel), timeout)
+            .instantiate(
+                module,
+                Instantiate {
+                    limiter,
+                    fuel: fuel_set(defect, fuel),
+                    timeout,
+                },
+            )
             .await
-            .map_err(|mut error| {
-                let failure = match error.fault {
-                    Fault::FuelExhausted => GuestFailure::FuelExhausted,
-                    Fault::ExecutionTimeout => GuestFailure::Timeout,
-                    _ => return error,
-                };
-                error.fault = misreport(defect, failure).into();
-                error
+            .map_err(|mut stopped| {
+                stopped.failure = misreport(defect, stopped.failure);
+                stopped
             })?;
         Ok(FaultyGuest {
             inner,

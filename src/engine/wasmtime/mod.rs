@@ -10,8 +10,7 @@
 
 mod ticker;
 
-use super::{Call, Engine, Guest, Limiter, PerProfile, bytes_at};
-use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+use super::{Call, Engine, Guest, Instantiate, Limiter, PerProfile, Stopped, bytes_at};
 use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
 use std::time::{Duration, Instant};
 use wasmtime::{
@@ -81,18 +80,6 @@ impl ResourceLimiter for StoreData {
     ) -> wasmtime::Result<bool> {
         Ok(self.limiter.table_growing(current, desired))
     }
-
-    fn instances(&self) -> usize {
-        MAX_INSTANCES
-    }
-
-    fn tables(&self) -> usize {
-        MAX_TABLES
-    }
-
-    fn memories(&self) -> usize {
-        MAX_MEMORIES
-    }
 }
 
 /// A live Wasmtime instance and its store.
@@ -117,24 +104,26 @@ fn typed<P: WasmParams, R: WasmResults>(
 }
 
 impl Engine for Wasmtime {
+    // The reference runtime is the lifecycle on this engine.
+    const NAME: &'static str = "reference";
+    const VERSION: &'static str = "wasmtime 48";
     type Module = Module;
     type Guest = WasmtimeGuest;
 
-    const NAME: &'static str = "reference";
-    const VERSION: &'static str = "wasmtime 48";
-
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, Error> {
-        Module::from_binary(self.engines.get(profile), bytes)
-            .map_err(|e| Error::new(Stage::Compile, Fault::LoadFailed).with_detail(e))
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, String> {
+        Module::from_binary(self.engines.get(profile), bytes).map_err(|e| e.to_string())
     }
 
     async fn instantiate(
         &self,
         module: &Module,
-        limiter: Box<dyn Limiter>,
-        fuel: u64,
-        timeout: Duration,
-    ) -> Result<WasmtimeGuest, Error> {
+        how: Instantiate,
+    ) -> Result<WasmtimeGuest, Stopped> {
+        let Instantiate {
+            limiter,
+            fuel,
+            timeout,
+        } = how;
         let data = StoreData {
             limiter,
             deadline: None,
@@ -162,9 +151,9 @@ impl Engine for Wasmtime {
         guest.set_fuel(fuel);
         let instance = Instance::new_async(&mut guest.store, module, &[])
             .await
-            .map_err(|e| {
-                let fault = Fault::from(classify(&e));
-                Error::new(Stage::Instantiate, fault).with_detail(e)
+            .map_err(|e| Stopped {
+                failure: classify(&e),
+                detail: e.to_string(),
             })?;
         let store = &mut guest.store;
         guest.start = typed(&instance, store, Entry::Start);
@@ -255,50 +244,42 @@ impl Guest for WasmtimeGuest {
 /// How a guest call or an instantiation that returned an error ended. Only traps reach
 /// here: the linker offers no host functions that could fail otherwise.
 fn classify(error: &wasmtime::Error) -> GuestFailure {
-    let Some(trap) = error.downcast_ref::<Trap>() else {
-        return GuestFailure::Trapped(TrapCode::Other);
-    };
-    let code = match trap {
-        Trap::OutOfFuel => return GuestFailure::FuelExhausted,
-        Trap::Interrupt => return GuestFailure::Timeout,
-        Trap::StackOverflow => TrapCode::StackOverflow,
-        Trap::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
-        Trap::TableOutOfBounds => TrapCode::TableOutOfBounds,
-        Trap::IndirectCallToNull => TrapCode::IndirectCallToNull,
-        Trap::BadSignature => TrapCode::BadSignature,
-        Trap::IntegerOverflow => TrapCode::IntegerOverflow,
-        Trap::IntegerDivisionByZero => TrapCode::IntegerDivideByZero,
-        Trap::BadConversionToInteger => TrapCode::BadConversionToInteger,
-        Trap::UnreachableCodeReached => TrapCode::Unreachable,
-        _ => TrapCode::Other,
-    };
-    GuestFailure::Trapped(code)
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => GuestFailure::FuelExhausted,
+        Some(Trap::Interrupt) => GuestFailure::Timeout,
+        Some(trap) => GuestFailure::Trapped(spec_trap!(*trap, Trap)),
+        None => GuestFailure::Trapped(TrapCode::Other),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::{ComponentConfig, Options, Runtime};
+    use crate::source::ModuleSource;
     use lifecycle_contract::ErrorKind;
-    use lifecycle_contract::limits::DEFAULT_MAX_WASM_STACK;
 
     /// `load_failed` is for a module the host validated that the engine cannot compile.
-    /// Wasmtime compiles everything a profile admits, so reach that path by compiling on
-    /// an engine narrower than the profile the module was validated under.
-    #[test]
-    fn a_valid_module_the_engine_cannot_compile_is_load_failed() {
-        let engine = Wasmtime::new(DEFAULT_MAX_WASM_STACK, Duration::from_millis(1)).unwrap();
+    /// Wasmtime compiles everything a profile admits, so reach that path with engines
+    /// narrower than the profile the module is validated under.
+    #[tokio::test]
+    async fn a_valid_module_the_engine_cannot_compile_is_load_failed() {
+        let mut narrow = Wasmtime::new(512 * 1024, Duration::from_millis(1)).unwrap();
+        narrow.engines = PerProfile::try_new(|_| engine_for(Profile::Strict, 512 * 1024)).unwrap();
+        let runtime = Runtime::on(narrow, Options::default());
         let simd = wat::parse_str("(module (func (drop (v128.const i64x2 0 0))))").unwrap();
-        assert!(engine.compile(Profile::Standard, &simd).is_ok());
-        let err = engine
-            .compile(Profile::Strict, &simd)
-            .expect_err("compile fails");
+        let config = ComponentConfig {
+            profile: Profile::Standard,
+            ..ComponentConfig::default()
+        };
+        let mut component = runtime.component(ModuleSource::bytes(simd), config);
+        let err = component.start().await.expect_err("compile fails");
         assert_eq!(
             (err.kind(), err.stage),
             (ErrorKind::LoadFailed, Stage::Compile)
         );
-        assert!(
-            err.detail.is_some(),
-            "the engine's message is kept as detail"
-        );
+        let detail = err.detail.expect("the engine's message is kept as detail");
+        assert!(detail.contains("failed to compile"), "{detail}");
+        assert_eq!(runtime.counters().compilations, Some(0));
     }
 }

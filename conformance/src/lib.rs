@@ -24,15 +24,18 @@
 
 pub mod adapter;
 pub mod case;
+pub mod drive;
 pub mod report;
 pub mod runner;
 pub mod spec;
 pub mod subject;
+pub mod trace;
 
 pub use case::{Case, CaseError, CaseModule, Expected, Timing};
 pub use report::{RunReport, Totals};
-pub use runner::{CaseResult, Expectations, Held, NormalizedTrace, RunOptions, Verdict};
+pub use runner::{CaseResult, Expectations, RunOptions, Verdict};
 pub use subject::{Capabilities, Capability, Counters, ModuleInput, Subject, SubjectComponent};
+pub use trace::{Held, NormalizedTrace, Trace};
 
 /// Runs every built-in case against fresh subjects from `make`.
 pub async fn run_builtin<S: Subject>(

@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use lifecycle_conformance::Capability;
+use lifecycle_conformance::{Capability, ModuleInput};
 use lifecycle_kit::trace::{self, Script};
-use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Profile, Runtime};
+use lifecycle_kit::{ComponentConfig, Limits, Profile, Runtime};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -524,8 +524,8 @@ async fn run_mutants(_: MutantsArgs) -> anyhow::Result<bool> {
 
 async fn run_trace(args: TraceArgs) -> anyhow::Result<()> {
     let runtime = Runtime::new().context("cannot create the reference runtime")?;
-    let source = ModuleSource::file(&args.module);
-    let trace = trace::run(&runtime, source, args.config(), &args.script()).await;
+    let module = ModuleInput::File(args.module.clone());
+    let trace = trace::run(&runtime, module, args.config(), &args.script()).await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&trace.to_json())?)?;

@@ -5,6 +5,10 @@
 //! report health and stop, plus live counters and its capabilities); [`run_builtin`] runs
 //! every case of `conformance/cases` against it, each case on a fresh subject.
 //!
+//! Every step any tool performs on a runtime goes through one driver ([`drive`]) and is
+//! recorded in one trace shape ([`trace`]): the runner's cases, the adapter server's
+//! answers and `lifecycle-kit trace` alike.
+//!
 //! From your runtime crate's own `cargo test` (the working crate is
 //! `conformance/downstream-example`):
 //!

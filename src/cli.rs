@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use lifecycle_conformance::Capability;
+use lifecycle_conformance::{Capability, ModuleInput, Subject};
 use lifecycle_kit::trace::{self, Script};
-use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Profile, Runtime};
+use lifecycle_kit::{ComponentConfig, Limits, Profile};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -69,8 +69,9 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
+/// The runtime under test, as `run` and `trace` choose it.
 #[derive(Args)]
-struct RunArgs {
+struct SubjectArgs {
     /// The runtime under test: `reference` (Wasmtime), `wasmi`, or `faulty:NAME` (a
     /// mutant; needs a build with `--features defects`).
     #[arg(long, default_value = "reference")]
@@ -82,6 +83,79 @@ struct RunArgs {
     /// How long an adapter may take to answer one request.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     adapter_timeout_secs: u64,
+}
+
+impl SubjectArgs {
+    /// Does `job` with the runtime these flags choose.
+    async fn with<J: Job>(&self, job: J) -> anyhow::Result<J::Output> {
+        let adapter = self
+            .adapter
+            .as_deref()
+            .map(|command| (command, Duration::from_secs(self.adapter_timeout_secs)));
+        with_subject(&self.runtime, adapter, job).await
+    }
+}
+
+/// Something to do with a runtime under test, whichever it is. [`Subject`] has an
+/// associated type and async methods, so it cannot be a trait object: the choice of
+/// runtime is made once, in [`with_subject`], and each job is generic over it.
+trait Job {
+    type Output;
+    /// Does the job with runtimes from `make` (one per case for the suite).
+    async fn with<S: Subject>(
+        self,
+        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    ) -> anyhow::Result<Self::Output>;
+}
+
+/// Does `job` with the runtime named `runtime` (`reference`, `wasmi` or `faulty:NAME`),
+/// or with the one behind `adapter` (its command, and how long an answer may take).
+async fn with_subject<J: Job>(
+    runtime: &str,
+    adapter: Option<(&str, Duration)>,
+    job: J,
+) -> anyhow::Result<J::Output> {
+    if let Some((command, timeout)) = adapter {
+        let words: Vec<String> = command.split_whitespace().map(String::from).collect();
+        return job
+            .with(move || lifecycle_conformance::adapter::Adapter::connect(&words, timeout))
+            .await;
+    }
+    match runtime {
+        "reference" => job.with(lifecycle_kit::runtimes::reference).await,
+        "wasmi" => job.with(lifecycle_kit::runtimes::wasmi).await,
+        other => match other.strip_prefix("faulty:") {
+            Some(name) => with_faulty(name, job).await,
+            None => Err(Usage(format!(
+                "unknown runtime `{other}` (expected `reference`, `wasmi` or `faulty:NAME`)"
+            ))
+            .into()),
+        },
+    }
+}
+
+/// A mutant: the faulty runtime called `name` (a build with `--features defects` only).
+async fn with_faulty<J: Job>(name: &str, job: J) -> anyhow::Result<J::Output> {
+    #[cfg(feature = "defects")]
+    return job
+        .with(lifecycle_kit::mutants::named(name).map_err(Usage)?)
+        .await;
+    #[cfg(not(feature = "defects"))]
+    {
+        let _ = (name, job);
+        Err(Usage(NO_MUTANTS.into()).into())
+    }
+}
+
+/// A subject made once, or why it could not be.
+fn made<S>(make: impl Fn() -> Result<S, String>) -> anyhow::Result<S> {
+    make().map_err(|why| anyhow::anyhow!("cannot create the runtime under test: {why}"))
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    subject: SubjectArgs,
     /// Only cases whose id equals PATTERN, or else whose id or clause contains it.
     #[arg(long, value_name = "PATTERN")]
     filter: Option<String>,
@@ -159,17 +233,18 @@ impl RunArgs {
             words.push(format!("--{name}"));
             words.extend(value.map(|v| shell_quote(&v)));
         };
-        match &self.adapter {
+        let subject = &self.subject;
+        match &subject.adapter {
             Some(command) => {
                 flag("adapter", Some(command.clone()));
-                if self.adapter_timeout_secs != 30 {
+                if subject.adapter_timeout_secs != 30 {
                     flag(
                         "adapter-timeout-secs",
-                        Some(self.adapter_timeout_secs.to_string()),
+                        Some(subject.adapter_timeout_secs.to_string()),
                     );
                 }
             }
-            None => flag("runtime", Some(self.runtime.clone())),
+            None => flag("runtime", Some(subject.runtime.clone())),
         }
         let absolute = |p: &PathBuf| {
             std::path::absolute(p)
@@ -232,6 +307,8 @@ fn default_ms(d: Duration) -> u64 {
 struct TraceArgs {
     /// A `.wasm` binary, or a `.wat` text file (chosen by extension).
     module: PathBuf,
+    #[command(flatten)]
+    subject: SubjectArgs,
     /// Feature profile: strict or standard.
     #[arg(long, default_value_t = Profile::Strict)]
     profile: Profile,
@@ -369,7 +446,7 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     let expectations = match args
         .expectations
         .clone()
-        .or_else(|| case::builtin_expectations(&args.runtime))
+        .or_else(|| case::builtin_expectations(&args.subject.runtime))
     {
         Some(path) => Expectations::load(&path)?,
         None => Expectations::default(),
@@ -385,32 +462,24 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     if let Some(jobs) = args.jobs {
         options.jobs = jobs.max(1);
     }
-    if let Some(command) = &args.adapter {
-        let words: Vec<String> = command.split_whitespace().map(String::from).collect();
-        let timeout = Duration::from_secs(args.adapter_timeout_secs);
-        let make = move || lifecycle_conformance::adapter::Adapter::connect(&words, timeout);
-        let report = lifecycle_conformance::run_cases(make, cases, options).await;
-        return write_report(&args, &report);
-    }
-    let report = match args.runtime.as_str() {
-        "reference" => {
-            lifecycle_conformance::run_cases(lifecycle_kit::runtimes::reference, cases, options)
-                .await
-        }
-        "wasmi" => {
-            lifecycle_conformance::run_cases(lifecycle_kit::runtimes::wasmi, cases, options).await
-        }
-        other => match other.strip_prefix("faulty:") {
-            Some(name) => run_faulty(name, cases, options).await?,
-            None => {
-                return Err(Usage(format!(
-                    "unknown runtime `{other}` (expected `reference`, `wasmi` or `faulty:NAME`)"
-                ))
-                .into());
-            }
-        },
-    };
+    let report = args.subject.with(Suite { cases, options }).await?;
     write_report(&args, &report)
+}
+
+/// The suite over the chosen runtime, a fresh one per case.
+struct Suite {
+    cases: Vec<lifecycle_conformance::Case>,
+    options: lifecycle_conformance::RunOptions,
+}
+
+impl Job for Suite {
+    type Output = lifecycle_conformance::RunReport;
+    async fn with<S: Subject>(
+        self,
+        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    ) -> anyhow::Result<Self::Output> {
+        Ok(lifecycle_conformance::run_cases(make, self.cases, self.options).await)
+    }
 }
 
 fn write_report(args: &RunArgs, report: &lifecycle_conformance::RunReport) -> anyhow::Result<bool> {
@@ -427,77 +496,25 @@ fn write_report(args: &RunArgs, report: &lifecycle_conformance::RunReport) -> an
 }
 
 async fn run_adapter(args: AdapterArgs) -> anyhow::Result<()> {
-    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-    match args.runtime.as_str() {
-        "reference" => {
-            let runtime =
-                lifecycle_kit::Runtime::new().context("cannot create the reference runtime")?;
-            lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?;
-        }
-        "wasmi" => {
-            let runtime = lifecycle_kit::WasmiRuntime::new();
-            lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?;
-        }
-        other => match other.strip_prefix("faulty:") {
-            Some(name) => serve_faulty(name, stdin).await?,
-            None => {
-                return Err(Usage(format!(
-                    "unknown runtime `{other}` (expected `reference`, `wasmi` or `faulty:NAME`)"
-                ))
-                .into());
-            }
-        },
+    with_subject(&args.runtime, None, Serve).await
+}
+
+/// The chosen runtime behind the adapter protocol, on standard input and output.
+struct Serve;
+
+impl Job for Serve {
+    type Output = ();
+    async fn with<S: Subject>(
+        self,
+        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    ) -> anyhow::Result<()> {
+        let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+        Ok(lifecycle_conformance::adapter::serve(made(make)?, stdin, tokio::io::stdout()).await?)
     }
-    Ok(())
-}
-
-#[cfg(feature = "defects")]
-async fn serve_faulty(
-    name: &str,
-    stdin: tokio::io::BufReader<tokio::io::Stdin>,
-) -> anyhow::Result<()> {
-    let defect = lifecycle_kit::mutants::Defect::from_name(name)
-        .ok_or_else(|| Usage(format!("no mutant named `{name}`")))?;
-    let runtime = lifecycle_kit::mutants::faulty(defect)().map_err(anyhow::Error::msg)?;
-    Ok(lifecycle_conformance::adapter::serve(runtime, stdin, tokio::io::stdout()).await?)
 }
 
 #[cfg(not(feature = "defects"))]
-async fn serve_faulty(_: &str, _: tokio::io::BufReader<tokio::io::Stdin>) -> anyhow::Result<()> {
-    Err(Usage(NO_DEFECTS.into()).into())
-}
-
-#[cfg(feature = "defects")]
-async fn run_faulty(
-    name: &str,
-    cases: Vec<lifecycle_conformance::Case>,
-    options: lifecycle_conformance::RunOptions,
-) -> anyhow::Result<lifecycle_conformance::RunReport> {
-    use lifecycle_kit::mutants::Defect;
-    let defect = Defect::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
-        Usage(format!(
-            "no mutant named `{name}` (one of: {})",
-            names.join(", ")
-        ))
-    })?;
-    Ok(
-        lifecycle_conformance::run_cases(lifecycle_kit::mutants::faulty(defect), cases, options)
-            .await,
-    )
-}
-
-#[cfg(not(feature = "defects"))]
-async fn run_faulty(
-    _: &str,
-    _: Vec<lifecycle_conformance::Case>,
-    _: lifecycle_conformance::RunOptions,
-) -> anyhow::Result<lifecycle_conformance::RunReport> {
-    Err(Usage(NO_DEFECTS.into()).into())
-}
-
-#[cfg(not(feature = "defects"))]
-const NO_DEFECTS: &str = "this build has no faulty runtimes: build with `--features defects` (cargo run --release --features defects -- mutants)";
+const NO_MUTANTS: &str = "this build has no faulty runtimes: build with `--features defects` (cargo run --release --features defects -- mutants)";
 
 #[cfg(feature = "defects")]
 async fn run_mutants(args: MutantsArgs) -> anyhow::Result<bool> {
@@ -518,13 +535,11 @@ async fn run_mutants(args: MutantsArgs) -> anyhow::Result<bool> {
 
 #[cfg(not(feature = "defects"))]
 async fn run_mutants(_: MutantsArgs) -> anyhow::Result<bool> {
-    Err(Usage(NO_DEFECTS.into()).into())
+    Err(Usage(NO_MUTANTS.into()).into())
 }
 
 async fn run_trace(args: TraceArgs) -> anyhow::Result<()> {
-    let runtime = Runtime::new().context("cannot create the reference runtime")?;
-    let source = ModuleSource::file(&args.module);
-    let trace = trace::run(&runtime, source, args.config(), &args.script()).await;
+    let trace = args.subject.with(TraceJob(&args)).await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&trace.to_json())?)?;
@@ -538,6 +553,22 @@ async fn run_trace(args: TraceArgs) -> anyhow::Result<()> {
         write!(out, "{}", trace.timeline())?;
     }
     Ok(())
+}
+
+/// `trace`'s module and script on the chosen runtime.
+struct TraceJob<'a>(&'a TraceArgs);
+
+impl Job for TraceJob<'_> {
+    type Output = trace::Trace;
+    async fn with<S: Subject>(
+        self,
+        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    ) -> anyhow::Result<trace::Trace> {
+        let TraceJob(args) = self;
+        let subject = made(make)?;
+        let module = ModuleInput::File(args.module.clone());
+        Ok(trace::run(&subject, module, args.config(), &args.script()).await?)
+    }
 }
 
 pub fn main() -> ExitCode {

@@ -2,12 +2,13 @@
 //! valid, or invalid for the intended reason?) and the reference runtime (does its trace
 //! match the oracle's expectation exactly?).
 
+use lifecycle_conformance::ModuleInput;
 use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::scenario::{Module, Scenario};
 use lifecycle_kit::error::ValidationReason;
 use lifecycle_kit::profile::all_standard_features;
 use lifecycle_kit::trace::{self, Outcome};
-use lifecycle_kit::{ComponentConfig, ErrorKind, Fault, ModuleSource, Runtime};
+use lifecycle_kit::{ComponentConfig, ErrorKind, Fault, Runtime};
 use std::collections::HashSet;
 use wasmparser::Validator;
 
@@ -119,7 +120,10 @@ async fn the_reference_runtime_matches_every_expectation() {
             profile: s.profile,
             limits: s.limits.clone(),
         };
-        let t = trace::run(&runtime, ModuleSource::bytes(s.bytes()), config, &s.script).await;
+        let module = ModuleInput::Bytes(s.bytes().into());
+        let t = trace::run(&runtime, module, config, &s.script)
+            .await
+            .unwrap();
         let got = t.summary().without_detail();
         if !conforming.contains(&got) {
             mismatches.push(format!(

@@ -11,19 +11,35 @@ fn lifecycle_kit(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn trace_json(args: &[&str]) -> Value {
+/// What `trace ARGS` prints, once it has exited 0.
+fn traced(args: &[&str]) -> String {
     let mut all = vec!["trace"];
     all.extend_from_slice(args);
-    all.push("--json");
     let out = lifecycle_kit(&all);
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("one JSON object")
+    String::from_utf8(out.stdout).expect("UTF-8")
 }
+
+fn trace_json(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    serde_json::from_str(&traced(&all)).expect("one JSON object")
+}
+
+/// The echo actor, two messages (one empty) and a health check.
+const ECHO: [&str; 6] = [
+    "examples/echo.wat",
+    "--send",
+    "hello",
+    "--send",
+    "",
+    "--health",
+];
 
 /// The trace without events, details and memory figures: what a reader checks first.
 fn summary(trace: &Value) -> Value {
@@ -40,14 +56,7 @@ fn summary(trace: &Value) -> Value {
 
 #[test]
 fn echo_example_trace() {
-    let t = trace_json(&[
-        "examples/echo.wat",
-        "--send",
-        "hello",
-        "--send",
-        "",
-        "--health",
-    ]);
+    let t = trace_json(&ECHO);
     insta::assert_json_snapshot!(summary(&t));
 }
 
@@ -118,6 +127,21 @@ fn bad_flags_exit_2_with_one_line() {
         &["trace", "examples/echo.wat", "--fuel", "lots"],
         &["trace", "examples/echo.wat", "--profile", "loose"],
         &["trace"],
+        &["trace", "examples/echo.wat", "--runtime", "bogus"],
+        &[
+            "trace",
+            "examples/echo.wat",
+            "--runtime",
+            "faulty:no-such-defect",
+        ],
+        &[
+            "trace",
+            "examples/echo.wat",
+            "--runtime",
+            "wasmi",
+            "--adapter",
+            "x",
+        ],
         &["frobnicate"],
     ] {
         let out = lifecycle_kit(args);
@@ -203,4 +227,100 @@ fn every_flag_reaches_the_component() {
     std::fs::write(&wat, "(module (table 3 funcref))").unwrap();
     let t = trace_json(&[wat.to_str().unwrap(), "--max-table-elements", "2"]);
     assert_eq!(t["ops"][0]["error"]["resource"], "table");
+}
+
+const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
+
+/// `trace` takes the runtime under test as `run` does: a built-in one by name, or one
+/// behind an adapter process. On the echo actor every conforming runtime tells the same
+/// story, to the byte, in the timeline and in the JSON (counters after each operation
+/// included).
+#[test]
+fn every_runtime_traces_the_echo_actor_alike() {
+    let (on_reference, on_wasmi) = (
+        format!("{KIT} adapter --runtime reference"),
+        format!("{KIT} adapter --runtime wasmi"),
+    );
+    for form in [&[][..], &["--json"]] {
+        let trace = |how: &[&str]| traced(&[&ECHO[..], form, how].concat());
+        let reference = trace(&[]);
+        assert!(reference.contains("_cleanup"), "{reference}");
+        for how in [
+            ["--runtime", "reference"],
+            ["--runtime", "wasmi"],
+            ["--adapter", &on_reference],
+            ["--adapter", &on_wasmi],
+        ] {
+            assert_eq!(trace(&how), reference, "{how:?} {form:?}");
+        }
+    }
+}
+
+/// The runtime `trace` is given is the one it runs: wasmi cannot translate a function
+/// with 50,000 locals, which Wasmtime compiles, and a mutant that skips `_cleanup` skips
+/// it in the trace, whether named or behind an adapter.
+#[test]
+fn trace_runs_the_runtime_it_is_given() {
+    let demanding = "conformance/cases/modules/demanding.wasm";
+    assert_eq!(trace_json(&[demanding])["ops"][0]["ok"], true);
+    let wasmi = trace_json(&[demanding, "--runtime", "wasmi"]);
+    assert_eq!(wasmi["ops"][0]["error"]["kind"], "load_failed", "{wasmi:#}");
+    let adapter = format!("{KIT} adapter --runtime wasmi");
+    let served = trace_json(&[demanding, "--adapter", &adapter]);
+    assert_eq!(
+        served["ops"][0]["error"]["kind"], "load_failed",
+        "{served:#}"
+    );
+
+    let stop_calls = |t: &Value| t["ops"][1]["calls"].clone();
+    let echo = "examples/echo.wat";
+    assert_eq!(
+        stop_calls(&trace_json(&[echo])),
+        serde_json::json!([{"export": "_cleanup", "outcome": "returned"}])
+    );
+    let adapter = format!("{KIT} adapter --runtime faulty:cleanup-skipped");
+    for how in [
+        ["--runtime", "faulty:cleanup-skipped"],
+        ["--adapter", adapter.as_str()],
+    ] {
+        let t = trace_json(&[echo, how[0], how[1]]);
+        assert_eq!(stop_calls(&t), serde_json::json!([]), "{how:?}: {t:#}");
+    }
+}
+
+#[test]
+fn an_adapter_that_cannot_start_is_one_error_line() {
+    let out = lifecycle_kit(&[
+        "trace",
+        "examples/echo.wat",
+        "--adapter",
+        "/no/such/adapter --flag",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: cannot create the runtime under test: cannot start adapter `/no/such/adapter`"
+        ),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// An adapter that leaves the protocol midway cannot be traced: one line says where,
+/// and no half trace is printed.
+#[test]
+fn an_adapter_that_breaks_the_protocol_is_one_error_line() {
+    let adapter = format!("python3 tests/adapters/malformed.py not-json {KIT}");
+    let out = lifecycle_kit(&["trace", "examples/echo.wat", "--adapter", &adapter]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: adapter protocol: the answer to `start`")
+            && stderr.contains("is not JSON"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
 }

@@ -1,10 +1,11 @@
 //! `lifecycle-kit gen`: its files, their round trip through `trace`, determinism of the
 //! seeded families, reproduction from a name, bad input, and the wasm-smith family.
 
+use lifecycle_conformance::ModuleInput;
 use lifecycle_generators::catalogue::{self, catalogue};
 use lifecycle_generators::{invariants, random};
 use lifecycle_kit::trace;
-use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime};
+use lifecycle_kit::{ComponentConfig, Limits, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -171,7 +172,10 @@ async fn the_seeded_family_matches_the_reference_runtime() {
             profile: s.profile,
             limits: s.limits.clone(),
         };
-        let t = trace::run(&runtime, ModuleSource::bytes(s.bytes()), config, &s.script).await;
+        let module = ModuleInput::Bytes(s.bytes().into());
+        let t = trace::run(&runtime, module, config, &s.script)
+            .await
+            .unwrap();
         assert_eq!(
             t.summary().without_detail(),
             s.expected().unwrap(),
@@ -209,7 +213,8 @@ async fn smith_modules_keep_every_invariant() {
             limits: limits.clone(),
             ..Default::default()
         };
-        let t = trace::run(&runtime, ModuleSource::bytes(bytes), config, &script).await;
+        let module = ModuleInput::Bytes(bytes.into());
+        let t = trace::run(&runtime, module, config, &script).await.unwrap();
         let summary = t.summary();
         invariants::check(&summary)
             .unwrap_or_else(|e| panic!("smith seed {seed}: {e}: {}", summary.to_json()));

@@ -6,8 +6,9 @@
 //! The suite lives in `../shared/wasm-spec-testsuite` beside the checkout. Without it
 //! the test says so and passes, except under CI (`CI` set), where it must be there.
 
+use lifecycle_conformance::ModuleInput;
 use lifecycle_kit::trace::{self, Outcome, Script};
-use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Profile, Runtime, State};
+use lifecycle_kit::{ComponentConfig, Limits, Profile, Runtime, State};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -137,11 +138,12 @@ async fn every_spec_module_runs_a_clean_trace() {
         for (i, (expect, bytes)) in modules(file).into_iter().enumerate() {
             let t = trace::run(
                 &runtime,
-                ModuleSource::bytes(bytes),
+                ModuleInput::Bytes(bytes.into()),
                 config.clone(),
                 &script,
             )
-            .await;
+            .await
+            .unwrap();
             let name = format!("{}#{i}", file.file_name().unwrap().to_string_lossy());
             assert_eq!(t.final_state, State::Terminated, "{name}");
             assert_eq!(

@@ -1,7 +1,9 @@
 //! The out-of-process adapter protocol (`conformance/ADAPTER.md`): JSON lines over an
 //! adapter's stdin and stdout. [`serve`] puts any in-process [`Subject`] behind the
-//! protocol; [`Adapter`] is a [`Subject`] that drives an adapter process, so the suite
-//! checks a runtime in any language exactly as it checks one in process.
+//! protocol, reading each request into a [`Step`] that the one driver
+//! ([`crate::drive::step`]) performs; [`Adapter`] is a [`Subject`] that drives an adapter
+//! process, so the suite checks a runtime in any language exactly as it checks one in
+//! process.
 //!
 //! Every line an adapter writes is checked against `conformance/adapter.schema.json`,
 //! the protocol's one definition, before anything reads it. A line outside the protocol
@@ -10,10 +12,11 @@
 //! [`Subject::failure`] says, in one line, which request got which wrong answer at which
 //! field. The runner then fails that case with that line; nothing panics.
 
+use crate::drive::{self, StepRecord};
 use crate::subject::{Capabilities, Counters, ModuleInput, Subject, SubjectComponent};
 use lifecycle_contract::outcome::{hex, unhex};
 use lifecycle_contract::{
-    Error, Event, Fault, GuestCall, Health, Limits, Outcome, Profile, Stage, State, Warning,
+    Error, Event, Fault, GuestCall, Health, Limits, Outcome, Profile, Stage, State, Step, Warning,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -205,27 +208,24 @@ async fn handle<S: Subject>(
     let component = components
         .get_mut(&name)
         .ok_or_else(|| format!("no component `{name}`"))?;
-    let outcome = match op {
-        "start" => Outcome::Start(component.start().await),
-        "send" => {
-            let message = unhex(text("message_hex")?).ok_or("`message_hex` is not hex")?;
-            let reply = component.handle_message(&message).await;
-            Outcome::Message { message, reply }
-        }
-        "health" => Outcome::Health(component.health_check().await),
+    let step = match op {
+        "start" => Step::Start,
+        "send" => Step::Send(unhex(text("message_hex")?).ok_or("`message_hex` is not hex")?),
+        "health" => Step::Health,
         "stop" => {
             let ms = request
                 .get("timeout_ms")
                 .and_then(Value::as_u64)
                 .ok_or("`timeout_ms` missing")?;
-            Outcome::Stop(component.stop(Duration::from_millis(ms)).await)
+            Step::Stop(Duration::from_millis(ms))
         }
         other => return Err(format!("unknown op `{other}`")),
     };
+    let StepRecord { outcome, events } = drive::step(component, &step).await;
     answer.insert("outcome".into(), outcome.to_json());
     answer.insert(
         "events".into(),
-        Value::Array(component.take_events().iter().map(event_json).collect()),
+        Value::Array(events.iter().map(event_json).collect()),
     );
     answer.insert("state".into(), json!(component.state()));
     Ok(answer)

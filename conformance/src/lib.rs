@@ -5,6 +5,10 @@
 //! report health and stop, plus live counters and its capabilities); [`run_builtin`] runs
 //! every case of `conformance/cases` against it, each case on a fresh subject.
 //!
+//! Every step any tool performs on a runtime goes through one driver ([`drive`]) and is
+//! recorded in one trace shape ([`trace`]): the runner's cases, the adapter server's
+//! answers and `lifecycle-kit trace` alike.
+//!
 //! From your runtime crate's own `cargo test` (the working crate is
 //! `conformance/downstream-example`):
 //!
@@ -24,15 +28,18 @@
 
 pub mod adapter;
 pub mod case;
+pub mod drive;
 pub mod report;
 pub mod runner;
 pub mod spec;
 pub mod subject;
+pub mod trace;
 
 pub use case::{Case, CaseError, CaseModule, Expected, Timing};
 pub use report::{RunReport, Totals};
-pub use runner::{CaseResult, Expectations, Held, NormalizedTrace, RunOptions, Verdict};
+pub use runner::{CaseResult, Expectations, RunOptions, Verdict};
 pub use subject::{Capabilities, Capability, Counters, ModuleInput, Subject, SubjectComponent};
+pub use trace::{Held, NormalizedTrace, Trace};
 
 /// Runs every built-in case against fresh subjects from `make`.
 pub async fn run_builtin<S: Subject>(

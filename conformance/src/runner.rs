@@ -17,10 +17,11 @@
 //!    (LC-START-7).
 
 use crate::case::{Case, CaseModule, Expected, Timing};
-use crate::subject::{Capability, Counters, ModuleInput, Subject, SubjectComponent};
+use crate::drive::{self, At, Observer, Unjudgeable};
+use crate::subject::{Capability, ModuleInput, Subject};
+use crate::trace::{Held, NormalizedTrace, Op};
 use lifecycle_contract::{
-    Event, GuestCall, HealthReason, Limits, Operation, Outcome, Profile, Stage, Step, Summary,
-    Warning,
+    HealthReason, Limits, Outcome, Profile, Stage, State, Step, Summary, Warning,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,43 +29,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// A case's trace without anything that varies between runs or engines: no durations,
-/// addresses, engine messages or fuel counts. This is what snapshots hold.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NormalizedTrace {
-    pub steps: Vec<NormalizedStep>,
-    pub final_state: String,
-    pub live_instances: usize,
-    pub accounted_memory_bytes: u64,
-    #[serde(skip_serializing_if = "is_one")]
-    pub cycles: u32,
-}
-
-fn is_one(n: &u32) -> bool {
-    *n == 1
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NormalizedStep {
-    /// Which component (1-based) when a case has several.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub component: Option<usize>,
-    /// The operation's result in the `trace --json` shape, without `detail` (its guest
-    /// calls are among the events).
-    pub result: Value,
-    /// Transitions, guest calls and their outcomes, denied growth, warnings.
-    pub events: Vec<String>,
-    /// What the runtime held right after the operation.
-    pub held: Held,
-}
-
-/// Live counters at one moment, as snapshots show them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Held {
-    pub live_instances: usize,
-    pub accounted_memory_bytes: u64,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", content = "why", rename_all = "snake_case")]
@@ -274,14 +238,6 @@ pub struct Execution {
     pub problems: Vec<String>,
 }
 
-fn normalize_events(events: &[Event]) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| !matches!(e, Event::Error { .. }))
-        .map(ToString::to_string)
-        .collect()
-}
-
 /// The wall-clock limit an outcome shows was hit, if any.
 fn timeout_hit(outcome: &Outcome, step: &Step, limits: &Limits) -> Option<Duration> {
     let timed_out =
@@ -399,8 +355,8 @@ struct Ready {
 /// What the counters must show, given which components are `ready` now, and how they
 /// fall short (LC-TEARDOWN-1, LC-TEARDOWN-3): nothing when none is ready; else at least an
 /// instance each, and memory between what they declare and what their limits allow.
-fn held_problem(ready: &[Ready], counters: &Counters, after: &str) -> Option<String> {
-    let (live, memory) = (counters.live_instances, counters.accounted_memory_bytes);
+fn held_problem(ready: &[Ready], held: Held, after: &str) -> Option<String> {
+    let (live, memory) = (held.live_instances, held.accounted_memory_bytes);
     if ready.is_empty() {
         return ((live, memory) != (0, 0)).then(|| {
             format!(
@@ -428,34 +384,114 @@ fn held_problem(ready: &[Ready], counters: &Counters, after: &str) -> Option<Str
     })
 }
 
-/// Which `op` (1-based) of which cycle, for messages.
-fn where_(cycle: u32, cycles: u32, index: usize, step: &Step, component: Option<usize>) -> String {
-    let name = match step {
-        Step::Start => "start",
-        Step::Send(_) => "message",
-        Step::Health => "health",
-        Step::Stop(_) => "stop",
-    };
-    let mut at = format!("step {} ({name})", index + 1);
-    if let Some(k) = component {
-        at += &format!(" of component {k}");
-    }
-    if cycles > 1 {
-        at += &format!(" in cycle {cycle}");
-    }
-    at
-}
-
-/// The subject's counters, unless it can no longer be judged.
-async fn read_counters<S: Subject>(subject: &S) -> Result<Counters, String> {
-    let counters = subject.counters().await;
-    subject.failure().map_or(Ok(counters), Err)
-}
-
 /// A timeout's duration against its limit, for the precision judgement.
 struct TimedOut {
     took: Duration,
     limit: Duration,
+}
+
+/// The runner's judgement of each operation as the driver performs it: the watch over
+/// it, its timing if it timed out (LC-LIMIT-4), and what the counters showed right after
+/// it (LC-TEARDOWN-1/3).
+struct Judge<'a> {
+    case: &'a Case,
+    watch: &'a Watch,
+    slack: Duration,
+    declared: Vec<DeclaredMemory>,
+    cycle: u32,
+    /// The counters were found wrong in this cycle already (one problem per cycle).
+    counters_wrong: bool,
+    problems: Vec<String>,
+    timed_out: Vec<TimedOut>,
+    /// The fastest operation that did not time out: the runtime's own cost of one.
+    fastest_other: Duration,
+}
+
+impl Judge<'_> {
+    /// Which operation (1-based) of which component and cycle, for messages.
+    fn where_(&self, at: At, step: &Step) -> String {
+        let name = match step {
+            Step::Start => "start",
+            Step::Send(_) => "message",
+            Step::Health => "health",
+            Step::Stop(_) => "stop",
+        };
+        let mut here = format!("step {} ({name})", at.step + 1);
+        if self.case.modules.len() > 1 {
+            here += &format!(" of component {}", at.component + 1);
+        }
+        if self.case.cycles > 1 {
+            here += &format!(" in cycle {}", self.cycle);
+        }
+        here
+    }
+}
+
+impl Observer for Judge<'_> {
+    fn before(&mut self, at: At, step: &Step) {
+        self.watch
+            .begin(step, &self.case.modules[at.component].limits);
+    }
+
+    fn ran(&mut self, at: At, step: &Step, outcome: &Outcome, took: Duration) {
+        self.watch.end();
+        let slack = self.slack;
+        match timeout_hit(outcome, step, &self.case.modules[at.component].limits) {
+            Some(limit) => {
+                let here = self.where_(at, step);
+                if took < limit {
+                    self.problems.push(format!(
+                        "LC-LIMIT-4: {here} reported a timeout after {took:?}, before its {limit:?} limit"
+                    ));
+                } else if took > limit + slack {
+                    self.problems.push(format!(
+                        "LC-LIMIT-4: {here} timed out after {took:?}: later than its {limit:?} limit plus {slack:?}"
+                    ));
+                }
+                self.timed_out.push(TimedOut { took, limit });
+            }
+            None => self.fastest_other = self.fastest_other.min(took),
+        }
+    }
+
+    fn recorded(&mut self, at: At, op: &Op, states: &[State]) {
+        if self.counters_wrong {
+            return;
+        }
+        // Each component's last step so far: this one for those up to this component.
+        let done = |j: usize| {
+            if j <= at.component {
+                Some(at.step)
+            } else {
+                at.step.checked_sub(1)
+            }
+        };
+        let ready: Vec<Ready> = states
+            .iter()
+            .enumerate()
+            .filter(|(_, state)| **state == State::Ready)
+            .map(|(j, _)| {
+                let m = &self.case.modules[j];
+                let current = m
+                    .memory_after
+                    .as_ref()
+                    .zip(done(j))
+                    .and_then(|(memory, i)| memory.get(i).copied());
+                let DeclaredMemory { initial, maximum } = self.declared[j];
+                Ready {
+                    declared: current.unwrap_or(initial).max(initial),
+                    limit: maximum.map_or(m.limits.max_memory_bytes, |max| {
+                        max.min(m.limits.max_memory_bytes)
+                    }),
+                }
+            })
+            .collect();
+        let step = &self.case.steps[at.step];
+        if let Some(problem) = held_problem(&ready, op.held, &self.where_(at, step)) {
+            self.problems.push(problem);
+            self.counters_wrong = true;
+        }
+    }
 }
 
 /// Runs `case` on `subject`: its steps on its components (`cycles` times, fresh ones each
@@ -467,164 +503,59 @@ pub async fn execute<S: Subject>(
     options: &RunOptions,
     watch: &Watch,
 ) -> Result<Execution, String> {
-    let slack = options.timing_slack;
-    let several = case.modules.len() > 1;
-    let declared: Vec<DeclaredMemory> = case
-        .modules
-        .iter()
-        .map(|m| declared_memory(&m.module))
-        .collect();
-    let compilations_before = read_counters(subject).await?.compilations;
+    let unjudgeable = |Unjudgeable(why)| why;
+    let compilations_before = drive::counters(subject)
+        .await
+        .map_err(unjudgeable)?
+        .compilations;
     let probe = (case.timing == Timing::Precise).then(DelayProbe::start);
-    let mut problems = Vec::new();
+    let mut judge = Judge {
+        case,
+        watch,
+        slack: options.timing_slack,
+        declared: case
+            .modules
+            .iter()
+            .map(|m| declared_memory(&m.module))
+            .collect(),
+        cycle: 0,
+        counters_wrong: false,
+        problems: Vec::new(),
+        timed_out: Vec::new(),
+        fastest_other: Duration::MAX,
+    };
     let mut first: Option<(Vec<Summary>, NormalizedTrace)> = None;
-    let mut timed_out = Vec::new();
-    let mut fastest_other = Duration::MAX;
     for cycle in 1..=case.cycles {
-        let mut components: Vec<S::Component> = case
+        judge.cycle = cycle;
+        judge.counters_wrong = false;
+        let components: Vec<S::Component> = case
             .modules
             .iter()
             .map(|m| subject.component(m.module.clone(), m.profile, m.limits.clone()))
             .collect();
-        let mut ops: Vec<Vec<Operation>> = vec![Vec::new(); components.len()];
-        let mut transitions = vec![Vec::new(); components.len()];
-        let mut steps = Vec::new();
-        let mut counters_wrong = false;
-        for (index, step) in case.steps.iter().enumerate() {
-            for k in 0..components.len() {
-                let component = &mut components[k];
-                let at = where_(cycle, case.cycles, index, step, several.then_some(k + 1));
-                let limits = &case.modules[k].limits;
-                watch.begin(step, limits);
-                let began = Instant::now();
-                let outcome = match step {
-                    Step::Start => Outcome::Start(component.start().await),
-                    Step::Send(m) => Outcome::Message {
-                        message: m.clone(),
-                        reply: component.handle_message(m).await,
-                    },
-                    Step::Health => Outcome::Health(component.health_check().await),
-                    Step::Stop(timeout) => Outcome::Stop(component.stop(*timeout).await),
-                };
-                let took = began.elapsed();
-                watch.end();
-                if let Some(failure) = subject.failure() {
-                    return Err(failure);
-                }
-                match timeout_hit(&outcome, step, limits) {
-                    Some(limit) => {
-                        if took < limit {
-                            problems.push(format!(
-                                "LC-LIMIT-4: {at} reported a timeout after {took:?}, before its {limit:?} limit"
-                            ));
-                        } else if took > limit + slack {
-                            problems.push(format!(
-                                "LC-LIMIT-4: {at} timed out after {took:?}: later than its {limit:?} limit plus {slack:?}"
-                            ));
-                        }
-                        timed_out.push(TimedOut { took, limit });
-                    }
-                    None => fastest_other = fastest_other.min(took),
-                }
-                let events = component.take_events();
-                transitions[k].extend(events.iter().filter_map(|e| match e {
-                    Event::Transition { from, to } => Some((*from, *to)),
-                    _ => None,
-                }));
-                let calls: Vec<GuestCall> = events
-                    .iter()
-                    .filter_map(|e| match e {
-                        Event::GuestCall(call) => Some(*call),
-                        _ => None,
-                    })
-                    .collect();
-                let operation = Operation::new(outcome.without_detail(), calls);
-                let now = read_counters(subject).await?;
-                // Each component's last step so far: this one for those up to `k`.
-                let done = |j: usize| {
-                    if j <= k {
-                        Some(index)
-                    } else {
-                        index.checked_sub(1)
-                    }
-                };
-                let ready: Vec<Ready> = components
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.state() == lifecycle_contract::State::Ready)
-                    .map(|(j, _)| {
-                        let m = &case.modules[j];
-                        let current = m
-                            .memory_after
-                            .as_ref()
-                            .zip(done(j))
-                            .and_then(|(memory, i)| memory.get(i).copied());
-                        let DeclaredMemory { initial, maximum } = declared[j];
-                        Ready {
-                            declared: current.unwrap_or(initial).max(initial),
-                            limit: maximum.map_or(m.limits.max_memory_bytes, |max| {
-                                max.min(m.limits.max_memory_bytes)
-                            }),
-                        }
-                    })
-                    .collect();
-                if !counters_wrong && let Some(problem) = held_problem(&ready, &now, &at) {
-                    problems.push(problem);
-                    counters_wrong = true;
-                }
-                steps.push(NormalizedStep {
-                    component: several.then_some(k + 1),
-                    result: operation.outcome.to_json(),
-                    events: normalize_events(&events),
-                    held: Held {
-                        live_instances: now.live_instances,
-                        accounted_memory_bytes: now.accounted_memory_bytes,
-                    },
-                });
-                ops[k].push(operation);
-            }
-        }
-        let final_states: Vec<_> = components.iter().map(|c| c.state()).collect();
-        for component in components {
-            component.dispose().await;
-        }
-        let after = read_counters(subject).await?;
-        let (live, memory) = (after.live_instances, after.accounted_memory_bytes);
+        let traces = drive::run(subject, components, &case.steps, &mut judge)
+            .await
+            .map_err(unjudgeable)?;
+        // Every trace ends with the same counters: the runtime's, with nothing alive.
+        let end = traces.first();
+        let (live, memory) = end.map_or((0, 0), |t| (t.live_instances, t.accounted_memory_bytes));
         if (live, memory) != (0, 0) {
-            problems.push(format!(
+            judge.problems.push(format!(
                 "LC-TEARDOWN-1: after cycle {cycle}, every component dropped, {live} live instance(s) and {memory} byte(s) still accounted"
             ));
         }
-        let summaries: Vec<Summary> = ops
-            .into_iter()
-            .zip(transitions)
-            .zip(&final_states)
-            .map(|((ops, transitions), final_state)| Summary {
-                ops,
-                transitions,
-                final_state: *final_state,
-                live_instances: live,
-                accounted_memory_bytes: memory,
-            })
+        let summaries: Vec<Summary> = traces
+            .iter()
+            .map(|t| t.summary().without_detail())
             .collect();
-        let trace = NormalizedTrace {
-            steps,
-            final_state: final_states
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            live_instances: live,
-            accounted_memory_bytes: memory,
-            cycles: case.cycles,
-        };
+        let trace = NormalizedTrace::new(&traces, case.cycles);
         match &first {
             None => first = Some((summaries, trace)),
             // Where the machine's speed decides among outcomes, each cycle may take any
             // one of them; otherwise every cycle of fresh components repeats the first.
             Some((s, _)) if *s != summaries && !each_conforms(case, &summaries) => {
                 let shown: Vec<Value> = summaries.iter().map(Summary::to_json).collect();
-                problems.push(format!(
+                judge.problems.push(format!(
                     "cycle {cycle} differs from cycle 1: {}",
                     Value::Array(shown)
                 ));
@@ -633,8 +564,12 @@ pub async fn execute<S: Subject>(
         }
     }
     let (summaries, trace) = first.expect("at least one cycle");
+    let mut problems = judge.problems;
     if subject.capabilities().compilations {
-        let after = read_counters(subject).await?.compilations;
+        let after = drive::counters(subject)
+            .await
+            .map_err(unjudgeable)?
+            .compilations;
         problems.extend(compilation_problem(
             case,
             &summaries,
@@ -644,7 +579,12 @@ pub async fn execute<S: Subject>(
     }
     if let Some(probe) = probe {
         let noise = probe.finish().await;
-        problems.extend(precision_problem(&timed_out, fastest_other, noise, options));
+        problems.extend(precision_problem(
+            &judge.timed_out,
+            judge.fastest_other,
+            noise,
+            options,
+        ));
     }
     Ok(Execution {
         summaries,

@@ -65,6 +65,22 @@ pub fn faulty_runtime(defect: Defect) -> Result<FaultyRuntime, String> {
     })
 }
 
+/// A factory of the faulty runtimes called `name` (`fuel-set-once`), or why there is none.
+pub fn named(
+    name: &str,
+) -> Result<impl Fn() -> Result<FaultyRuntime, String> + Send + Sync + 'static, String> {
+    match Defect::from_name(name) {
+        Some(defect) => Ok(faulty(defect)),
+        None => {
+            let names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+            Err(format!(
+                "no mutant named `{name}` (one of: {})",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
 /// A factory of runtimes with `defect`, as the conformance runner wants one per case.
 pub fn faulty(
     defect: Defect,

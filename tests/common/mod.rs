@@ -59,23 +59,12 @@ pub fn assert_released(rt: &Runtime) {
     assert_eq!(rt.accounted_memory_bytes(), 0, "accounted memory");
 }
 
-pub fn transitions(events: &[Event]) -> Vec<(State, State)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Transition { from, to } => Some((*from, *to)),
-            _ => None,
-        })
-        .collect()
-}
+pub use lifecycle_kit::trace::transitions;
 
 pub fn calls(events: &[Event]) -> Vec<(&'static str, CallOutcome)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::GuestCall(call) => Some((call.export.as_str(), call.outcome)),
-            _ => None,
-        })
+    lifecycle_kit::trace::guest_calls(events)
+        .into_iter()
+        .map(|call| (call.export.as_str(), call.outcome))
         .collect()
 }
 

@@ -7,7 +7,9 @@
 //! `limits` table takes ([`LimitsToml`]); the flags of `lifecycle-kit trace`
 //! (`LimitFlags`, with the `clap` feature); and those flags for a given set of limits
 //! ([`Limits::flags_differing_from`], the generators' replay commands). Adding a limit is
-//! one entry there plus its rule (an `admits_*` method, and the runtime asking it).
+//! one entry there plus its rule (an `admits_*` method, and the runtime asking it), and
+//! its key in ADAPTER.md's example of `limits` (a test reads it with
+//! [`Limits::from_json`]).
 //!
 //! Invariants:
 //! - One key names a limit in JSON and in TOML, with one unit: counts are numbers,

@@ -3,8 +3,9 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use lifecycle_conformance::{Capability, ModuleInput, Subject};
+use lifecycle_kit::limits::LimitFlags;
 use lifecycle_kit::trace::{self, Script};
-use lifecycle_kit::{ComponentConfig, Limits, Profile};
+use lifecycle_kit::{ComponentConfig, Profile};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -193,16 +194,6 @@ struct RunArgs {
     require: Option<BTreeSet<Capability>>,
 }
 
-/// A fuel budget: a number, or `unlimited`.
-fn parse_fuel(s: &str) -> Result<u64, String> {
-    match s {
-        lifecycle_kit::limits::UNLIMITED => Ok(lifecycle_kit::limits::UNLIMITED_FUEL),
-        n => n
-            .parse()
-            .map_err(|_| format!("`{n}` is neither a number nor `unlimited`")),
-    }
-}
-
 /// `fuel,timeouts` or `all`.
 fn parse_capabilities(s: &str) -> Result<BTreeSet<Capability>, String> {
     if s == "all" {
@@ -312,30 +303,11 @@ struct TraceArgs {
     /// Feature profile: strict or standard.
     #[arg(long, default_value_t = Profile::Strict)]
     profile: Profile,
-    /// Largest linear memory, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_memory_bytes)]
-    max_memory: u64,
-    /// Largest table, in elements.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_table_elements)]
-    max_table_elements: u64,
-    /// Fuel for each guest call, refilled before every call (or `unlimited`).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().fuel_per_call, value_parser = parse_fuel)]
-    fuel: u64,
-    /// Wall clock for instantiate + `_start`.
-    #[arg(long, value_name = "N", default_value_t = default_ms(Limits::default().start_timeout))]
-    start_timeout_ms: u64,
-    /// Wall clock for one message (`alloc` + `handle-message`).
-    #[arg(long, value_name = "N", default_value_t = default_ms(Limits::default().call_timeout))]
-    call_timeout_ms: u64,
-    /// Wall clock for `_health`.
-    #[arg(long, value_name = "N", default_value_t = default_ms(Limits::default().health_timeout))]
-    health_timeout_ms: u64,
+    #[command(flatten)]
+    limits: LimitFlags,
     /// Wall clock for `_cleanup` during stop.
     #[arg(long, value_name = "N", default_value_t = default_ms(lifecycle_kit::limits::DEFAULT_STOP_TIMEOUT))]
     stop_timeout_ms: u64,
-    /// Largest message and reply, in bytes.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_message_bytes)]
-    max_message_bytes: u64,
     /// Send this message (its UTF-8 bytes) after start; repeat for more, sent in order.
     #[arg(long, value_name = "TEXT")]
     send: Vec<String>,
@@ -351,15 +323,7 @@ impl TraceArgs {
     fn config(&self) -> ComponentConfig {
         ComponentConfig {
             profile: self.profile,
-            limits: Limits {
-                max_memory_bytes: self.max_memory,
-                max_table_elements: self.max_table_elements,
-                fuel_per_call: self.fuel,
-                start_timeout: millis(self.start_timeout_ms),
-                call_timeout: millis(self.call_timeout_ms),
-                health_timeout: millis(self.health_timeout_ms),
-                max_message_bytes: self.max_message_bytes,
-            },
+            limits: self.limits.limits(),
         }
     }
 

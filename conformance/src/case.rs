@@ -24,7 +24,7 @@
 //! from the oracle, recomputed with the case's profile, limits and steps.
 
 use crate::subject::{Capability, ModuleInput};
-use lifecycle_contract::limits::{DEFAULT_STOP_TIMEOUT, UNLIMITED, UNLIMITED_FUEL};
+use lifecycle_contract::limits::{DEFAULT_STOP_TIMEOUT, LimitsToml};
 use lifecycle_contract::{
     CallOutcome, ErrorKind, HealthReason, Limits, Operation, Outcome, Profile, State, Step,
     Summary, Warning,
@@ -227,67 +227,12 @@ struct CaseToml {
     expect: Option<ExpectToml>,
 }
 
-/// `fuel_per_call`: a number, or `"unlimited"`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum FuelToml {
-    Budget(u64),
-    Word(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LimitsToml {
-    max_memory_bytes: Option<u64>,
-    max_table_elements: Option<u64>,
-    fuel_per_call: Option<FuelToml>,
-    start_timeout_ms: Option<u64>,
-    call_timeout_ms: Option<u64>,
-    health_timeout_ms: Option<u64>,
-    max_message_bytes: Option<u64>,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExpectToml {
     final_state: String,
     transitions: Vec<(String, String)>,
     ops: Vec<toml::Value>,
-}
-
-impl LimitsToml {
-    fn apply(&self, l: &mut Limits) -> Result<(), String> {
-        let ms = Duration::from_millis;
-        if let Some(v) = self.max_memory_bytes {
-            l.max_memory_bytes = v;
-        }
-        if let Some(v) = self.max_table_elements {
-            l.max_table_elements = v;
-        }
-        match &self.fuel_per_call {
-            None => {}
-            Some(FuelToml::Budget(v)) => l.fuel_per_call = *v,
-            Some(FuelToml::Word(w)) if w == UNLIMITED => l.fuel_per_call = UNLIMITED_FUEL,
-            Some(FuelToml::Word(w)) => {
-                return Err(format!(
-                    "key `limits.fuel_per_call`: `{w}` is neither a number nor \"{UNLIMITED}\""
-                ));
-            }
-        }
-        if let Some(v) = self.start_timeout_ms {
-            l.start_timeout = ms(v);
-        }
-        if let Some(v) = self.call_timeout_ms {
-            l.call_timeout = ms(v);
-        }
-        if let Some(v) = self.health_timeout_ms {
-            l.health_timeout = ms(v);
-        }
-        if let Some(v) = self.max_message_bytes {
-            l.max_message_bytes = v;
-        }
-        Ok(())
-    }
 }
 
 fn step(value: &toml::Value) -> Result<Step, String> {
@@ -413,7 +358,7 @@ impl CaseToml {
             .as_ref()
             .map_or_else(Limits::default, |s| s.limits.clone());
         if let Some(l) = &self.limits {
-            l.apply(&mut limits)?;
+            l.apply(&mut limits).map_err(|e| e.to_string())?;
         }
         let steps = match &self.steps {
             Some(values) => values

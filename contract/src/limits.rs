@@ -1,9 +1,33 @@
-//! Per-component limits (CONTRACT §4): their defaults and the one rule for each.
+//! Per-component limits (CONTRACT §4): each declared once, with its default and its rule.
 //!
-//! The runtime enforces these at two points (before instantiation, from what the module
-//! declares, and in the resource limiter installed on every store), and both ask the
-//! `admits_*` methods here.
+//! The one declaration is the `define_limits!` list at the foot of this module: for
+//! each limit its doc, field, type, [`Unit`], default, key and `trace` flag. From it come
+//! the [`Limits`] struct and its `Default`; the JSON form of expectation files and of the
+//! adapter protocol ([`Limits::to_json`], [`Limits::from_json`]); the form a case file's
+//! `limits` table takes ([`LimitsToml`]); the flags of `lifecycle-kit trace`
+//! (`LimitFlags`, with the `clap` feature); and those flags for a given set of limits
+//! ([`Limits::flags_differing_from`], the generators' replay commands). Adding a limit is
+//! one entry there plus its rule (an `admits_*` method, and the runtime asking it), and
+//! its key in ADAPTER.md's example of `limits` (a test reads it with
+//! [`Limits::from_json`]).
+//!
+//! Invariants:
+//! - One key names a limit in JSON and in TOML, with one unit: counts are numbers,
+//!   durations are whole milliseconds under a key ending `_ms`, fuel is a number or
+//!   `"unlimited"`. A flag takes the same unit; it is named after the key with dashes,
+//!   but for `--max-memory` and `--fuel`, older than the keys (the Python adapter relies
+//!   on this rule).
+//! - JSON has every key, and a reader ignores keys it does not know; a case file may
+//!   leave any out and may not name one that is not here (the error names the key).
+//! - A runtime enforces limits at two points (before instantiation, from what the module
+//!   declares, and in the resource limiter installed on every store), and both ask the
+//!   `admits_*` methods here.
+//! - Limits alone never make a capability need (SPEC.md, "Capabilities"): a case's
+//!   needs come from its expected outcomes, in one place (`Case::derived_needs` in the
+//!   conformance crate).
 
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 /// A WebAssembly page.
@@ -22,77 +46,300 @@ pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default guest stack. This one is per runtime: Wasmtime sets it per engine.
 pub const DEFAULT_MAX_WASM_STACK: usize = 512 * 1024;
 
-/// The limits of one component.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Limits {
-    pub max_memory_bytes: u64,
-    pub max_table_elements: u64,
-    /// Fuel given to every guest call, refilled before each one.
-    pub fuel_per_call: u64,
-    /// Wall clock for instantiate (including the wasm `start` section) plus `_start`.
-    pub start_timeout: Duration,
-    /// Wall clock for one message: `alloc` plus `handle-message`.
-    pub call_timeout: Duration,
-    pub health_timeout: Duration,
-    pub max_message_bytes: u64,
+/// How one kind of limit is written: in JSON and TOML (one form, through serde), and as
+/// a `trace` flag's value (by default the written number).
+pub trait Unit {
+    /// The value a runtime enforces.
+    type Value: Clone + PartialEq;
+    /// The value as JSON and TOML write it.
+    type Written: DeserializeOwned + Clone + From<u64> + Into<serde_json::Value>;
+    /// Durations: the generators' replay commands put them after the other limits.
+    const DURATION: bool = false;
+    fn write(value: &Self::Value) -> Self::Written;
+    /// The value, or why the written one is none (the caller adds the key).
+    fn read(written: Self::Written) -> Result<Self::Value, String>;
+    /// A flag's value: what [`Unit::parse`] reads back.
+    fn show(value: &Self::Value) -> String {
+        Self::write(value).into().to_string()
+    }
+    fn parse(text: &str) -> Result<Self::Value, String> {
+        let n: u64 = text
+            .parse()
+            .map_err(|e: std::num::ParseIntError| e.to_string())?;
+        Self::read(n.into())
+    }
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_memory_bytes: 64 * 1024 * 1024,
-            max_table_elements: 10_000,
-            fuel_per_call: 100_000_000,
-            start_timeout: Duration::from_secs(5),
-            call_timeout: Duration::from_secs(1),
-            health_timeout: Duration::from_secs(1),
-            max_message_bytes: 1024 * 1024,
+/// A count (bytes, elements): a number everywhere.
+pub enum Count {}
+
+impl Unit for Count {
+    type Value = u64;
+    type Written = u64;
+    fn write(value: &u64) -> u64 {
+        *value
+    }
+    fn read(written: u64) -> Result<u64, String> {
+        Ok(written)
+    }
+}
+
+/// A wall clock: whole milliseconds everywhere (the key and the flag end in `_ms`/`-ms`).
+pub enum Millis {}
+
+impl Unit for Millis {
+    type Value = Duration;
+    type Written = u64;
+    const DURATION: bool = true;
+    fn write(value: &Duration) -> u64 {
+        value.as_millis() as u64
+    }
+    fn read(written: u64) -> Result<Duration, String> {
+        Ok(Duration::from_millis(written))
+    }
+}
+
+/// A fuel budget: a number, or [`UNLIMITED`] for [`UNLIMITED_FUEL`]. A flag shows the
+/// number and takes either.
+pub enum Fuel {}
+
+/// `fuel_per_call` as JSON and TOML write it. (serde names this type in a case file's
+/// error when the value is neither a number nor a string.)
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum FuelToml {
+    Budget(u64),
+    Word(String),
+}
+
+impl From<u64> for FuelToml {
+    fn from(n: u64) -> Self {
+        FuelToml::Budget(n)
+    }
+}
+
+impl From<FuelToml> for serde_json::Value {
+    fn from(fuel: FuelToml) -> Self {
+        match fuel {
+            FuelToml::Budget(n) => n.into(),
+            FuelToml::Word(word) => word.into(),
         }
     }
 }
 
+impl Unit for Fuel {
+    type Value = u64;
+    type Written = FuelToml;
+    fn write(value: &u64) -> FuelToml {
+        match *value {
+            UNLIMITED_FUEL => FuelToml::Word(UNLIMITED.into()),
+            n => FuelToml::Budget(n),
+        }
+    }
+    fn read(written: FuelToml) -> Result<u64, String> {
+        match written {
+            FuelToml::Budget(n) => Ok(n),
+            FuelToml::Word(w) if w == UNLIMITED => Ok(UNLIMITED_FUEL),
+            FuelToml::Word(w) => Err(format!("`{w}` is neither a number nor \"{UNLIMITED}\"")),
+        }
+    }
+    fn show(value: &u64) -> String {
+        value.to_string()
+    }
+    fn parse(text: &str) -> Result<u64, String> {
+        match text {
+            UNLIMITED => Ok(UNLIMITED_FUEL),
+            n => n
+                .parse()
+                .map_err(|_| format!("`{n}` is neither a number nor `{UNLIMITED}`")),
+        }
+    }
+}
+
+/// A limit's value on the command line, in its unit: `Display` and `FromStr` are
+/// [`Unit::show`] and [`Unit::parse`].
+pub struct Flag<U: Unit>(pub U::Value);
+
+impl<U: Unit> Clone for Flag<U> {
+    fn clone(&self) -> Self {
+        Flag(self.0.clone())
+    }
+}
+
+impl<U: Unit> std::fmt::Display for Flag<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&U::show(&self.0))
+    }
+}
+
+impl<U: Unit> std::str::FromStr for Flag<U> {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        U::parse(text).map(Flag)
+    }
+}
+
+/// One declared limit, as the forms name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitName {
+    /// The JSON and TOML key.
+    pub key: &'static str,
+    /// The `trace` flag, without the leading `--`.
+    pub flag: &'static str,
+    /// From [`Unit::DURATION`].
+    pub duration: bool,
+}
+
+/// One `trace` flag that sets a limit, with its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlagValue {
+    pub name: LimitName,
+    pub value: String,
+}
+
+/// A case file's limit whose value its unit does not take.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("key `limits.{key}`: {message}")]
+pub struct LimitError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+/// A limit from JSON, or the error naming its key.
+fn read_json<U: Unit>(v: &serde_json::Value, key: &str) -> Result<U::Value, String> {
+    v.get(key)
+        .and_then(|written| U::Written::deserialize(written).ok())
+        .and_then(|written| U::read(written).ok())
+        .ok_or_else(|| format!("limits: `{key}` missing or not a number"))
+}
+
+/// Declares the limits: see the module documentation for what each entry produces.
+///
+/// ```text
+/// /// The doc: the field's, and the flag's help (one paragraph).
+/// field: Type as Unit = default, key "json_and_toml_key", flag "flag-name" "VALUE_NAME";
+/// ```
+macro_rules! define_limits {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident: $ty:ty as $unit:ident = $default:expr,
+            key $key:literal, flag $flag:literal $value_name:literal;
+    )+) => {
+        /// The limits of one component.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct Limits {
+            $($(#[doc = $doc])* pub $field: $ty,)+
+        }
+
+        impl Default for Limits {
+            fn default() -> Self {
+                Limits { $($field: $default,)+ }
+            }
+        }
+
+        impl Limits {
+            /// Every limit's key and flag, in the declaration's order.
+            pub const NAMES: &'static [LimitName] = &[
+                $(LimitName { key: $key, flag: $flag, duration: <$unit as Unit>::DURATION },)+
+            ];
+
+            /// The limits as JSON, durations in milliseconds and unlimited fuel as
+            /// `"unlimited"`: the form used in expectation files and by the adapter
+            /// protocol.
+            pub fn to_json(&self) -> serde_json::Value {
+                let mut map = serde_json::Map::new();
+                $(map.insert($key.into(), <$unit as Unit>::write(&self.$field).into());)+
+                serde_json::Value::Object(map)
+            }
+
+            /// The limits from [`Limits::to_json`]'s form; every key is required.
+            pub fn from_json(v: &serde_json::Value) -> Result<Limits, String> {
+                Ok(Limits { $($field: read_json::<$unit>(v, $key)?,)+ })
+            }
+
+            /// The `trace` flags that set what differs from `base`, in the
+            /// declaration's order.
+            pub fn flags_differing_from(&self, base: &Limits) -> Vec<FlagValue> {
+                let shown = [$(
+                    (self.$field != base.$field).then(|| <$unit as Unit>::show(&self.$field)),
+                )+];
+                let named = Self::NAMES.iter().zip(shown);
+                named
+                    .filter_map(|(name, value)| Some(FlagValue { name: *name, value: value? }))
+                    .collect()
+            }
+        }
+
+        /// A case file's `limits` table: the JSON form, but any key may be left out
+        /// (the scenario's, or the default, stays) and an unknown key is an error.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct LimitsToml {
+            $(#[serde(rename = $key)] pub $field: Option<<$unit as Unit>::Written>,)+
+        }
+
+        impl LimitsToml {
+            /// Sets each limit the table names.
+            pub fn apply(&self, limits: &mut Limits) -> Result<(), LimitError> {
+                $(if let Some(written) = &self.$field {
+                    limits.$field = <$unit as Unit>::read(written.clone())
+                        .map_err(|message| LimitError { key: $key, message })?;
+                })+
+                Ok(())
+            }
+        }
+
+        /// The limits as `lifecycle-kit trace` takes them, one flag each, defaulting
+        /// to [`Limits::default`].
+        #[cfg(feature = "clap")]
+        #[derive(Clone, clap::Args)]
+        pub struct LimitFlags {
+            $(
+                $(#[doc = $doc])*
+                #[arg(
+                    long = $flag,
+                    value_name = $value_name,
+                    default_value_t = Flag(Limits::default().$field),
+                )]
+                pub $field: Flag<$unit>,
+            )+
+        }
+
+        #[cfg(feature = "clap")]
+        impl LimitFlags {
+            pub fn limits(&self) -> Limits {
+                Limits { $($field: self.$field.0.clone(),)+ }
+            }
+        }
+    };
+}
+
+define_limits! {
+    /// Largest linear memory, in bytes.
+    max_memory_bytes: u64 as Count = 64 * 1024 * 1024,
+        key "max_memory_bytes", flag "max-memory" "BYTES";
+    /// Largest table, in elements.
+    max_table_elements: u64 as Count = 10_000,
+        key "max_table_elements", flag "max-table-elements" "N";
+    /// Fuel for each guest call, refilled before every call (or `unlimited`).
+    fuel_per_call: u64 as Fuel = 100_000_000,
+        key "fuel_per_call", flag "fuel" "N";
+    // Instantiation includes the wasm `start` section.
+    /// Wall clock for instantiate + `_start`.
+    start_timeout: Duration as Millis = Duration::from_secs(5),
+        key "start_timeout_ms", flag "start-timeout-ms" "N";
+    /// Wall clock for one message (`alloc` + `handle-message`).
+    call_timeout: Duration as Millis = Duration::from_secs(1),
+        key "call_timeout_ms", flag "call-timeout-ms" "N";
+    /// Wall clock for `_health`.
+    health_timeout: Duration as Millis = Duration::from_secs(1),
+        key "health_timeout_ms", flag "health-timeout-ms" "N";
+    /// Largest message and reply, in bytes.
+    max_message_bytes: u64 as Count = 1024 * 1024,
+        key "max_message_bytes", flag "max-message-bytes" "N";
+}
+
 impl Limits {
-    /// The limits as JSON, durations in milliseconds and unlimited fuel as
-    /// `"unlimited"`: the form used in expectation files and by the adapter protocol.
-    pub fn to_json(&self) -> serde_json::Value {
-        let fuel = match self.fuel_per_call {
-            UNLIMITED_FUEL => serde_json::json!(UNLIMITED),
-            n => serde_json::json!(n),
-        };
-        serde_json::json!({
-            "max_memory_bytes": self.max_memory_bytes,
-            "max_table_elements": self.max_table_elements,
-            "fuel_per_call": fuel,
-            "start_timeout_ms": self.start_timeout.as_millis() as u64,
-            "call_timeout_ms": self.call_timeout.as_millis() as u64,
-            "health_timeout_ms": self.health_timeout.as_millis() as u64,
-            "max_message_bytes": self.max_message_bytes,
-        })
-    }
-
-    /// The limits from [`Limits::to_json`]'s form; every key is required.
-    pub fn from_json(v: &serde_json::Value) -> Result<Limits, String> {
-        let n = |key: &str| {
-            v.get(key)
-                .and_then(serde_json::Value::as_u64)
-                .ok_or_else(|| format!("limits: `{key}` missing or not a number"))
-        };
-        let ms = |key: &str| n(key).map(Duration::from_millis);
-        let fuel = match v.get("fuel_per_call") {
-            Some(serde_json::Value::String(word)) if word == UNLIMITED => UNLIMITED_FUEL,
-            _ => n("fuel_per_call")?,
-        };
-        Ok(Limits {
-            max_memory_bytes: n("max_memory_bytes")?,
-            max_table_elements: n("max_table_elements")?,
-            fuel_per_call: fuel,
-            start_timeout: ms("start_timeout_ms")?,
-            call_timeout: ms("call_timeout_ms")?,
-            health_timeout: ms("health_timeout_ms")?,
-            max_message_bytes: n("max_message_bytes")?,
-        })
-    }
-
     /// May a linear memory be `bytes` long?
     pub fn admits_memory(&self, bytes: u64) -> bool {
         bytes <= self.max_memory_bytes
@@ -135,11 +382,116 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(l.to_json()["fuel_per_call"], "unlimited");
+        assert_eq!(l.to_json()["call_timeout_ms"], 7);
         assert_eq!(Limits::from_json(&l.to_json()), Ok(l));
         let finite = Limits::default();
         assert_eq!(finite.to_json()["fuel_per_call"], 100_000_000);
         assert_eq!(Limits::from_json(&finite.to_json()), Ok(finite));
         assert!(Limits::from_json(&serde_json::json!({"fuel_per_call": 1})).is_err());
+    }
+
+    #[test]
+    fn json_names_the_key_it_cannot_read() {
+        let mut v = Limits::default().to_json();
+        v["fuel_per_call"] = "lots".into();
+        assert_eq!(
+            Limits::from_json(&v),
+            Err("limits: `fuel_per_call` missing or not a number".into())
+        );
+        v["fuel_per_call"] = 1.5.into();
+        assert!(Limits::from_json(&v).is_err());
+        let mut v = Limits::default().to_json();
+        v.as_object_mut().map(|m| m.remove("health_timeout_ms"));
+        assert_eq!(
+            Limits::from_json(&v),
+            Err("limits: `health_timeout_ms` missing or not a number".into())
+        );
+        v["health_timeout_ms"] = 3.into();
+        v["something_else"] = true.into();
+        assert!(Limits::from_json(&v).is_ok(), "unknown keys are ignored");
+    }
+
+    #[test]
+    fn a_table_sets_what_it_names() {
+        let table: LimitsToml = serde_json::from_value(serde_json::json!({
+            "fuel_per_call": "unlimited", "call_timeout_ms": 30
+        }))
+        .unwrap();
+        let mut l = Limits::default();
+        table.apply(&mut l).unwrap();
+        assert_eq!(
+            l,
+            Limits {
+                fuel_per_call: UNLIMITED_FUEL,
+                call_timeout: Duration::from_millis(30),
+                ..Limits::default()
+            }
+        );
+        let lots: LimitsToml = serde_json::from_value(serde_json::json!({
+            "fuel_per_call": "lots"
+        }))
+        .unwrap();
+        assert_eq!(
+            lots.apply(&mut l).unwrap_err().to_string(),
+            "key `limits.fuel_per_call`: `lots` is neither a number nor \"unlimited\""
+        );
+        let unknown = serde_json::from_value::<LimitsToml>(serde_json::json!({"fuel": 3}));
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `fuel`")
+        );
+    }
+
+    #[test]
+    fn keys_and_flags_follow_one_rule() {
+        for k in Limits::NAMES {
+            assert_eq!(k.duration, k.key.ends_with("_ms"), "{k:?}");
+            let flag = match k.key {
+                "max_memory_bytes" => "max-memory".to_string(),
+                "fuel_per_call" => "fuel".to_string(),
+                key => key.replace('_', "-"),
+            };
+            assert_eq!(k.flag, flag, "{k:?}");
+        }
+        let json = Limits::default().to_json();
+        let keys: Vec<&str> = Limits::NAMES.iter().map(|k| k.key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(json.as_object().map(|m| m.keys().count()), Some(keys.len()));
+        assert!(json.as_object().is_some_and(|m| m.keys().eq(sorted.iter())));
+    }
+
+    #[test]
+    fn flags_show_what_parse_reads() {
+        let l = Limits {
+            fuel_per_call: UNLIMITED_FUEL,
+            start_timeout: Duration::from_millis(250),
+            max_message_bytes: 8,
+            ..Limits::default()
+        };
+        let flags = l.flags_differing_from(&Limits::default());
+        let shown: Vec<(&str, &str)> = flags
+            .iter()
+            .map(|f| (f.name.flag, f.value.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("fuel", "18446744073709551615"),
+                ("start-timeout-ms", "250"),
+                ("max-message-bytes", "8")
+            ]
+        );
+        assert_eq!(Fuel::parse("18446744073709551615"), Ok(UNLIMITED_FUEL));
+        assert_eq!(Fuel::parse("unlimited"), Ok(UNLIMITED_FUEL));
+        assert_eq!(
+            Fuel::parse("lots"),
+            Err("`lots` is neither a number nor `unlimited`".into())
+        );
+        assert_eq!(Millis::parse("250"), Ok(Duration::from_millis(250)));
+        assert!(Count::parse("x").is_err());
     }
 
     #[test]

@@ -127,8 +127,6 @@ impl Scenario {
 
     /// `lifecycle-kit trace` flags that run this scenario (after the module path).
     pub fn trace_flags(&self) -> Vec<String> {
-        let d = Limits::default();
-        let l = &self.limits;
         let mut flags = Vec::new();
         let mut flag = |name: &str, value: String| {
             flags.push(format!("--{name}"));
@@ -137,39 +135,20 @@ impl Scenario {
         if self.profile != Profile::default() {
             flag("profile", self.profile.to_string());
         }
-        let numbers = [
-            ("max-memory", l.max_memory_bytes, d.max_memory_bytes),
-            (
-                "max-table-elements",
-                l.max_table_elements,
-                d.max_table_elements,
-            ),
-            ("fuel", l.fuel_per_call, d.fuel_per_call),
-            (
-                "max-message-bytes",
-                l.max_message_bytes,
-                d.max_message_bytes,
-            ),
-        ];
-        for (name, value, default) in numbers {
-            if value != default {
-                flag(name, value.to_string());
-            }
+        // The limits that differ from the defaults, the wall clocks last, then stop's.
+        let (durations, numbers): (Vec<_>, Vec<_>) = self
+            .limits
+            .flags_differing_from(&Limits::default())
+            .into_iter()
+            .partition(|f| f.name.duration);
+        for f in numbers.into_iter().chain(durations) {
+            flag(f.name.flag, f.value);
         }
-        let durations = [
-            ("start-timeout-ms", l.start_timeout, d.start_timeout),
-            ("call-timeout-ms", l.call_timeout, d.call_timeout),
-            ("health-timeout-ms", l.health_timeout, d.health_timeout),
-            (
+        if self.script.stop_timeout != Script::default().stop_timeout {
+            flag(
                 "stop-timeout-ms",
-                self.script.stop_timeout,
-                Script::default().stop_timeout,
-            ),
-        ];
-        for (name, value, default) in durations {
-            if value != default {
-                flag(name, value.as_millis().to_string());
-            }
+                self.script.stop_timeout.as_millis().to_string(),
+            );
         }
         for m in &self.script.messages {
             flag("send", String::from_utf8_lossy(m).into_owned());

@@ -17,6 +17,17 @@ import tempfile
 
 KIT = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("LIFECYCLE_KIT", "lifecycle-kit")
 ORDER = {"start": 0, "send": 1, "health": 2, "stop": 3}
+# `trace` takes each limit as a flag named after its key, in the same unit
+# (contract/src/limits.rs), but for the two flags older than the keys.
+LIMIT_FLAGS = {"max_memory_bytes": "--max-memory", "fuel_per_call": "--fuel"}
+
+
+def limit_flags(limits):
+    """The `trace` flags that set these limits (the protocol's `limits` object)."""
+    args = []
+    for key, value in limits.items():
+        args += [LIMIT_FLAGS.get(key, "--" + key.replace("_", "-")), str(value)]
+    return args
 
 
 class Inexpressible(Exception):
@@ -65,12 +76,7 @@ class Component:
         self.ops.append((op, arg))
 
     def trace(self):
-        l = self.limits
-        args = [KIT, "trace", self.module, "--json", "--profile", self.profile,
-                "--max-memory", str(l["max_memory_bytes"]), "--max-table-elements", str(l["max_table_elements"]),
-                "--fuel", str(l["fuel_per_call"]), "--start-timeout-ms", str(l["start_timeout_ms"]),
-                "--call-timeout-ms", str(l["call_timeout_ms"]), "--health-timeout-ms", str(l["health_timeout_ms"]),
-                "--max-message-bytes", str(l["max_message_bytes"])]
+        args = [KIT, "trace", self.module, "--json", "--profile", self.profile] + limit_flags(self.limits)
         for op, arg in self.ops:
             if op == "send":
                 args += ["--send", arg]

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use lifecycle_conformance::{Capability, ModuleInput, Subject};
+use lifecycle_conformance::{Capability, ModuleSource, Subject};
 use lifecycle_kit::limits::LimitFlags;
 use lifecycle_kit::trace::{self, Script};
 use lifecycle_kit::{ComponentConfig, Profile};
@@ -358,7 +358,7 @@ fn run_gen(args: GenArgs) -> anyhow::Result<()> {
         let unknown: Vec<&str> = args
             .names
             .iter()
-            .filter(|n| catalogue::find(n).is_none())
+            .filter(|n| lifecycle_generators::find(n).is_none())
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
@@ -370,7 +370,7 @@ fn run_gen(args: GenArgs) -> anyhow::Result<()> {
         }
         args.names
             .iter()
-            .filter_map(|n| catalogue::find(n))
+            .filter_map(|n| lifecycle_generators::find(n))
             .collect()
     };
     let out = args.out.expect("clap requires --out here");
@@ -530,7 +530,7 @@ impl Job for TraceJob<'_> {
     ) -> anyhow::Result<trace::Trace> {
         let TraceJob(args) = self;
         let subject = made(make)?;
-        let module = ModuleInput::File(args.module.clone());
+        let module = ModuleSource::File(args.module.clone());
         Ok(trace::run(&subject, module, args.config(), &args.script()).await?)
     }
 }

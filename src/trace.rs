@@ -10,7 +10,7 @@
 use crate::lifecycle::ComponentConfig;
 use lifecycle_conformance::drive::{self, Unjudgeable};
 pub use lifecycle_conformance::trace::{Held, Op, Trace, guest_calls, transitions};
-use lifecycle_conformance::{ModuleInput, Subject};
+use lifecycle_conformance::{ModuleSource, Subject};
 pub use lifecycle_contract::outcome::{Operation, Outcome, Script, Summary, hex};
 
 /// Runs `script` on a new component of `subject`. Every message is sent even if start
@@ -18,7 +18,7 @@ pub use lifecycle_contract::outcome::{Operation, Outcome, Script, Summary, hex};
 /// judged (an adapter that left its protocol); a runtime in process always traces.
 pub async fn run<S: Subject>(
     subject: &S,
-    module: ModuleInput,
+    module: ModuleSource,
     config: ComponentConfig,
     script: &Script,
 ) -> Result<Trace, Unjudgeable> {

@@ -2,7 +2,7 @@
 //! valid, or invalid for the intended reason?) and the reference runtime (does its trace
 //! match the oracle's expectation exactly?).
 
-use lifecycle_conformance::ModuleInput;
+use lifecycle_conformance::ModuleSource;
 use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::scenario::{Module, Scenario};
 use lifecycle_kit::error::ValidationReason;
@@ -120,7 +120,7 @@ async fn the_reference_runtime_matches_every_expectation() {
             profile: s.profile,
             limits: s.limits.clone(),
         };
-        let module = ModuleInput::Bytes(s.bytes().into());
+        let module = ModuleSource::Bytes(s.bytes().into());
         let t = trace::run(&runtime, module, config, &s.script)
             .await
             .unwrap();

@@ -1,8 +1,8 @@
 //! `lifecycle-kit gen`: its files, their round trip through `trace`, determinism of the
 //! seeded families, reproduction from a name, bad input, and the wasm-smith family.
 
-use lifecycle_conformance::ModuleInput;
-use lifecycle_generators::catalogue::{self, catalogue};
+use lifecycle_conformance::ModuleSource;
+use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::{invariants, random};
 use lifecycle_kit::trace;
 use lifecycle_kit::{ComponentConfig, Limits, Runtime};
@@ -153,7 +153,7 @@ fn seeded_generation_is_byte_for_byte_deterministic() {
 #[test]
 fn a_seeded_case_is_reproduced_from_its_name_alone() {
     for s in random::family(7, 20) {
-        let again = catalogue::find(&s.name).expect("random-SEED names resolve");
+        let again = lifecycle_generators::find(&s.name).expect("random-SEED names resolve");
         assert_eq!(again.bytes(), s.bytes(), "{}", s.name);
         assert_eq!(
             again.expected().unwrap(),
@@ -172,7 +172,7 @@ async fn the_seeded_family_matches_the_reference_runtime() {
             profile: s.profile,
             limits: s.limits.clone(),
         };
-        let module = ModuleInput::Bytes(s.bytes().into());
+        let module = ModuleSource::Bytes(s.bytes().into());
         let t = trace::run(&runtime, module, config, &s.script)
             .await
             .unwrap();
@@ -213,7 +213,7 @@ async fn smith_modules_keep_every_invariant() {
             limits: limits.clone(),
             ..Default::default()
         };
-        let module = ModuleInput::Bytes(bytes.into());
+        let module = ModuleSource::Bytes(bytes.into());
         let t = trace::run(&runtime, module, config, &script).await.unwrap();
         let summary = t.summary();
         invariants::check(&summary)

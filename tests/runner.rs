@@ -5,7 +5,7 @@
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_conformance::runner::select;
 use lifecycle_conformance::{
-    Capabilities, Capability, Counters, Expectations, ModuleInput, RunOptions, RunReport, Subject,
+    Capabilities, Capability, Counters, Expectations, ModuleSource, RunOptions, RunReport, Subject,
     SubjectComponent, Verdict,
 };
 use lifecycle_kit::mutants::{Defect, faulty};
@@ -155,7 +155,7 @@ impl Subject for Toy {
             ..Capabilities::ALL
         }
     }
-    fn component(&self, _: ModuleInput, _: Profile, _: Limits) -> ToyComponent {
+    fn component(&self, _: ModuleSource, _: Profile, _: Limits) -> ToyComponent {
         ToyComponent(self.0, State::Creating)
     }
     async fn counters(&self) -> Counters {
@@ -295,7 +295,7 @@ impl Subject for WithoutFuel {
             ..Capabilities::ALL
         }
     }
-    fn component(&self, m: ModuleInput, p: Profile, l: Limits) -> Self::Component {
+    fn component(&self, m: ModuleSource, p: Profile, l: Limits) -> Self::Component {
         Subject::component(&self.0, m, p, l)
     }
     async fn counters(&self) -> Counters {

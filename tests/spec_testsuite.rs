@@ -6,7 +6,7 @@
 //! The suite lives in `../shared/wasm-spec-testsuite` beside the checkout. Without it
 //! the test says so and passes, except under CI (`CI` set), where it must be there.
 
-use lifecycle_conformance::ModuleInput;
+use lifecycle_conformance::ModuleSource;
 use lifecycle_kit::trace::{self, Outcome, Script};
 use lifecycle_kit::{ComponentConfig, Limits, Profile, Runtime, State};
 use std::collections::BTreeMap;
@@ -138,7 +138,7 @@ async fn every_spec_module_runs_a_clean_trace() {
         for (i, (expect, bytes)) in modules(file).into_iter().enumerate() {
             let t = trace::run(
                 &runtime,
-                ModuleInput::Bytes(bytes.into()),
+                ModuleSource::Bytes(bytes.into()),
                 config.clone(),
                 &script,
             )

@@ -45,7 +45,7 @@ async fn fuel_slicing_interrupts_a_tight_loop_on_the_wall_clock() {
     };
     let mut c = Subject::component(
         &runtime,
-        lifecycle_conformance::ModuleInput::Bytes(module.into()),
+        lifecycle_conformance::ModuleSource::Bytes(module.into()),
         Profile::Strict,
         limits,
     );

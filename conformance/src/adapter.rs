@@ -13,7 +13,7 @@
 //! field. The runner then fails that case with that line; nothing panics.
 
 use crate::drive::{self, StepRecord};
-use crate::subject::{Capabilities, Counters, ModuleInput, Subject, SubjectComponent};
+use crate::subject::{Capabilities, Counters, ModuleSource, Subject, SubjectComponent};
 use lifecycle_contract::outcome::{hex, unhex};
 use lifecycle_contract::{
     Error, Event, Fault, GuestCall, Health, Limits, Outcome, Profile, Stage, State, Step, Warning,
@@ -188,9 +188,9 @@ async fn handle<S: Subject>(
             request.get("module_path").and_then(Value::as_str),
         ) {
             (Some(h), _) => {
-                ModuleInput::Bytes(Arc::from(unhex(h).ok_or("`module_hex` is not hex")?))
+                ModuleSource::Bytes(Arc::from(unhex(h).ok_or("`module_hex` is not hex")?))
             }
-            (None, Some(p)) => ModuleInput::File(p.into()),
+            (None, Some(p)) => ModuleSource::File(p.into()),
             (None, None) => return Err("`create` needs `module_hex` or `module_path`".into()),
         };
         let profile: Profile = text("profile")?.parse()?;
@@ -545,15 +545,20 @@ impl Subject for Adapter {
         self.capabilities
     }
 
-    fn component(&self, module: ModuleInput, profile: Profile, limits: Limits) -> AdapterComponent {
+    fn component(
+        &self,
+        module: ModuleSource,
+        profile: Profile,
+        limits: Limits,
+    ) -> AdapterComponent {
         let id = format!(
             "c{}",
             self.next_component.fetch_add(1, Ordering::SeqCst) + 1
         );
         let mut create = json!({"op": "create", "component": id, "profile": profile.as_str(), "limits": limits.to_json()});
         match module {
-            ModuleInput::Bytes(b) => create["module_hex"] = json!(hex(&b)),
-            ModuleInput::File(p) => create["module_path"] = json!(p.to_string_lossy()),
+            ModuleSource::Bytes(b) => create["module_hex"] = json!(hex(&b)),
+            ModuleSource::File(p) => create["module_path"] = json!(p.to_string_lossy()),
         }
         AdapterComponent {
             process: self.process.clone(),

@@ -23,14 +23,13 @@
 //! Modules from the generators (`scenario`, `seed`, `alongside`) take their expectation
 //! from the oracle, recomputed with the case's profile, limits and steps.
 
-use crate::subject::{Capability, ModuleInput};
+use crate::subject::{Capability, ModuleSource};
 use lifecycle_contract::limits::{DEFAULT_STOP_TIMEOUT, LimitsToml};
 use lifecycle_contract::{
     CallOutcome, ErrorKind, HealthReason, Limits, Operation, Outcome, Profile, State, Step,
     Summary, Warning,
 };
-use lifecycle_generators::catalogue;
-use lifecycle_generators::oracle::{self, Subject};
+use lifecycle_generators::oracle::{self, Modelled};
 use lifecycle_generators::scenario::{Module, Scenario};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,7 +67,7 @@ pub enum Expected {
 /// it must show.
 #[derive(Clone, Debug)]
 pub struct CaseModule {
-    pub module: ModuleInput,
+    pub module: ModuleSource,
     pub profile: Profile,
     pub limits: Limits,
     pub expected: Expected,
@@ -309,12 +308,12 @@ fn oracle_expectation(
     limits: &Limits,
     steps: &[Step],
 ) -> Result<(Expected, Vec<u64>), String> {
-    let subject = match &scenario.module {
-        Module::Spec(spec) => Subject::Spec(spec),
-        Module::Unstartable { error, .. } => Subject::Unstartable(error),
+    let modelled = match &scenario.module {
+        Module::Spec(spec) => Modelled::Spec(spec),
+        Module::Unstartable { error, .. } => Modelled::Unstartable(error),
     };
     let all =
-        oracle::predict_steps_any(subject, profile, limits, steps).map_err(|e| e.to_string())?;
+        oracle::predict_steps_any(modelled, profile, limits, steps).map_err(|e| e.to_string())?;
     let memory = (0..steps.len())
         .map(|i| all.iter().map(|p| p.memory_bytes[i]).min().unwrap_or(0))
         .collect();
@@ -327,7 +326,7 @@ fn oracle_expectation(
 }
 
 fn find_scenario(name: &str, key: &str) -> Result<Scenario, String> {
-    catalogue::find(name).ok_or_else(|| {
+    lifecycle_generators::find(name).ok_or_else(|| {
         format!(
             "key `{key}`: no generator scenario named `{name}` (see `lifecycle-kit gen --list`)"
         )
@@ -372,11 +371,11 @@ impl CaseToml {
             ),
         };
         let module = match (&scenario, &self.wat, &self.file) {
-            (Some(s), _, _) => ModuleInput::Bytes(Arc::from(s.bytes())),
-            (None, Some(text), _) => ModuleInput::Bytes(Arc::from(
+            (Some(s), _, _) => ModuleSource::Bytes(Arc::from(s.bytes())),
+            (None, Some(text), _) => ModuleSource::Bytes(Arc::from(
                 wat::parse_str(text).map_err(|e| format!("key `wat`: {e}"))?,
             )),
-            (None, None, Some(file)) => ModuleInput::File(dir.join(file)),
+            (None, None, Some(file)) => ModuleSource::File(dir.join(file)),
             _ => unreachable!("one source"),
         };
         let (expected, memory_after) = match (&scenario, self.expect) {
@@ -416,7 +415,7 @@ impl CaseToml {
             let (expected, memory) =
                 oracle_expectation(&other, other.profile, &other.limits, &case.steps)?;
             case.modules.push(CaseModule {
-                module: ModuleInput::Bytes(Arc::from(other.bytes())),
+                module: ModuleSource::Bytes(Arc::from(other.bytes())),
                 profile: other.profile,
                 limits: other.limits.clone(),
                 expected,
@@ -625,7 +624,7 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
                 oracle_expectation(&s, s.profile, &s.limits, &s.script.steps())
                     .expect("random scenarios are unambiguous by construction");
             let module = CaseModule {
-                module: ModuleInput::Bytes(Arc::from(s.bytes())),
+                module: ModuleSource::Bytes(Arc::from(s.bytes())),
                 profile: s.profile,
                 limits: s.limits.clone(),
                 expected,
@@ -652,7 +651,7 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
             ..Limits::default()
         };
         let module = CaseModule {
-            module: ModuleInput::Bytes(Arc::from(lifecycle_generators::random::smith_module(
+            module: ModuleSource::Bytes(Arc::from(lifecycle_generators::random::smith_module(
                 smith_seed,
                 terminating,
             ))),

@@ -38,7 +38,7 @@ pub mod trace;
 pub use case::{Case, CaseError, CaseModule, Expected, Timing};
 pub use report::{RunReport, Totals};
 pub use runner::{CaseResult, Expectations, RunOptions, Verdict};
-pub use subject::{Capabilities, Capability, Counters, ModuleInput, Subject, SubjectComponent};
+pub use subject::{Capabilities, Capability, Counters, ModuleSource, Subject, SubjectComponent};
 pub use trace::{Held, NormalizedTrace, Trace};
 
 /// Runs every built-in case against fresh subjects from `make`.

@@ -18,7 +18,7 @@
 
 use crate::case::{Case, CaseModule, Expected, Timing};
 use crate::drive::{self, At, Observer, Unjudgeable};
-use crate::subject::{Capability, ModuleInput, Subject};
+use crate::subject::{Capability, ModuleSource, Subject};
 use crate::trace::{Held, NormalizedTrace, Op};
 use lifecycle_contract::{
     HealthReason, Limits, Outcome, Profile, Stage, State, Step, Summary, Warning,
@@ -264,10 +264,10 @@ struct DeclaredMemory {
 }
 
 /// What `module` declares; nothing when it has no memory or cannot be read.
-fn declared_memory(module: &ModuleInput) -> DeclaredMemory {
+fn declared_memory(module: &ModuleSource) -> DeclaredMemory {
     let bytes: Arc<[u8]> = match module {
-        ModuleInput::Bytes(b) => b.clone(),
-        ModuleInput::File(path) => match std::fs::read(path) {
+        ModuleSource::Bytes(b) => b.clone(),
+        ModuleSource::File(path) => match std::fs::read(path) {
             Ok(b) => b.into(),
             Err(_) => return DeclaredMemory::default(),
         },
@@ -293,8 +293,8 @@ fn declared_memory(module: &ModuleInput) -> DeclaredMemory {
 /// What makes two modules the same module to a cache: their bytes (or path) and profile.
 fn module_key(module: &CaseModule) -> (Vec<u8>, Profile) {
     let bytes = match &module.module {
-        ModuleInput::Bytes(b) => b.to_vec(),
-        ModuleInput::File(p) => p.to_string_lossy().as_bytes().to_vec(),
+        ModuleSource::Bytes(b) => b.to_vec(),
+        ModuleSource::File(p) => p.to_string_lossy().as_bytes().to_vec(),
     };
     (bytes, module.profile)
 }

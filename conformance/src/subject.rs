@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::time::Duration;
 
-/// A module handed to a runtime under test (the contract's one module-input type).
-pub type ModuleInput = lifecycle_contract::ModuleSource;
+/// A module handed to a runtime under test: the contract's one module-input type.
+pub use lifecycle_contract::ModuleSource;
 
 /// What a runtime supports beyond the core of the contract. A case that needs a
 /// capability the runtime does not declare is reported `unsupported` (or failed, when the
@@ -111,7 +111,7 @@ pub trait Subject: Send + Sync + 'static {
     fn capabilities(&self) -> Capabilities;
 
     /// A new component in `creating`; nothing is loaded until start.
-    fn component(&self, module: ModuleInput, profile: Profile, limits: Limits) -> Self::Component;
+    fn component(&self, module: ModuleSource, profile: Profile, limits: Limits) -> Self::Component;
 
     /// What the runtime holds now: instances (stores) alive, linear memory accounted to
     /// them in bytes, and, if it declares the capability, the modules it compiled so far.

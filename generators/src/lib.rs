@@ -63,3 +63,11 @@ pub mod scenario;
 pub mod spec;
 
 pub use spec::{Behaviour, Entry, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Trap};
+
+/// The scenario called `name`: a catalogue name, or `random-SEED` for the seeded family.
+pub fn find(name: &str) -> Option<scenario::Scenario> {
+    if let Some(seed) = name.strip_prefix("random-").and_then(|s| s.parse().ok()) {
+        return Some(random::scenario(seed));
+    }
+    catalogue::catalogue().into_iter().find(|s| s.name == name)
+}

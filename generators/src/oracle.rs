@@ -35,7 +35,7 @@ pub struct Ambiguous(pub String);
 
 /// A module as the oracle sees it.
 #[derive(Clone, Copy)]
-pub enum Subject<'a> {
+pub enum Modelled<'a> {
     Spec(&'a ModuleSpec),
     /// Bytes that cannot start, with the error start must give.
     Unstartable(&'a Error),
@@ -92,26 +92,26 @@ enum Stop {
     Undecided,
 }
 
-/// The outcome the contract requires for `subject` run with `script`.
+/// The outcome the contract requires for `module` run with `script`.
 pub fn expect(
-    subject: Subject,
+    module: Modelled,
     profile: Profile,
     limits: &Limits,
     script: &Script,
 ) -> Result<Summary, Ambiguous> {
-    expect_steps(subject, profile, limits, &script.steps())
+    expect_steps(module, profile, limits, &script.steps())
 }
 
-/// The outcome the contract requires for `subject` put through `steps`, in order, on one
+/// The outcome the contract requires for `module` put through `steps`, in order, on one
 /// component (operations its state does not allow give `invalid_state`). Ambiguous when
 /// more than one outcome conforms (see [`expect_steps_any`]).
 pub fn expect_steps(
-    subject: Subject,
+    module: Modelled,
     profile: Profile,
     limits: &Limits,
     steps: &[Step],
 ) -> Result<Summary, Ambiguous> {
-    let mut all = expect_steps_any(subject, profile, limits, steps)?;
+    let mut all = expect_steps_any(module, profile, limits, steps)?;
     match all.len() {
         1 => Ok(all.remove(0)),
         n => Err(Ambiguous(format!(
@@ -128,21 +128,21 @@ pub struct Prediction {
     pub memory_bytes: Vec<u64>,
 }
 
-/// Every outcome the contract allows for `subject` put through `steps`: the summaries of
+/// Every outcome the contract allows for `module` put through `steps`: the summaries of
 /// [`predict_steps_any`].
 pub fn expect_steps_any(
-    subject: Subject,
+    module: Modelled,
     profile: Profile,
     limits: &Limits,
     steps: &[Step],
 ) -> Result<Vec<Summary>, Ambiguous> {
-    Ok(predict_steps_any(subject, profile, limits, steps)?
+    Ok(predict_steps_any(module, profile, limits, steps)?
         .into_iter()
         .map(|p| p.summary)
         .collect())
 }
 
-/// Every outcome the contract allows for `subject` put through `steps`. There is more
+/// Every outcome the contract allows for `module` put through `steps`. There is more
 /// than one only where the engine or the machine decides (see [`Decision`]): a loop of
 /// `n` iterations on a fresh budget either fits or runs out, depending on what an
 /// iteration costs on that engine, which the contract does not fix; a
@@ -152,7 +152,7 @@ pub fn expect_steps_any(
 /// calls of the same loop disagree (the second running out because its budget was not
 /// fresh) matches none.
 pub fn predict_steps_any(
-    subject: Subject,
+    module: Modelled,
     profile: Profile,
     limits: &Limits,
     steps: &[Step],
@@ -161,7 +161,7 @@ pub fn predict_steps_any(
     let mut found: Vec<Prediction> = Vec::new();
     let mut todo: Vec<Vec<bool>> = vec![Vec::new()];
     while let Some(decisions) = todo.pop() {
-        match simulate(subject, profile, limits, steps, &decisions) {
+        match simulate(module, profile, limits, steps, &decisions) {
             Ok(prediction) if found.iter().any(|p| p.summary == prediction.summary) => {}
             Ok(prediction) => found.push(prediction),
             Err(Stop::Ambiguous(why)) => return Err(why),
@@ -184,15 +184,15 @@ pub fn predict_steps_any(
 
 /// One run of the simulation, with the engine's decisions given in `decisions`.
 fn simulate(
-    subject: Subject,
+    module: Modelled,
     profile: Profile,
     limits: &Limits,
     steps: &[Step],
     decisions: &[bool],
 ) -> Result<Prediction, Stop> {
-    let spec = match subject {
-        Subject::Spec(spec) => spec.resolved(),
-        Subject::Unstartable(_) => ModuleSpec::new(),
+    let spec = match module {
+        Modelled::Spec(spec) => spec.resolved(),
+        Modelled::Unstartable(_) => ModuleSpec::new(),
     };
     let mut sim = Sim {
         memory_pages: spec.memory.map_or(0, |m| m.initial.into()),
@@ -215,7 +215,7 @@ fn simulate(
     let mut memory_bytes = Vec::new();
     for step in steps {
         let outcome = match step {
-            Step::Start => sim.start(&subject).map(Outcome::Start),
+            Step::Start => sim.start(&module).map(Outcome::Start),
             Step::Send(message) => sim.message(message).map(|reply| Outcome::Message {
                 message: message.clone(),
                 reply,
@@ -249,7 +249,7 @@ fn fail(stage: Stage, fault: Fault) -> Error {
 
 impl Sim<'_> {
     /// start(): allowed only in `creating`; every step in order (CONTRACT §1–§2).
-    fn start(&mut self, subject: &Subject) -> Result<Result<(), Error>, Ambiguous> {
+    fn start(&mut self, module: &Modelled) -> Result<Result<(), Error>, Ambiguous> {
         if self.state != State::Creating {
             return Ok(Err(fail(
                 Stage::Load,
@@ -257,9 +257,9 @@ impl Sim<'_> {
             )));
         }
         self.transition(State::Starting);
-        let result = match subject {
-            Subject::Unstartable(error) => Err((*error).clone()),
-            Subject::Spec(_) => self.start_steps()?,
+        let result = match module {
+            Modelled::Unstartable(error) => Err((*error).clone()),
+            Modelled::Spec(_) => self.start_steps()?,
         };
         self.transition(if result.is_ok() {
             State::Ready

@@ -2,7 +2,7 @@
 //! oracle, the outcome the contract requires.
 
 use crate::encode::encode;
-use crate::oracle::{self, Ambiguous, Subject};
+use crate::oracle::{self, Ambiguous, Modelled};
 use crate::spec::ModuleSpec;
 use lifecycle_contract::outcome::hex;
 use lifecycle_contract::{Error, Limits, Profile, Script, Summary};
@@ -102,23 +102,23 @@ impl Scenario {
         wasmprinter::print_bytes(self.bytes()).ok()
     }
 
-    fn subject(&self) -> Subject<'_> {
+    fn modelled(&self) -> Modelled<'_> {
         match &self.module {
-            Module::Spec(spec) => Subject::Spec(spec),
-            Module::Unstartable { error, .. } => Subject::Unstartable(error),
+            Module::Spec(spec) => Modelled::Spec(spec),
+            Module::Unstartable { error, .. } => Modelled::Unstartable(error),
         }
     }
 
     /// The outcome the contract requires; `Ambiguous` where more than one conforms.
     pub fn expected(&self) -> Result<Summary, Ambiguous> {
-        oracle::expect(self.subject(), self.profile, &self.limits, &self.script)
+        oracle::expect(self.modelled(), self.profile, &self.limits, &self.script)
     }
 
     /// Every outcome the contract allows: one, but where the engine's fuel cost decides
     /// (see `oracle::expect_steps_any`).
     pub fn expected_any(&self) -> Result<Vec<Summary>, Ambiguous> {
         oracle::expect_steps_any(
-            self.subject(),
+            self.modelled(),
             self.profile,
             &self.limits,
             &self.script.steps(),

@@ -51,11 +51,3 @@ pub fn catalogue() -> Vec<Scenario> {
     all.extend(edges::scenarios());
     all
 }
-
-/// The scenario called `name`: a catalogue name, or `random-SEED` for the seeded family.
-pub fn find(name: &str) -> Option<Scenario> {
-    if let Some(seed) = name.strip_prefix("random-").and_then(|s| s.parse().ok()) {
-        return Some(crate::random::scenario(seed));
-    }
-    catalogue().into_iter().find(|s| s.name == name)
-}

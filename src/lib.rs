@@ -24,7 +24,7 @@
 //! # Ok(()) }
 //! ```
 
-mod accounting;
+pub mod accounting;
 pub mod engine;
 pub mod lifecycle;
 #[cfg(feature = "defects")]

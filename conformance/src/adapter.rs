@@ -346,6 +346,11 @@ impl Process {
     }
 }
 
+/// The least time an adapter has to start and greet, whatever its answer timeout:
+/// starting a process (an interpreter, a virtual machine) on a busy machine can take
+/// longer than answering one request.
+const GREETING_FLOOR: Duration = Duration::from_secs(10);
+
 fn shorten(line: &str) -> String {
     match line.char_indices().nth(200) {
         Some((cut, _)) => format!("{}...", &line[..cut]),
@@ -397,7 +402,8 @@ impl Adapter {
         };
         // Waiting for the handshake blocks this thread: tell a multi-threaded executor,
         // so that its other tasks (other cases' watchers among them) move elsewhere.
-        let wait = || rx.recv_timeout(answer_timeout);
+        let greeting_timeout = answer_timeout.max(GREETING_FLOOR);
+        let wait = || rx.recv_timeout(greeting_timeout);
         let greeting = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
             Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(wait),
             _ => wait(),
@@ -408,7 +414,7 @@ impl Adapter {
             Err(_) => {
                 return fail(
                     child,
-                    format!("no handshake from the adapter within {answer_timeout:?}"),
+                    format!("no handshake from the adapter within {greeting_timeout:?}"),
                 );
             }
         };

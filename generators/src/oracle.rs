@@ -143,7 +143,7 @@ pub fn expect_steps_any(
 }
 
 /// Every outcome the contract allows for `module` put through `steps`. There is more
-/// than one only where the engine or the machine decides (see [`Decision`]): a loop of
+/// than one only where the engine or the machine decides (see `Decision`): a loop of
 /// `n` iterations on a fresh budget either fits or runs out, depending on what an
 /// iteration costs on that engine, which the contract does not fix; a
 /// [`Behaviour::Linger`] with unlimited fuel ends before its deadline or not, depending

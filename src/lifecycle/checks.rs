@@ -22,7 +22,7 @@ use wasmparser::{
 const MAGIC: [u8; 4] = *b"\0asm";
 const CORE_VERSION: [u8; 4] = [1, 0, 0, 0];
 
-/// A start-step check done from [`Facts`]; the lifecycle runs them in its start order.
+/// A start-step check done from a module's `Facts`; the lifecycle runs them in its start order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gate {
     /// 6a: every lifecycle export the module has is what the contract says.

@@ -1,13 +1,13 @@
 //! `cargo bench`: what the README's performance figures come from.
 //!
 //! * `start_stop`: one full component lifecycle (start, one message, stop) on the
-//!   reference runtime, side by side with the baseline it replaces: a new Engine and a
-//!   compile for every component start.
+//!   reference runtime and on wasmi, side by side with the baseline the reference
+//!   replaces: a new Engine and a compile for every component start.
 //! * `timeout_overshoot`: a guest spinning in each lifecycle export under a 20 ms
 //!   limit; the time per iteration minus 20 ms is how late the interrupt fires.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime};
+use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime, WasmiRuntime};
 use std::time::{Duration, Instant};
 
 const ECHO: &str = include_str!("../examples/echo.wat");
@@ -24,6 +24,20 @@ fn start_stop(c: &mut Criterion) {
     group.bench_function("reference (cached module)", |b| {
         b.to_async(&rt).iter(|| async {
             let mut actor = runtime.component(
+                ModuleSource::Bytes(bytes.clone()),
+                ComponentConfig::default(),
+            );
+            actor.start().await.unwrap();
+            actor.handle_message(b"hello").await.unwrap();
+            actor.stop(Duration::from_secs(1)).await.unwrap();
+        })
+    });
+
+    // The same lifecycle on the wasmi backend, whose calls run on blocking threads.
+    let wasmi = WasmiRuntime::new();
+    group.bench_function("wasmi (cached module)", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut actor = wasmi.component(
                 ModuleSource::Bytes(bytes.clone()),
                 ComponentConfig::default(),
             );

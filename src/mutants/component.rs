@@ -122,10 +122,17 @@ impl FaultyComponent {
         self.replace(ModuleSource::bytes(Vec::new()));
         let _ = self.inner.start().await;
         self.inner.take_events();
-        self.events.push(Event::Transition {
-            from: State::Ready,
-            to: State::Failed,
-        });
+        self.report_transition(State::Ready, State::Failed);
+    }
+
+    /// Reports a transition the inner component did not make, held against the one
+    /// table: one the table refuses is reported all the same (it is the defect) and
+    /// logged as illegal.
+    fn report_transition(&mut self, from: State, to: State) {
+        if !from.can_become(to) {
+            tracing::debug!(%from, %to, defect = self.defect.name(), "illegal transition reported");
+        }
+        self.events.push(Event::Transition { from, to });
     }
 
     /// Bytes that are not a binary module, parsed as WAT text.
@@ -288,33 +295,18 @@ impl SubjectComponent for FaultyComponent {
             return Err(self.error(invalid(Stage::Cleanup, was)));
         }
         let result = self.inner.stop(timeout).await;
+        let this_stop = self.events.len();
         self.collect();
         let mut warnings = result?;
         if d == Defect::CleanupAfterFailure && was == State::Failed {
             warnings = self.clean_retained(timeout).await;
         }
         if d == Defect::StopSkipsStopping && was != State::Terminated {
-            if !was.can_become(State::Terminated) {
-                tracing::debug!(from = %was, "illegal transition to terminated reported");
-            }
-            self.events.retain(|e| {
-                !matches!(
-                    e,
-                    Event::Transition {
-                        to: State::Stopping,
-                        ..
-                    }
-                )
-            });
-            for event in &mut self.events {
-                if let Event::Transition {
-                    from,
-                    to: State::Terminated,
-                } = event
-                {
-                    *from = was;
-                }
-            }
+            // Straight to `terminated`: this stop's two transitions become one, last.
+            let mut kept = self.events.split_off(this_stop);
+            kept.retain(|e| !matches!(e, Event::Transition { .. }));
+            self.events.extend(kept);
+            self.report_transition(was, State::Terminated);
         }
         if d == Defect::CleanupTrapFatal
             && let Some(trap) = warnings.iter().find_map(|w| match w {

@@ -7,10 +7,19 @@
 //!   limit; the time per iteration minus 20 ms is how late the interrupt fires.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime, WasmiRuntime};
+use lifecycle_kit::engine::Engine;
+use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime, WasmiRuntime, lifecycle};
 use std::time::{Duration, Instant};
 
 const ECHO: &str = include_str!("../examples/echo.wat");
+
+/// Start, one message, stop: one component's whole lifecycle.
+async fn cycle<E: Engine>(runtime: &lifecycle::Runtime<E>, module: ModuleSource) {
+    let mut actor = runtime.component(module, ComponentConfig::default());
+    actor.start().await.unwrap();
+    actor.handle_message(b"hello").await.unwrap();
+    actor.stop(Duration::from_secs(1)).await.unwrap();
+}
 
 fn start_stop(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -20,31 +29,15 @@ fn start_stop(c: &mut Criterion) {
     let bytes: std::sync::Arc<[u8]> = wat::parse_str(ECHO).unwrap().into();
     let mut group = c.benchmark_group("start_stop");
 
-    let runtime = Runtime::new().unwrap();
-    group.bench_function("reference (cached module)", |b| {
-        b.to_async(&rt).iter(|| async {
-            let mut actor = runtime.component(
-                ModuleSource::Bytes(bytes.clone()),
-                ComponentConfig::default(),
-            );
-            actor.start().await.unwrap();
-            actor.handle_message(b"hello").await.unwrap();
-            actor.stop(Duration::from_secs(1)).await.unwrap();
-        })
-    });
-
-    // The same lifecycle on the wasmi backend, whose calls run on blocking threads.
+    // The same lifecycle on each backend; wasmi's calls run on blocking threads.
+    let reference = Runtime::new().unwrap();
     let wasmi = WasmiRuntime::new();
+    let echo = || ModuleSource::Bytes(bytes.clone());
+    group.bench_function("reference (cached module)", |b| {
+        b.to_async(&rt).iter(|| cycle(&reference, echo()))
+    });
     group.bench_function("wasmi (cached module)", |b| {
-        b.to_async(&rt).iter(|| async {
-            let mut actor = wasmi.component(
-                ModuleSource::Bytes(bytes.clone()),
-                ComponentConfig::default(),
-            );
-            actor.start().await.unwrap();
-            actor.handle_message(b"hello").await.unwrap();
-            actor.stop(Duration::from_secs(1)).await.unwrap();
-        })
+        b.to_async(&rt).iter(|| cycle(&wasmi, echo()))
     });
 
     // The baseline: what a runtime that builds an Engine and compiles per start pays.

@@ -419,3 +419,53 @@ fn an_engine_that_cannot_be_built_is_engine_initialization() {
     assert_eq!(err.kind().as_str(), "engine_initialization");
     assert!(err.detail.is_some());
 }
+
+/// An engine on a host that has run out: it compiles, but cannot afford an instance.
+/// (Written outside the crate, as any backend may be.)
+struct OutOfInstances(lifecycle_kit::Wasmtime);
+
+impl lifecycle_kit::engine::Engine for OutOfInstances {
+    const NAME: &'static str = "out-of-instances";
+    const VERSION: &'static str = "test";
+    type Module = <lifecycle_kit::Wasmtime as lifecycle_kit::engine::Engine>::Module;
+    type Guest = lifecycle_kit::engine::wasmtime::WasmtimeGuest;
+
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String> {
+        self.0.compile(profile, bytes)
+    }
+
+    async fn instantiate(
+        &self,
+        _: &Self::Module,
+        _: lifecycle_kit::engine::Instantiate,
+    ) -> Result<Self::Guest, lifecycle_kit::engine::Stopped> {
+        let detail = "Cannot allocate memory (os error 12)".into();
+        Err(lifecycle_kit::engine::Stopped::Exhausted { detail })
+    }
+}
+
+#[tokio::test]
+async fn a_host_that_runs_out_of_instances_fails_start_with_resource_limit_exceeded() {
+    let engine = lifecycle_kit::Wasmtime::new(512 * 1024, Duration::from_millis(1)).unwrap();
+    let runtime = lifecycle_kit::lifecycle::Runtime::on(
+        OutOfInstances(engine),
+        lifecycle_kit::lifecycle::Options::default(),
+    );
+    let mut c = runtime.component(
+        ModuleSource::file("examples/echo.wat"),
+        lifecycle_kit::ComponentConfig::default(),
+    );
+    let err = c.start().await.unwrap_err();
+    assert_eq!(
+        (err.stage, err.fault),
+        (
+            lifecycle_kit::Stage::Instantiate,
+            lifecycle_kit::Fault::ResourceLimitExceeded {
+                resource: lifecycle_kit::Resource::Instances
+            }
+        ),
+        "a host out of instances is no guest trap"
+    );
+    assert_eq!(c.state(), State::Failed);
+    assert_eq!(runtime.live_instances(), 0);
+}

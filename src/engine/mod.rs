@@ -96,12 +96,18 @@ pub struct Instantiate {
     pub timeout: Duration,
 }
 
-/// What stopped an instantiation: how the guest code in it ended (a trap in a segment
-/// or the `start` section, fuel, the clock), and the engine's own words.
+/// What stopped an instantiation, with the engine's own words.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stopped {
-    pub failure: GuestFailure,
-    pub detail: String,
+pub enum Stopped {
+    /// Guest code in it (a segment, the wasm `start` section) trapped, ran out of fuel or
+    /// ran out of time.
+    Guest {
+        failure: GuestFailure,
+        detail: String,
+    },
+    /// The host could not make the instance (out of memory, address space or pool
+    /// slots): no fault of the guest's, never reported as a trap.
+    Exhausted { detail: String },
 }
 
 /// Why the lifecycle lets go of a guest.

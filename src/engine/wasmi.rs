@@ -130,7 +130,7 @@ impl Engine for Wasmi {
         let mut live =
             tokio::task::spawn_blocking(move || Live::instantiate(&module, limiter, fuel))
                 .await
-                .map_err(|e| Stopped {
+                .map_err(|e| Stopped::Guest {
                     failure: GuestFailure::Trapped(TrapCode::Other),
                     detail: e.to_string(),
                 })??;
@@ -157,7 +157,7 @@ impl Live {
         let _ = store.set_fuel(fuel.min(START_SECTION_CAP));
         let instance = Linker::<Glue>::new(module.engine())
             .instantiate_and_start(&mut store, module)
-            .map_err(|e| Stopped {
+            .map_err(|e| Stopped::Guest {
                 failure: classify(&e),
                 detail: e.to_string(),
             })?;

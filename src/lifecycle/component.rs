@@ -11,11 +11,11 @@
 
 use super::Runtime;
 use crate::accounting::Accounting;
-use crate::engine::{Call, Engine, Guest, Instantiate, Release};
+use crate::engine::{Call, Engine, Guest, Instantiate, Release, Stopped};
 use crate::source::ModuleSource;
 use lifecycle_contract::{
     CallOutcome, Entry, Error, Event, Fault, GuestCall, GuestFailure, Health, Limits, Profile,
-    Stage, State, Warning,
+    Resource, Stage, State, Warning,
 };
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
@@ -126,8 +126,15 @@ impl<E: Engine> Component<E> {
                 },
             )
             .await
-            .map_err(|stopped| {
-                Error::new(Stage::Instantiate, stopped.failure.into()).with_detail(stopped.detail)
+            .map_err(|stopped| match stopped {
+                Stopped::Guest { failure, detail } => {
+                    Error::new(Stage::Instantiate, failure.into()).with_detail(detail)
+                }
+                Stopped::Exhausted { detail } => {
+                    let resource = Resource::Instances;
+                    let fault = Fault::ResourceLimitExceeded { resource };
+                    Error::new(Stage::Instantiate, fault).with_detail(detail)
+                }
             })?;
         let checked = order
             .after_instantiate

@@ -119,9 +119,12 @@ impl Engine for Faulty {
                 },
             )
             .await
-            .map_err(|mut stopped| {
-                stopped.failure = misreport(defect, stopped.failure);
-                stopped
+            .map_err(|stopped| match stopped {
+                Stopped::Guest { failure, detail } => Stopped::Guest {
+                    failure: misreport(defect, failure),
+                    detail,
+                },
+                exhausted => exhausted,
             })?;
         Ok(FaultyGuest {
             inner,

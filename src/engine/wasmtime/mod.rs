@@ -151,10 +151,7 @@ impl Engine for Wasmtime {
         guest.set_fuel(fuel);
         let instance = Instance::new_async(&mut guest.store, module, &[])
             .await
-            .map_err(|e| Stopped {
-                failure: classify(&e),
-                detail: e.to_string(),
-            })?;
+            .map_err(stopped)?;
         let store = &mut guest.store;
         guest.start = typed(&instance, store, Entry::Start);
         guest.cleanup = typed(&instance, store, Entry::Cleanup);
@@ -241,6 +238,29 @@ impl Guest for WasmtimeGuest {
     }
 }
 
+/// What stopped an instantiation: the host running out (an OS allocation refused, the
+/// pool full), or else the guest.
+fn stopped(error: wasmtime::Error) -> Stopped {
+    let out_of_memory = |cause: &(dyn std::error::Error + 'static)| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::OutOfMemory)
+    };
+    let detail = format!("{error}");
+    if error.downcast_ref::<Trap>().is_none()
+        && (error
+            .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+            .is_some()
+            || error.chain().any(out_of_memory))
+    {
+        return Stopped::Exhausted { detail };
+    }
+    Stopped::Guest {
+        failure: classify(&error),
+        detail,
+    }
+}
+
 /// How a guest call or an instantiation that returned an error ended. Only traps reach
 /// here: the linker offers no host functions that could fail otherwise.
 fn classify(error: &wasmtime::Error) -> GuestFailure {
@@ -281,5 +301,23 @@ mod tests {
         let detail = err.detail.expect("the engine's message is kept as detail");
         assert!(detail.contains("failed to compile"), "{detail}");
         assert_eq!(runtime.counters().compilations, Some(0));
+    }
+
+    /// A host that runs out while instantiating is no guest trap.
+    #[test]
+    fn an_instantiation_the_host_cannot_afford_is_exhaustion_not_a_trap() {
+        let enomem = wasmtime::Error::new(std::io::Error::from_raw_os_error(12))
+            .context("failed to allocate the instance");
+        assert!(matches!(stopped(enomem), Stopped::Exhausted { .. }));
+        let trap = wasmtime::Error::new(Trap::UnreachableCodeReached);
+        assert_eq!(
+            stopped(trap),
+            Stopped::Guest {
+                failure: GuestFailure::Trapped(TrapCode::Unreachable),
+                detail: "wasm trap: wasm `unreachable` instruction executed".into(),
+            }
+        );
+        let other = wasmtime::Error::msg("something else");
+        assert!(matches!(stopped(other), Stopped::Guest { .. }));
     }
 }

@@ -31,7 +31,8 @@ pub async fn load(source: &ModuleSource) -> Result<Arc<[u8]>, Error> {
     Ok(bytes.into())
 }
 
-fn is_wat(path: &Path) -> bool {
+/// Whether `path` names WAT text (by its extension, never by sniffing the bytes).
+pub(crate) fn is_wat(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("wat"))
 }

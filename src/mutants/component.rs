@@ -139,7 +139,7 @@ impl FaultyComponent {
     async fn parse_as_wat(&mut self) {
         let bytes = match &self.module {
             ModuleSource::Bytes(bytes) => bytes.to_vec(),
-            ModuleSource::File(path) if path.extension().is_none_or(|e| e != "wat") => {
+            ModuleSource::File(path) if !crate::source::is_wat(path) => {
                 match tokio::fs::read(path).await {
                     Ok(bytes) => bytes,
                     Err(_) => return,
@@ -198,6 +198,7 @@ impl SubjectComponent for FaultyComponent {
             self.parse_as_wat().await;
         }
         let result = self.inner.start().await;
+        let this_start = self.events.len();
         self.collect();
         let Err(mut error) = result else {
             return Ok(());
@@ -205,7 +206,8 @@ impl SubjectComponent for FaultyComponent {
         match (d, error.stage) {
             (Defect::FailedLoadStaysStarting, _) => {
                 self.stuck = true;
-                self.events.retain(|e| {
+                let mut reported = self.events.split_off(this_start);
+                reported.retain(|e| {
                     !matches!(
                         e,
                         Event::Transition {
@@ -214,6 +216,7 @@ impl SubjectComponent for FaultyComponent {
                         }
                     )
                 });
+                self.events.extend(reported);
             }
             (Defect::StartTrapWrongStage, Stage::Start) => error.stage = Stage::Instantiate,
             (Defect::LinkErrorAsTrap, Stage::Link) => {
@@ -222,8 +225,8 @@ impl SubjectComponent for FaultyComponent {
             }
             _ => return Err(error),
         }
-        // What the faulty runtime reported instead.
-        for event in &mut self.events {
+        // What the faulty runtime reported instead, in this start's events.
+        for event in &mut self.events[this_start..] {
             if let Event::Error { error: reported } = event {
                 *reported = error.clone();
             }

@@ -168,6 +168,41 @@ pub trait Guest: Send + 'static {
     fn take_denied(&mut self) -> Vec<Event>;
 }
 
+/// A backend's typed function for each signature of the lifecycle exports.
+pub trait Signatures {
+    /// `_start` and `_cleanup`: `() -> ()`.
+    type Unit: Clone;
+    /// `_health`: `() -> i32`.
+    type Health: Clone;
+    /// `handle-message`: `(i32, i32) -> i64`.
+    type HandleMessage: Clone;
+    /// `alloc`: `i32 -> i32`.
+    type Alloc: Clone;
+}
+
+/// The lifecycle exports an instance has with the contract's signatures, looked up once
+/// per instance by its backend.
+pub struct Exports<S: Signatures> {
+    pub start: Option<S::Unit>,
+    pub cleanup: Option<S::Unit>,
+    pub health: Option<S::Health>,
+    pub handle_message: Option<S::HandleMessage>,
+    pub alloc: Option<S::Alloc>,
+}
+
+impl<S: Signatures> Exports<S> {
+    /// Whether the instance exports `entry` with the contract's signature.
+    pub fn has(&self, entry: Entry) -> bool {
+        match entry {
+            Entry::Start => self.start.is_some(),
+            Entry::Cleanup => self.cleanup.is_some(),
+            Entry::Health => self.health.is_some(),
+            Entry::HandleMessage => self.handle_message.is_some(),
+            Entry::Alloc => self.alloc.is_some(),
+        }
+    }
+}
+
 /// One thing per feature profile (a backend's engines).
 pub struct PerProfile<T>(Vec<(Profile, T)>);
 

@@ -9,7 +9,9 @@
 //! budget is unlimited, so that it ends, and then reported as `fuel_exhausted`), not by
 //! the start timeout.
 
-use super::{Call, Engine, Guest, Instantiate, Limiter, PerProfile, Stopped, bytes_at};
+use super::{
+    Call, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures, Stopped, bytes_at,
+};
 use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 use lifecycle_contract::{Entry, Event, GuestFailure, Profile, TrapCode};
 use std::convert::Infallible;
@@ -139,10 +141,29 @@ impl Engine for Wasmi {
     }
 }
 
+/// wasmi's typed functions.
+struct Funcs;
+
+impl Signatures for Funcs {
+    type Unit = TypedFunc<(), ()>;
+    type Health = TypedFunc<(), i32>;
+    type HandleMessage = TypedFunc<(i32, i32), i64>;
+    type Alloc = TypedFunc<i32, i32>;
+}
+
+/// The export `entry` if it is a function of exactly this signature.
+fn typed<P: wasmi::WasmParams, R: wasmi::WasmResults>(
+    instance: &Instance,
+    store: &Store<Glue>,
+    entry: Entry,
+) -> Option<TypedFunc<P, R>> {
+    instance.get_typed_func::<P, R>(store, entry.as_str()).ok()
+}
+
 /// The instance and its store, moved to a blocking thread for each call.
 struct Live {
     store: Store<Glue>,
-    instance: Instance,
+    exports: Exports<Funcs>,
     memory: Option<Memory>,
     /// Fuel not yet given out to the calls in progress.
     fuel: u64,
@@ -163,21 +184,18 @@ impl Live {
             })?;
         let memory = instance.get_memory(&store, lifecycle_contract::exports::MEMORY);
         Ok(Live {
+            exports: Exports {
+                start: typed(&instance, &store, Entry::Start),
+                cleanup: typed(&instance, &store, Entry::Cleanup),
+                health: typed(&instance, &store, Entry::Health),
+                handle_message: typed(&instance, &store, Entry::HandleMessage),
+                alloc: typed(&instance, &store, Entry::Alloc),
+            },
             store,
-            instance,
             memory,
             fuel,
             deadline: Instant::now(),
         })
-    }
-
-    fn func<P: wasmi::WasmParams, R: wasmi::WasmResults>(
-        &self,
-        entry: Entry,
-    ) -> Option<TypedFunc<P, R>> {
-        self.instance
-            .get_typed_func::<P, R>(&self.store, entry.as_str())
-            .ok()
     }
 
     /// Gives out up to `at_least` more fuel; `false` when none is left.
@@ -224,21 +242,14 @@ impl Live {
     }
 
     fn call(&mut self, call: Call) -> Result<i64, GuestFailure> {
+        let exports = &self.exports;
         match call {
-            Call::Start => self.run(self.func::<(), ()>(Entry::Start), ()).map(|()| 0),
-            Call::Cleanup => self
-                .run(self.func::<(), ()>(Entry::Cleanup), ())
-                .map(|()| 0),
-            Call::Health => self
-                .run(self.func::<(), i32>(Entry::Health), ())
-                .map(i64::from),
-            Call::Alloc { len } => {
-                let func = self.func::<i32, i32>(Entry::Alloc);
-                self.run(func, len as i32).map(i64::from)
-            }
+            Call::Start => self.run(exports.start, ()).map(|()| 0),
+            Call::Cleanup => self.run(exports.cleanup, ()).map(|()| 0),
+            Call::Health => self.run(exports.health, ()).map(i64::from),
+            Call::Alloc { len } => self.run(exports.alloc, len as i32).map(i64::from),
             Call::HandleMessage { ptr, len } => {
-                let func = self.func::<(i32, i32), i64>(Entry::HandleMessage);
-                self.run(func, (ptr as i32, len as i32))
+                self.run(exports.handle_message, (ptr as i32, len as i32))
             }
         }
     }
@@ -252,15 +263,9 @@ pub struct WasmiGuest {
 
 impl Guest for WasmiGuest {
     fn exports(&self, entry: Entry) -> bool {
-        let Some(live) = &self.live else {
-            return false;
-        };
-        match entry {
-            Entry::Start | Entry::Cleanup => live.func::<(), ()>(entry).is_some(),
-            Entry::Health => live.func::<(), i32>(entry).is_some(),
-            Entry::Alloc => live.func::<i32, i32>(entry).is_some(),
-            Entry::HandleMessage => live.func::<(i32, i32), i64>(entry).is_some(),
-        }
+        self.live
+            .as_ref()
+            .is_some_and(|live| live.exports.has(entry))
     }
 
     fn set_fuel(&mut self, fuel: u64) {

@@ -10,7 +10,9 @@
 
 mod ticker;
 
-use super::{Call, Engine, Guest, Instantiate, Limiter, PerProfile, Stopped, bytes_at};
+use super::{
+    Call, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures, Stopped, bytes_at,
+};
 use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
 use std::time::{Duration, Instant};
 use wasmtime::{
@@ -85,12 +87,18 @@ impl ResourceLimiter for StoreData {
 /// A live Wasmtime instance and its store.
 pub struct WasmtimeGuest {
     store: Store<StoreData>,
-    start: Option<TypedFunc<(), ()>>,
-    cleanup: Option<TypedFunc<(), ()>>,
-    health: Option<TypedFunc<(), i32>>,
-    handle_message: Option<TypedFunc<(i32, i32), i64>>,
-    alloc: Option<TypedFunc<i32, i32>>,
+    exports: Exports<Funcs>,
     memory: Option<Memory>,
+}
+
+/// Wasmtime's typed functions.
+pub struct Funcs;
+
+impl Signatures for Funcs {
+    type Unit = TypedFunc<(), ()>;
+    type Health = TypedFunc<(), i32>;
+    type HandleMessage = TypedFunc<(i32, i32), i64>;
+    type Alloc = TypedFunc<i32, i32>;
 }
 
 /// The export `name` if it is a function of exactly this signature.
@@ -140,11 +148,13 @@ impl Engine for Wasmtime {
         });
         let mut guest = WasmtimeGuest {
             store,
-            start: None,
-            cleanup: None,
-            health: None,
-            handle_message: None,
-            alloc: None,
+            exports: Exports {
+                start: None,
+                cleanup: None,
+                health: None,
+                handle_message: None,
+                alloc: None,
+            },
             memory: None,
         };
         guest.arm_deadline(timeout);
@@ -153,11 +163,13 @@ impl Engine for Wasmtime {
             .await
             .map_err(stopped)?;
         let store = &mut guest.store;
-        guest.start = typed(&instance, store, Entry::Start);
-        guest.cleanup = typed(&instance, store, Entry::Cleanup);
-        guest.health = typed(&instance, store, Entry::Health);
-        guest.handle_message = typed(&instance, store, Entry::HandleMessage);
-        guest.alloc = typed(&instance, store, Entry::Alloc);
+        guest.exports = Exports {
+            start: typed(&instance, store, Entry::Start),
+            cleanup: typed(&instance, store, Entry::Cleanup),
+            health: typed(&instance, store, Entry::Health),
+            handle_message: typed(&instance, store, Entry::HandleMessage),
+            alloc: typed(&instance, store, Entry::Alloc),
+        };
         guest.memory = instance.get_memory(store, lifecycle_contract::exports::MEMORY);
         Ok(guest)
     }
@@ -182,13 +194,7 @@ impl WasmtimeGuest {
 
 impl Guest for WasmtimeGuest {
     fn exports(&self, entry: Entry) -> bool {
-        match entry {
-            Entry::Start => self.start.is_some(),
-            Entry::Cleanup => self.cleanup.is_some(),
-            Entry::Health => self.health.is_some(),
-            Entry::HandleMessage => self.handle_message.is_some(),
-            Entry::Alloc => self.alloc.is_some(),
-        }
+        self.exports.has(entry)
     }
 
     fn set_fuel(&mut self, fuel: u64) {
@@ -203,16 +209,21 @@ impl Guest for WasmtimeGuest {
 
     async fn call(&mut self, call: Call) -> Result<i64, GuestFailure> {
         match call {
-            Call::Start => self.run(self.start.clone(), ()).await.map(|()| 0),
-            Call::Cleanup => self.run(self.cleanup.clone(), ()).await.map(|()| 0),
-            Call::Health => self.run(self.health.clone(), ()).await.map(i64::from),
+            Call::Start => self.run(self.exports.start.clone(), ()).await.map(|()| 0),
+            Call::Cleanup => self.run(self.exports.cleanup.clone(), ()).await.map(|()| 0),
+            Call::Health => self
+                .run(self.exports.health.clone(), ())
+                .await
+                .map(i64::from),
             Call::Alloc { len } => {
                 let len = len as i32;
-                self.run(self.alloc.clone(), len).await.map(i64::from)
+                self.run(self.exports.alloc.clone(), len)
+                    .await
+                    .map(i64::from)
             }
             Call::HandleMessage { ptr, len } => {
                 let params = (ptr as i32, len as i32);
-                self.run(self.handle_message.clone(), params).await
+                self.run(self.exports.handle_message.clone(), params).await
             }
         }
     }

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use lifecycle_conformance::{Capability, ModuleSource, Subject};
+use lifecycle_kit::engine::wasmtime::config::Allocation;
 use lifecycle_kit::limits::LimitFlags;
 use lifecycle_kit::trace::{self, Script};
 use lifecycle_kit::{ComponentConfig, Profile};
@@ -35,6 +36,11 @@ enum Command {
     Mutants(MutantsArgs),
     /// Serve a built-in runtime over the adapter protocol on stdin and stdout.
     Adapter(AdapterArgs),
+    /// Measure the runtimes beside bare Wasmtime and an engine-per-start baseline.
+    Bench(BenchArgs),
+    /// Run many start / message / stop cycles across misbehaving guests; exit 1 if
+    /// anything stays live or the process grows.
+    Soak(SoakArgs),
 }
 
 #[derive(Args)]
@@ -42,6 +48,39 @@ struct AdapterArgs {
     /// The runtime to serve: `reference`, `wasmi` or `faulty:NAME`.
     #[arg(long, default_value = "reference")]
     runtime: String,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// How the reference runtime allocates instances.
+#[derive(Args, Clone, Copy)]
+struct EngineArgs {
+    /// `pooling` (the default: slots reserved once and reused) or `on-demand`; the
+    /// reference runtime and the faulty ones built on it.
+    #[arg(long, value_name = "ALLOCATOR", default_value_t = Allocation::default())]
+    allocator: Allocation,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Print the figures as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Every figure from few samples, in seconds (what CI runs; the figures mean little).
+    #[arg(long)]
+    quick: bool,
+}
+
+#[derive(Args)]
+struct SoakArgs {
+    /// Cycles to run (the footprint after the first 1 000 is the baseline).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    cycles: u64,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -84,6 +123,8 @@ struct SubjectArgs {
     /// How long an adapter may take to answer one request.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     adapter_timeout_secs: u64,
+    #[command(flatten)]
+    engine: EngineArgs,
 }
 
 impl SubjectArgs {
@@ -93,7 +134,7 @@ impl SubjectArgs {
             .adapter
             .as_deref()
             .map(|command| (command, Duration::from_secs(self.adapter_timeout_secs)));
-        with_subject(&self.runtime, adapter, job).await
+        with_subject(&self.runtime, self.engine, adapter, job).await
     }
 }
 
@@ -113,6 +154,7 @@ trait Job {
 /// or with the one behind `adapter` (its command, and how long an answer may take).
 async fn with_subject<J: Job>(
     runtime: &str,
+    engine: EngineArgs,
     adapter: Option<(&str, Duration)>,
     job: J,
 ) -> anyhow::Result<J::Output> {
@@ -123,10 +165,14 @@ async fn with_subject<J: Job>(
             .await;
     }
     match runtime {
-        "reference" => job.with(lifecycle_kit::runtimes::reference).await,
+        "reference" => {
+            let allocation = engine.allocator;
+            job.with(move || lifecycle_kit::runtimes::reference_on(allocation))
+                .await
+        }
         "wasmi" => job.with(lifecycle_kit::runtimes::wasmi).await,
         other => match other.strip_prefix("faulty:") {
-            Some(name) => with_faulty(name, job).await,
+            Some(name) => with_faulty(name, engine, job).await,
             None => Err(Usage(format!(
                 "unknown runtime `{other}` (expected `reference`, `wasmi` or `faulty:NAME`)"
             ))
@@ -136,14 +182,14 @@ async fn with_subject<J: Job>(
 }
 
 /// A mutant: the faulty runtime called `name` (a build with `--features defects` only).
-async fn with_faulty<J: Job>(name: &str, job: J) -> anyhow::Result<J::Output> {
+async fn with_faulty<J: Job>(name: &str, engine: EngineArgs, job: J) -> anyhow::Result<J::Output> {
     #[cfg(feature = "defects")]
     return job
-        .with(lifecycle_kit::mutants::named(name).map_err(Usage)?)
+        .with(lifecycle_kit::mutants::named(name, engine.allocator).map_err(Usage)?)
         .await;
     #[cfg(not(feature = "defects"))]
     {
-        let _ = (name, job);
+        let _ = (name, engine, job);
         Err(Usage(NO_MUTANTS.into()).into())
     }
 }
@@ -460,7 +506,7 @@ fn write_report(args: &RunArgs, report: &lifecycle_conformance::RunReport) -> an
 }
 
 async fn run_adapter(args: AdapterArgs) -> anyhow::Result<()> {
-    with_subject(&args.runtime, None, Serve).await
+    with_subject(&args.runtime, args.engine, None, Serve).await
 }
 
 /// The chosen runtime behind the adapter protocol, on standard input and output.
@@ -535,6 +581,116 @@ impl Job for TraceJob<'_> {
     }
 }
 
+/// A progress bar on standard error, drawn only where a person watches it.
+fn progress_bar(len: u64, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+async fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
+    use lifecycle_kit::bench;
+    let bar = progress_bar(
+        bench::STEPS.len() as u64,
+        "{bar:30} {pos}/{len} {msg} ({elapsed})",
+    );
+    let settings = bench::Settings { quick: args.quick };
+    let report = bench::run(settings, &mut |step| {
+        bar.set_message(step.to_string());
+        bar.inc(1);
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = report?;
+    let mut out = std::io::stdout().lock();
+    match args.json {
+        true => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        false => write!(out, "{report}")?,
+    }
+    Ok(())
+}
+
+async fn run_soak(args: SoakArgs) -> anyhow::Result<bool> {
+    use lifecycle_kit::soak;
+    let runtime = lifecycle_kit::runtimes::reference_on(args.engine.allocator)
+        .map_err(|why| anyhow::anyhow!("cannot create the runtime: {why}"))?;
+    let bar = progress_bar(args.cycles, "{bar:30} {pos}/{len} cycles {msg} ({elapsed})");
+    let report = soak::run(&runtime, args.cycles, &mut |p| {
+        bar.set_position(p.cycles);
+        if p.cycles % 100 == 0 {
+            bar.set_message(format!(
+                "live {} · memory {} B · unexpected {} · pooled instances {}",
+                p.live_instances,
+                p.accounted_memory_bytes,
+                p.unexpected,
+                p.pool_instances_in_use
+                    .map_or("-".into(), |n| n.to_string())
+            ));
+        }
+    })
+    .await;
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        let p = &report.progress;
+        let mib = |b: u64| b as f64 / (1 << 20) as f64;
+        writeln!(
+            out,
+            "cycles {} ({}), allocator {}",
+            p.cycles,
+            soak::Misbehaviour::ALL.map(|m| m.name()).join(", "),
+            runtime.engine().allocation()
+        )?;
+        writeln!(
+            out,
+            "live instances {} · accounted memory {} B · unexpected outcomes {}",
+            p.live_instances, p.accounted_memory_bytes, p.unexpected
+        )?;
+        if let (Some(i), Some(m), Some(r)) = (
+            p.pool_instances_in_use,
+            p.pool_memories_in_use,
+            p.pool_warm_memory_bytes_resident,
+        ) {
+            writeln!(
+                out,
+                "pool: {i} instances and {m} memories in use, {r} B resident in warm slots"
+            )?;
+        }
+        writeln!(
+            out,
+            "after {} cycles: RSS {:.1} MiB, VmSize {:.1} MiB",
+            soak::BASELINE_CYCLES.min(p.cycles),
+            mib(report.baseline.rss_bytes),
+            mib(report.baseline.vm_size_bytes)
+        )?;
+        writeln!(
+            out,
+            "at the end:     RSS {:.1} MiB ({:+.2} %), VmSize {:.1} MiB ({:+.2} %)",
+            mib(report.end.rss_bytes),
+            report.rss_growth * 100.0,
+            mib(report.end.vm_size_bytes),
+            report.vm_size_growth * 100.0
+        )?;
+        writeln!(
+            out,
+            "{}",
+            if report.passed() {
+                "no growth, nothing live: passed"
+            } else {
+                "FAILED: something stayed live, went unexpectedly or grew more than 1 %"
+            }
+        )?;
+    }
+    Ok(report.passed())
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -595,6 +751,15 @@ pub fn main() -> ExitCode {
                 }
             }),
             Command::Adapter(args) => run_adapter(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Bench(args) => run_bench(args).await.map(|()| ExitCode::SUCCESS),
+            // Exit 1 if anything stayed live or grew.
+            Command::Soak(args) => run_soak(args).await.map(|passed| {
+                if passed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
         }
     });
     // A runtime under test that blocked a worker thread (the watchdog already failed

@@ -25,11 +25,13 @@
 //! ```
 
 pub mod accounting;
+pub mod bench;
 pub mod engine;
 pub mod lifecycle;
 #[cfg(feature = "defects")]
 pub mod mutants;
 pub mod runtimes;
+pub mod soak;
 pub mod source;
 pub mod subject;
 pub mod trace;

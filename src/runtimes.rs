@@ -4,18 +4,15 @@
 
 use crate::engine::wasmi::Wasmi;
 use crate::engine::wasmtime::Wasmtime;
+use crate::engine::wasmtime::config::{Allocation, WasmtimeConfig};
 use crate::lifecycle::{DEFAULT_CACHE_CAPACITY, Options, Runtime};
 use lifecycle_contract::Error;
-use lifecycle_contract::limits::DEFAULT_MAX_WASM_STACK;
-use std::time::Duration;
 
 /// Settings of the reference runtime.
 #[derive(Clone, Debug)]
 pub struct RuntimeConfig {
-    /// Guest stack limit (CONTRACT §4 `max_wasm_stack`); Wasmtime sets it per engine.
-    pub max_wasm_stack: usize,
-    /// How often the epoch ticker ticks: the resolution of every wall-clock timeout.
-    pub epoch_tick: Duration,
+    /// The engine's: stack, epoch tick, allocator and its ceilings.
+    pub engine: WasmtimeConfig,
     /// Compiled modules kept per runtime; the oldest is evicted past this (0: none).
     pub cache_capacity: usize,
 }
@@ -23,8 +20,7 @@ pub struct RuntimeConfig {
 impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {
-            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
-            epoch_tick: Duration::from_millis(1),
+            engine: WasmtimeConfig::default(),
             cache_capacity: DEFAULT_CACHE_CAPACITY,
         }
     }
@@ -40,7 +36,7 @@ impl Runtime<Wasmtime> {
     }
 
     pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
-        let engine = Wasmtime::new(config.max_wasm_stack, config.epoch_tick)?;
+        let engine = Wasmtime::new(&config.engine)?;
         let options = Options {
             cache_capacity: config.cache_capacity,
             ..Options::default()
@@ -64,6 +60,13 @@ impl Default for Runtime<Wasmi> {
 /// A fresh reference runtime, as the conformance runner wants one per case.
 pub fn reference() -> Result<Runtime<Wasmtime>, String> {
     Runtime::<Wasmtime>::new().map_err(|e| e.to_string())
+}
+
+/// A fresh reference runtime allocating as `allocation` says.
+pub fn reference_on(allocation: Allocation) -> Result<Runtime<Wasmtime>, String> {
+    let mut config = RuntimeConfig::default();
+    config.engine.allocation = allocation;
+    Runtime::with_config(config).map_err(|e| e.to_string())
 }
 
 /// A fresh wasmi runtime, as the conformance runner wants one per case.

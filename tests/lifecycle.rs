@@ -409,10 +409,8 @@ async fn guest_calls_are_reported_with_their_outcomes() {
 #[test]
 fn an_engine_that_cannot_be_built_is_engine_initialization() {
     // Wasmtime refuses a guest stack larger than the async stack it runs on.
-    let config = lifecycle_kit::RuntimeConfig {
-        max_wasm_stack: 64 << 20,
-        ..Default::default()
-    };
+    let mut config = lifecycle_kit::RuntimeConfig::default();
+    config.engine.max_wasm_stack = 64 << 20;
     let err = lifecycle_kit::Runtime::with_config(config)
         .err()
         .expect("no runtime");
@@ -446,7 +444,7 @@ impl lifecycle_kit::engine::Engine for OutOfInstances {
 
 #[tokio::test]
 async fn a_host_that_runs_out_of_instances_fails_start_with_resource_limit_exceeded() {
-    let engine = lifecycle_kit::Wasmtime::new(512 * 1024, Duration::from_millis(1)).unwrap();
+    let engine = lifecycle_kit::Wasmtime::new(&Default::default()).unwrap();
     let runtime = lifecycle_kit::lifecycle::Runtime::on(
         OutOfInstances(engine),
         lifecycle_kit::lifecycle::Options::default(),

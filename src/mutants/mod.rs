@@ -15,6 +15,7 @@ pub use component::{FaultyComponent, FaultyRuntime};
 pub use defects::Defect;
 
 use crate::engine::wasmtime::Wasmtime;
+use crate::engine::wasmtime::config::Allocation;
 use crate::lifecycle::{Gate, Options, Runtime, StartOrder, content_key};
 use crate::runtimes::RuntimeConfig;
 use lifecycle_conformance::{Case, RunOptions, Verdict};
@@ -34,15 +35,13 @@ fn bytes_key(_: Profile, bytes: &[u8]) -> crate::lifecycle::CacheKey {
     content_key(Profile::Strict, bytes)
 }
 
-/// A runtime with `defect`.
-pub fn faulty_runtime(defect: Defect) -> Result<FaultyRuntime, String> {
-    let config = RuntimeConfig {
-        epoch_tick: match defect {
-            Defect::EpochTickOneSecond => Duration::from_secs(1),
-            _ => RuntimeConfig::default().epoch_tick,
-        },
-        ..RuntimeConfig::default()
-    };
+/// A runtime with `defect`, its engine allocating as `allocation` says.
+pub fn faulty_runtime(defect: Defect, allocation: Allocation) -> Result<FaultyRuntime, String> {
+    let mut config = RuntimeConfig::default();
+    config.engine.allocation = allocation;
+    if defect == Defect::EpochTickOneSecond {
+        config.engine.epoch_tick = Duration::from_secs(1);
+    }
     let mut options = Options::default();
     match defect {
         // Nothing kept: every start compiles again.
@@ -57,8 +56,7 @@ pub fn faulty_runtime(defect: Defect) -> Result<FaultyRuntime, String> {
         }
         _ => {}
     }
-    let engine =
-        Wasmtime::new(config.max_wasm_stack, config.epoch_tick).map_err(|e| e.to_string())?;
+    let engine = Wasmtime::new(&config.engine).map_err(|e| e.to_string())?;
     Ok(FaultyRuntime {
         runtime: Runtime::on(engine::Faulty::new(engine, defect), options),
         defect,
@@ -68,9 +66,10 @@ pub fn faulty_runtime(defect: Defect) -> Result<FaultyRuntime, String> {
 /// A factory of the faulty runtimes called `name` (`fuel-set-once`), or why there is none.
 pub fn named(
     name: &str,
+    allocation: Allocation,
 ) -> Result<impl Fn() -> Result<FaultyRuntime, String> + Send + Sync + 'static, String> {
     match Defect::from_name(name) {
-        Some(defect) => Ok(faulty(defect)),
+        Some(defect) => Ok(move || faulty_runtime(defect, allocation)),
         None => {
             let names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
             Err(format!(
@@ -85,7 +84,7 @@ pub fn named(
 pub fn faulty(
     defect: Defect,
 ) -> impl Fn() -> Result<FaultyRuntime, String> + Send + Sync + 'static {
-    move || faulty_runtime(defect)
+    move || faulty_runtime(defect, Allocation::default())
 }
 
 #[derive(Clone, Debug)]

@@ -1,0 +1,279 @@
+//! The figures of one runtime, measured through the lifecycle's public API only, so the
+//! same code measures the reference runtime and wasmi.
+
+use super::floor::MESSAGE;
+use super::modules;
+use super::stats::Samples;
+use crate::engine::Engine;
+use crate::lifecycle::{Component, ComponentConfig, Runtime};
+use crate::source::ModuleSource;
+use lifecycle_contract::{Entry, Limits};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long each timeout is, and so what each overshoot is measured from.
+pub const TIMEOUT: Duration = Duration::from_millis(50);
+
+/// Why a measurement could not be taken: the runtime refused the benchmark's own guest.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {error}")]
+pub struct Failed {
+    pub what: &'static str,
+    pub error: lifecycle_contract::Error,
+}
+
+fn failed(what: &'static str) -> impl FnOnce(lifecycle_contract::Error) -> Failed {
+    move |error| Failed { what, error }
+}
+
+/// Latency and throughput of one runtime.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct RuntimeFigures {
+    pub cycle_p50_us: f64,
+    pub cycle_p99_us: f64,
+    pub spawn_p50_us: f64,
+    pub spawn_p99_us: f64,
+    pub stop_p50_us: f64,
+    pub stop_p99_us: f64,
+    pub spawn_empty_p50_us: f64,
+    pub spawn_empty_p99_us: f64,
+    pub stop_empty_p50_us: f64,
+    pub stop_empty_p99_us: f64,
+    pub message_p50_us: f64,
+    pub message_p99_us: f64,
+    pub messages_per_sec: f64,
+    pub messages_per_sec_all_cores: f64,
+    pub health_p50_us: f64,
+    /// The worst p99 overshoot of a 50 ms timeout across the four entries, in ms.
+    pub timeout_overshoot_p99_ms: f64,
+    /// Per entry (`_start`, `handle-message`, `_health`, `_cleanup`): p50 and p99, ms.
+    pub timeout_overshoot_ms: Vec<Overshoot>,
+}
+
+/// How late a 50 ms timeout fired on a tight loop in one entry.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Overshoot {
+    pub entry: &'static str,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// How many of each measurement.
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    pub cycles: usize,
+    pub messages: usize,
+    pub timeouts: usize,
+}
+
+fn source(wat: &str) -> ModuleSource {
+    let bytes = wat::parse_str(wat).expect("the benchmark modules are valid text");
+    ModuleSource::bytes(bytes)
+}
+
+fn config(limits: Limits) -> ComponentConfig {
+    ComponentConfig {
+        limits,
+        ..ComponentConfig::default()
+    }
+}
+
+/// Measures `runtime`; `step` is told the name of each measurement as it begins.
+pub async fn measure<E: Engine>(
+    runtime: &Runtime<E>,
+    counts: Counts,
+    step: &mut dyn FnMut(&str),
+) -> Result<RuntimeFigures, Failed> {
+    let echo = source(modules::ECHO);
+    let empty = source(modules::EMPTY);
+    let mut f = RuntimeFigures::default();
+
+    step("spawn and stop");
+    let (spawn, stop) = spawn_stop(runtime, &empty, counts.cycles).await?;
+    (f.spawn_empty_p50_us, f.spawn_empty_p99_us) = (spawn.p50_us(), spawn.p99_us());
+    (f.stop_empty_p50_us, f.stop_empty_p99_us) = (stop.p50_us(), stop.p99_us());
+    let (spawn, stop) = spawn_stop(runtime, &echo, counts.cycles).await?;
+    (f.spawn_p50_us, f.spawn_p99_us) = (spawn.p50_us(), spawn.p99_us());
+    (f.stop_p50_us, f.stop_p99_us) = (stop.p50_us(), stop.p99_us());
+
+    step("cycle");
+    let mut cycle = Samples::with_capacity(counts.cycles);
+    for _ in 0..counts.cycles {
+        let began = Instant::now();
+        let mut actor = runtime.component(echo.clone(), ComponentConfig::default());
+        actor.start().await.map_err(failed("start"))?;
+        actor
+            .handle_message(MESSAGE)
+            .await
+            .map_err(failed("message"))?;
+        actor.stop(TIMEOUT).await.map_err(failed("stop"))?;
+        cycle.push(began.elapsed());
+    }
+    (f.cycle_p50_us, f.cycle_p99_us) = (cycle.p50_us(), cycle.p99_us());
+
+    step("messages");
+    let (samples, per_sec) = messages(runtime, &echo, counts.messages).await?;
+    (f.message_p50_us, f.message_p99_us) = (samples.p50_us(), samples.p99_us());
+    f.messages_per_sec = per_sec;
+    f.messages_per_sec_all_cores = messages_all_cores(runtime, &echo, counts.messages).await?;
+
+    step("health");
+    let mut actor = started(runtime, &echo, Limits::default()).await?;
+    let mut health = Samples::with_capacity(counts.messages);
+    for _ in 0..counts.messages {
+        let began = Instant::now();
+        actor.health_check().await;
+        health.push(began.elapsed());
+    }
+    f.health_p50_us = health.p50_us();
+
+    step("timeouts");
+    for entry in [
+        Entry::Start,
+        Entry::HandleMessage,
+        Entry::Health,
+        Entry::Cleanup,
+    ] {
+        let late = overshoot(runtime, entry, counts.timeouts).await?;
+        let ms = |us: f64| us / 1e3;
+        f.timeout_overshoot_ms.push(Overshoot {
+            entry: entry.as_str(),
+            p50_ms: ms(late.p50_us()),
+            p99_ms: ms(late.p99_us()),
+        });
+    }
+    f.timeout_overshoot_p99_ms = f
+        .timeout_overshoot_ms
+        .iter()
+        .map(|o| o.p99_ms)
+        .fold(0.0, f64::max);
+    Ok(f)
+}
+
+async fn started<E: Engine>(
+    runtime: &Runtime<E>,
+    module: &ModuleSource,
+    limits: Limits,
+) -> Result<Component<E>, Failed> {
+    let mut actor = runtime.component(module.clone(), config(limits));
+    actor.start().await.map_err(failed("start"))?;
+    Ok(actor)
+}
+
+/// Create + start to `ready`, and stop to `terminated`, each timed alone.
+async fn spawn_stop<E: Engine>(
+    runtime: &Runtime<E>,
+    module: &ModuleSource,
+    n: usize,
+) -> Result<(Samples, Samples), Failed> {
+    let (mut spawn, mut stop) = (Samples::with_capacity(n), Samples::with_capacity(n));
+    for _ in 0..n {
+        let began = Instant::now();
+        let mut actor = started(runtime, module, Limits::default()).await?;
+        spawn.push(began.elapsed());
+        let began = Instant::now();
+        actor.stop(TIMEOUT).await.map_err(failed("stop"))?;
+        stop.push(began.elapsed());
+    }
+    Ok((spawn, stop))
+}
+
+/// `n` 16-byte echoes on one component: each one's latency, and messages per second.
+async fn messages<E: Engine>(
+    runtime: &Runtime<E>,
+    echo: &ModuleSource,
+    n: usize,
+) -> Result<(Samples, f64), Failed> {
+    let mut actor = started(runtime, echo, Limits::default()).await?;
+    let mut samples = Samples::with_capacity(n);
+    let began = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        actor
+            .handle_message(MESSAGE)
+            .await
+            .map_err(failed("message"))?;
+        samples.push(t.elapsed());
+    }
+    let per_sec = n as f64 / began.elapsed().as_secs_f64();
+    Ok((samples, per_sec))
+}
+
+/// One component per core, each sent `n` messages from its own task: messages per second
+/// across all of them.
+async fn messages_all_cores<E: Engine>(
+    runtime: &Runtime<E>,
+    echo: &ModuleSource,
+    n: usize,
+) -> Result<f64, Failed> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let mut actors = Vec::with_capacity(cores);
+    for _ in 0..cores {
+        actors.push(started(runtime, echo, Limits::default()).await?);
+    }
+    // Each task times itself: the span from the first to start to the last to finish.
+    let barrier = Arc::new(tokio::sync::Barrier::new(cores));
+    let tasks: Vec<_> = actors
+        .into_iter()
+        .map(|mut actor| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let began = Instant::now();
+                for _ in 0..n {
+                    actor.handle_message(MESSAGE).await?;
+                }
+                Ok::<_, lifecycle_contract::Error>((began, Instant::now()))
+            })
+        })
+        .collect();
+    let mut span: Option<(Instant, Instant)> = None;
+    for task in tasks {
+        let (began, ended) = match task.await {
+            Ok(done) => done.map_err(failed("message on every core"))?,
+            Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
+        };
+        span = Some(span.map_or((began, ended), |(b, e)| (b.min(began), e.max(ended))));
+    }
+    let took = span.map_or(Duration::ZERO, |(b, e)| e - b);
+    Ok((cores * n) as f64 / took.as_secs_f64().max(f64::MIN_POSITIVE))
+}
+
+/// How long past a 50 ms timeout a guest spinning in `entry` was stopped, `n` times.
+async fn overshoot<E: Engine>(
+    runtime: &Runtime<E>,
+    entry: Entry,
+    n: usize,
+) -> Result<Samples, Failed> {
+    let spinner = source(&modules::spinning_in(entry));
+    let limits = Limits {
+        start_timeout: TIMEOUT,
+        call_timeout: TIMEOUT,
+        health_timeout: TIMEOUT,
+        ..Limits::default()
+    };
+    // Compiled once before timing: a start measures instantiation and `_start` only.
+    let _ = runtime
+        .component(spinner.clone(), config(limits.clone()))
+        .start()
+        .await;
+    let mut late = Samples::with_capacity(n);
+    for _ in 0..n {
+        let mut actor = runtime.component(spinner.clone(), config(limits.clone()));
+        let began = match entry {
+            Entry::Start => Instant::now(),
+            _ => {
+                actor.start().await.map_err(failed("start"))?;
+                Instant::now()
+            }
+        };
+        match entry {
+            Entry::Start => drop(actor.start().await),
+            Entry::HandleMessage => drop(actor.handle_message(MESSAGE).await),
+            Entry::Health => drop(actor.health_check().await),
+            _ => drop(actor.stop(TIMEOUT).await),
+        }
+        late.push(began.elapsed().saturating_sub(TIMEOUT));
+    }
+    Ok(late)
+}

@@ -1,0 +1,443 @@
+//! `lifecycle-kit bench`: what the runtimes cost, measured in one run beside the
+//! baselines they are judged against (see [`floor`]).
+//!
+//! Every figure is measured in this process, in one run, so the ratios hold even on a
+//! busy machine where the absolute figures do not. Nothing here asserts a speed: the
+//! goals are printed beside the figures and judged by whoever reads them.
+//!
+//! Ratios, each named for what it divides: `cycle_vs_floor_pooled` is the reference
+//! cycle over the pooled floor's (lower is better, the goal is at most 2);
+//! `cycle_vs_seed_style` is the seed-style cycle over the reference's (how many times
+//! faster; the goal is at least 100); `messages_vs_floor` is the reference's messages
+//! per second over the floor's (the goal is at least 0.5).
+
+mod figures;
+mod floor;
+mod host;
+mod modules;
+mod scale;
+mod stats;
+
+pub use figures::{Failed, Overshoot, RuntimeFigures};
+pub use host::{Footprint, footprint};
+pub use scale::Scale;
+
+use crate::engine::wasmtime::config::Allocation;
+use crate::runtimes::RuntimeConfig;
+use crate::{Runtime, WasmiRuntime};
+use floor::Floor;
+use stats::Samples;
+use std::fmt;
+
+/// How much to measure.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Settings {
+    /// A small run: every figure, few samples (what CI executes; its figures mean little).
+    pub quick: bool,
+}
+
+impl Settings {
+    fn counts(self) -> figures::Counts {
+        match self.quick {
+            true => figures::Counts {
+                cycles: 200,
+                messages: 2_000,
+                timeouts: 2,
+            },
+            false => figures::Counts {
+                cycles: 20_000,
+                messages: 200_000,
+                timeouts: 20,
+            },
+        }
+    }
+
+    /// Seed-style cycles: each builds an engine and compiles, about a millisecond.
+    fn seed_cycles(self) -> usize {
+        if self.quick { 10 } else { 300 }
+    }
+
+    /// Components over which resident memory is measured, and the most held.
+    fn scale(self) -> (usize, usize) {
+        if self.quick {
+            (500, 2_000)
+        } else {
+            (10_000, 200_000)
+        }
+    }
+}
+
+/// The measurements, in the order they run (for a progress display).
+pub const STEPS: &[&str] = &[
+    "floor",
+    "seed style",
+    "reference: spawn and stop",
+    "reference: cycle",
+    "reference: messages",
+    "reference: health",
+    "reference: timeouts",
+    "wasmi: spawn and stop",
+    "wasmi: cycle",
+    "wasmi: messages",
+    "wasmi: health",
+    "wasmi: timeouts",
+    "scale",
+];
+
+/// Bare-engine figures of one allocator.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct FloorFigures {
+    pub cycle_p50_us: f64,
+    pub cycle_p99_us: f64,
+    pub message_p50_us: f64,
+    pub messages_per_sec: f64,
+    pub health_p50_us: f64,
+}
+
+/// The seed-style baseline.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct SeedFigures {
+    pub cycle_p50_us: f64,
+    pub cycle_p99_us: f64,
+}
+
+/// Everything one `bench` run measured. Serialized, this is `bench --json`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Report {
+    pub machine: String,
+    pub quick: bool,
+    /// The allocator the reference runtime really used.
+    pub allocation: String,
+    /// The reference runtime.
+    #[serde(flatten)]
+    pub reference: RuntimeFigures,
+    pub rss_per_component_bytes: u64,
+    pub max_components_per_gib: u64,
+    pub max_components_held: usize,
+    pub cycle_vs_floor_pooled: f64,
+    pub cycle_vs_floor_on_demand: f64,
+    pub cycle_vs_seed_style: f64,
+    pub messages_vs_floor: f64,
+    pub all_cores_vs_one: f64,
+    pub scale: Scale,
+    pub floor_pooled: Option<FloorFigures>,
+    pub floor_on_demand: FloorFigures,
+    pub seed_style: SeedFigures,
+    pub wasmi: RuntimeFigures,
+}
+
+/// Why the benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("the bare-engine baseline failed: {0:#}")]
+    Floor(wasmtime::Error),
+    #[error("cannot create the runtime: {0}")]
+    Runtime(lifecycle_contract::Error),
+    #[error("measuring {runtime}: {failed}")]
+    Measure {
+        runtime: &'static str,
+        failed: Failed,
+    },
+}
+
+/// Runs every measurement; `progress` is told each step of [`STEPS`] as it begins.
+pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<Report, BenchError> {
+    let counts = settings.counts();
+    let echo = wat::parse_str(modules::ECHO).expect("valid text");
+
+    progress("floor");
+    let floor = async |allocation| -> Result<Option<FloorFigures>, wasmtime::Error> {
+        let Some(floor) = Floor::new(allocation, &echo)? else {
+            return Ok(None);
+        };
+        let mut cycle = Samples::with_capacity(counts.cycles);
+        for _ in 0..counts.cycles {
+            let t = std::time::Instant::now();
+            floor.cycle().await?;
+            cycle.push(t.elapsed());
+        }
+        let (messages, took) = floor.messages(counts.messages).await?;
+        let health = floor.health(counts.messages).await?;
+        Ok(Some(FloorFigures {
+            cycle_p50_us: cycle.p50_us(),
+            cycle_p99_us: cycle.p99_us(),
+            message_p50_us: messages.p50_us(),
+            messages_per_sec: counts.messages as f64 / took.as_secs_f64(),
+            health_p50_us: health.p50_us(),
+        }))
+    };
+    let floor_pooled = floor(Allocation::Pooling)
+        .await
+        .map_err(BenchError::Floor)?;
+    let floor_on_demand = floor(Allocation::OnDemand)
+        .await
+        .map_err(BenchError::Floor)?
+        .unwrap_or_default();
+
+    progress("seed style");
+    let mut seed = Samples::with_capacity(settings.seed_cycles());
+    for _ in 0..settings.seed_cycles() {
+        let t = std::time::Instant::now();
+        floor::seed_style_cycle(&echo)
+            .await
+            .map_err(BenchError::Floor)?;
+        seed.push(t.elapsed());
+    }
+    let seed_style = SeedFigures {
+        cycle_p50_us: seed.p50_us(),
+        cycle_p99_us: seed.p99_us(),
+    };
+
+    let reference_runtime =
+        Runtime::with_config(RuntimeConfig::default()).map_err(BenchError::Runtime)?;
+    let allocation = reference_runtime.engine().allocation().to_string();
+    let reference = {
+        let mut tell = |what: &str| progress(&format!("reference: {what}"));
+        figures::measure(&reference_runtime, counts, &mut tell)
+            .await
+            .map_err(|failed| BenchError::Measure {
+                runtime: "reference",
+                failed,
+            })?
+    };
+    drop(reference_runtime);
+    let wasmi = {
+        let mut tell = |what: &str| progress(&format!("wasmi: {what}"));
+        figures::measure(&WasmiRuntime::new(), counts, &mut tell)
+            .await
+            .map_err(|failed| BenchError::Measure {
+                runtime: "wasmi",
+                failed,
+            })?
+    };
+
+    progress("scale");
+    let (sample, cap) = settings.scale();
+    let scale = scale::hold(sample, cap)
+        .await
+        .map_err(BenchError::Runtime)?;
+
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    Ok(Report {
+        machine: host::machine(),
+        quick: settings.quick,
+        allocation,
+        cycle_vs_floor_pooled: floor_pooled
+            .as_ref()
+            .map_or(0.0, |f| ratio(reference.cycle_p50_us, f.cycle_p50_us)),
+        cycle_vs_floor_on_demand: ratio(reference.cycle_p50_us, floor_on_demand.cycle_p50_us),
+        cycle_vs_seed_style: ratio(seed_style.cycle_p50_us, reference.cycle_p50_us),
+        messages_vs_floor: ratio(
+            reference.messages_per_sec,
+            floor_on_demand_or_pooled(&floor_pooled, &floor_on_demand),
+        ),
+        all_cores_vs_one: ratio(
+            reference.messages_per_sec_all_cores,
+            reference.messages_per_sec,
+        ),
+        rss_per_component_bytes: scale.rss_per_component_bytes,
+        max_components_per_gib: scale.max_components_per_gib,
+        max_components_held: scale.max_components_held,
+        reference,
+        scale,
+        floor_pooled,
+        floor_on_demand,
+        seed_style,
+        wasmi,
+    })
+}
+
+/// Messages on one instance do not depend on the allocator: the pooled floor's where
+/// there is one.
+fn floor_on_demand_or_pooled(pooled: &Option<FloorFigures>, on_demand: &FloorFigures) -> f64 {
+    pooled.as_ref().unwrap_or(on_demand).messages_per_sec
+}
+
+impl fmt::Display for Report {
+    /// The figures as a table: each runtime beside each baseline, with the ratios and
+    /// the goals they are judged against.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.reference;
+        let w = &self.wasmi;
+        let pooled = self.floor_pooled.clone().unwrap_or_default();
+        let od = &self.floor_on_demand;
+        let dash = |x: f64| {
+            if x > 0.0 {
+                format!("{x:.2}")
+            } else {
+                "-".into()
+            }
+        };
+        writeln!(
+            f,
+            "machine: {}; reference allocator: {}{}",
+            self.machine,
+            self.allocation,
+            if self.quick {
+                "; --quick (few samples: the figures mean little)"
+            } else {
+                ""
+            }
+        )?;
+        writeln!(
+            f,
+            "{:<34} {:>11} {:>11} {:>13} {:>13} {:>11}",
+            "figure", "reference", "wasmi", "floor pooled", "floor on-dem.", "seed style"
+        )?;
+        let mut row = |name: &str, r: f64, w: f64, p: f64, o: f64, s: f64| {
+            writeln!(
+                f,
+                "{name:<34} {:>11} {:>11} {:>13} {:>13} {:>11}",
+                dash(r),
+                dash(w),
+                dash(p),
+                dash(o),
+                dash(s)
+            )
+        };
+        row(
+            "cycle p50 (µs)",
+            r.cycle_p50_us,
+            w.cycle_p50_us,
+            pooled.cycle_p50_us,
+            od.cycle_p50_us,
+            self.seed_style.cycle_p50_us,
+        )?;
+        row(
+            "cycle p99 (µs)",
+            r.cycle_p99_us,
+            w.cycle_p99_us,
+            pooled.cycle_p99_us,
+            od.cycle_p99_us,
+            self.seed_style.cycle_p99_us,
+        )?;
+        row(
+            "spawn echo p50 / p99 (µs)",
+            r.spawn_p50_us,
+            w.spawn_p50_us,
+            0.0,
+            0.0,
+            0.0,
+        )?;
+        row("  p99", r.spawn_p99_us, w.spawn_p99_us, 0.0, 0.0, 0.0)?;
+        row(
+            "stop echo p50 (µs)",
+            r.stop_p50_us,
+            w.stop_p50_us,
+            0.0,
+            0.0,
+            0.0,
+        )?;
+        row("  p99", r.stop_p99_us, w.stop_p99_us, 0.0, 0.0, 0.0)?;
+        row(
+            "spawn empty p50 (µs)",
+            r.spawn_empty_p50_us,
+            w.spawn_empty_p50_us,
+            0.0,
+            0.0,
+            0.0,
+        )?;
+        row(
+            "stop empty p50 (µs)",
+            r.stop_empty_p50_us,
+            w.stop_empty_p50_us,
+            0.0,
+            0.0,
+            0.0,
+        )?;
+        row(
+            "message p50 (µs)",
+            r.message_p50_us,
+            w.message_p50_us,
+            pooled.message_p50_us,
+            od.message_p50_us,
+            0.0,
+        )?;
+        row(
+            "messages/s, one component",
+            r.messages_per_sec,
+            w.messages_per_sec,
+            pooled.messages_per_sec,
+            od.messages_per_sec,
+            0.0,
+        )?;
+        row(
+            "messages/s, one per core",
+            r.messages_per_sec_all_cores,
+            w.messages_per_sec_all_cores,
+            0.0,
+            0.0,
+            0.0,
+        )?;
+        row(
+            "health p50 (µs)",
+            r.health_p50_us,
+            w.health_p50_us,
+            pooled.health_p50_us,
+            od.health_p50_us,
+            0.0,
+        )?;
+        for (ro, wo) in r.timeout_overshoot_ms.iter().zip(&w.timeout_overshoot_ms) {
+            row(
+                &format!("50 ms timeout late, {} p50 (ms)", ro.entry),
+                ro.p50_ms,
+                wo.p50_ms,
+                0.0,
+                0.0,
+                0.0,
+            )?;
+            row("  p99", ro.p99_ms, wo.p99_ms, 0.0, 0.0, 0.0)?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "cycle ÷ pooled floor        {:>8.2}×  (goal: at most 2×)",
+            self.cycle_vs_floor_pooled
+        )?;
+        writeln!(
+            f,
+            "cycle ÷ on-demand floor     {:>8.2}×",
+            self.cycle_vs_floor_on_demand
+        )?;
+        writeln!(
+            f,
+            "seed style ÷ cycle          {:>8.1}×  (goal: at least 100×)",
+            self.cycle_vs_seed_style
+        )?;
+        writeln!(
+            f,
+            "messages/s ÷ floor's        {:>8.3}×  (goal: at least 0.5×)",
+            self.messages_vs_floor
+        )?;
+        writeln!(
+            f,
+            "all cores ÷ one core        {:>8.2}×  (goal: at least 1.6×)",
+            self.all_cores_vs_one
+        )?;
+        writeln!(
+            f,
+            "timeout overshoot p99       {:>8.2} ms (goal: at most 5 ms, idle machine)",
+            r.timeout_overshoot_p99_ms
+        )?;
+        let s = &self.scale;
+        writeln!(
+            f,
+            "RSS per idle ready component {:>7} B over {} (goal: at most 8 KiB)",
+            s.rss_per_component_bytes, s.rss_sample
+        )?;
+        writeln!(
+            f,
+            "components per GiB           {:>7} (1 GiB ÷ RSS per component)",
+            s.max_components_per_gib
+        )?;
+        writeln!(
+            f,
+            "most components held         {:>7} of at most {} (goal: at least 100 000; allocator {}, vm.max_map_count {}); stopped by: {}",
+            s.max_components_held,
+            s.held_cap,
+            s.allocation,
+            s.max_map_count.map_or("unknown".into(), |n| n.to_string()),
+            s.held_stopped_by
+        )
+    }
+}

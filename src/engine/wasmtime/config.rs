@@ -1,0 +1,134 @@
+//! How the Wasmtime backend's engines are built: one declaration of each knob.
+//!
+//! Every memory reserves only the address space its runtime's memory ceiling needs (a
+//! component that may never exceed 64 MiB does not reserve 4 GiB plus guards), so
+//! bounds are checked explicitly and no guard region is reserved. A memory allowed past
+//! the ceiling still grows on demand (it moves); in a pool it cannot, so the ceiling is
+//! also the most any pooled memory holds.
+//!
+//! Invariant: whatever [`WasmtimeConfig::allocation`] asks for, an engine is built. A
+//! pool the host cannot reserve falls back to on-demand allocation, with one log line.
+
+use lifecycle_contract::Profile;
+use lifecycle_contract::limits::DEFAULT_MAX_WASM_STACK;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig, WasmFeatures};
+
+/// Where instances get their memories, tables and VM state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Allocation {
+    /// Slots reserved once per engine and reused: the cheapest instantiation, with
+    /// copy-on-write memory images and warm slots kept for the next instance.
+    #[default]
+    Pooling,
+    /// Each instance maps its own memory and releases it when dropped.
+    OnDemand,
+}
+
+impl Allocation {
+    pub const ALL: [Allocation; 2] = [Allocation::Pooling, Allocation::OnDemand];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Allocation::Pooling => "pooling",
+            Allocation::OnDemand => "on-demand",
+        }
+    }
+}
+
+impl fmt::Display for Allocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Allocation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Allocation::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown allocator `{s}` (expected `pooling` or `on-demand`)"))
+    }
+}
+
+/// Settings of the reference engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WasmtimeConfig {
+    /// Guest stack limit (CONTRACT §4 `max_wasm_stack`).
+    pub max_wasm_stack: usize,
+    /// How often the epoch ticker ticks: the resolution of every wall-clock timeout.
+    pub epoch_tick: Duration,
+    /// Pooled or on-demand instances.
+    pub allocation: Allocation,
+    /// Instances alive at once per profile, when pooled: a start beyond it fails with
+    /// `resource_limit_exceeded` / `instances`.
+    pub pool_instances: u32,
+    /// The address space each linear memory reserves, and the most a pooled memory holds.
+    pub memory_ceiling: u64,
+    /// The most elements a pooled table holds.
+    pub table_ceiling: u32,
+}
+
+impl Default for WasmtimeConfig {
+    fn default() -> Self {
+        WasmtimeConfig {
+            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            epoch_tick: Duration::from_millis(1),
+            allocation: Allocation::default(),
+            pool_instances: 1_000,
+            memory_ceiling: 256 << 20,
+            table_ceiling: 100_000,
+        }
+    }
+}
+
+/// An engine for `profile`, and the allocation it really uses.
+pub(crate) fn engine_for(
+    profile: Profile,
+    config: &WasmtimeConfig,
+) -> wasmtime::Result<(wasmtime::Engine, Allocation)> {
+    let mut c = Config::new();
+    c.wasm_features(WasmFeatures::all(), false)
+        .wasm_features(profile.features(), true)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(config.max_wasm_stack)
+        .memory_reservation(config.memory_ceiling)
+        .memory_reservation_for_growth(0)
+        .memory_guard_size(0)
+        .guard_before_linear_memory(false)
+        .memory_init_cow(true);
+    if config.allocation == Allocation::Pooling {
+        let mut pooled = c.clone();
+        pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(config)));
+        match wasmtime::Engine::new(&pooled) {
+            Ok(engine) => return Ok((engine, Allocation::Pooling)),
+            Err(e) => tracing::warn!(
+                "cannot reserve a pool of {} instances ({e:#}); allocating on demand",
+                config.pool_instances
+            ),
+        }
+    }
+    Ok((wasmtime::Engine::new(&c)?, Allocation::OnDemand))
+}
+
+/// The pool: as many slots of each kind as instances, each as large as the ceilings. A
+/// store keeps the fiber stack of its last call, so a ready instance holds a stack too.
+fn pool(config: &WasmtimeConfig) -> PoolingAllocationConfig {
+    let instances = config.pool_instances;
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_core_instances(instances)
+        .total_memories(instances)
+        .total_tables(instances.saturating_mul(2))
+        .total_stacks(instances)
+        .max_memories_per_module(1)
+        .max_tables_per_module(8)
+        .table_elements(config.table_ceiling as usize)
+        .max_memory_size(config.memory_ceiling as usize)
+        .max_core_instance_size(16 << 20);
+    pool
+}

@@ -1,0 +1,147 @@
+//! The allocators, `bench` and `soak`: the suite under each allocator, a pool exhausted on
+//! purpose, every figure `bench --json` promises, and a bounded soak.
+
+use lifecycle_kit::engine::wasmtime::config::{Allocation, WasmtimeConfig};
+use lifecycle_kit::lifecycle::{Options, Runtime};
+use lifecycle_kit::{ComponentConfig, Fault, ModuleSource, Resource, Stage, State};
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn lifecycle_kit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lifecycle-kit"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// CI runs the whole suite under both allocators (the default, pooling, runs in every
+/// other test).
+#[test]
+fn the_suite_passes_under_each_allocator() {
+    for allocator in ["on-demand", "pooling"] {
+        let out = lifecycle_kit(&["run", "--format", "json", "--allocator", allocator]);
+        let report = json(&out);
+        assert_eq!(out.status.code(), Some(0), "{allocator}: {report:#}");
+        assert!(report["total"].as_u64().unwrap() >= 200);
+        assert_eq!(report["passed"], report["total"], "{allocator}");
+    }
+    let out = lifecycle_kit(&["run", "--allocator", "heap"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown allocator `heap`"), "{err}");
+}
+
+/// A pool of two instances, full: the third start is the host running out, not a trap,
+/// and a slot given back is usable again.
+#[tokio::test]
+async fn a_full_pool_fails_start_with_resource_limit_exceeded() {
+    let config = WasmtimeConfig {
+        pool_instances: 2,
+        ..WasmtimeConfig::default()
+    };
+    let engine = lifecycle_kit::Wasmtime::new(&config).unwrap();
+    assert_eq!(engine.allocation(), Allocation::Pooling);
+    let runtime = Runtime::on(engine, Options::default());
+    let echo = || {
+        runtime.component(
+            ModuleSource::file("examples/echo.wat"),
+            ComponentConfig::default(),
+        )
+    };
+    let (mut a, mut b, mut c) = (echo(), echo(), echo());
+    a.start().await.unwrap();
+    b.start().await.unwrap();
+    let err = c.start().await.expect_err("the pool is full");
+    assert_eq!(
+        (err.stage, err.fault.clone()),
+        (
+            Stage::Instantiate,
+            Fault::ResourceLimitExceeded {
+                resource: Resource::Instances
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(c.state(), State::Failed);
+    assert_eq!(runtime.counters().live_instances, 2);
+    a.stop(std::time::Duration::from_secs(1)).await.unwrap();
+    let mut d = echo();
+    d.start()
+        .await
+        .expect("a stopped component gave its slot back");
+    assert_eq!(d.handle_message(b"again").await.unwrap(), b"again");
+}
+
+#[test]
+fn bench_json_has_every_figure_and_both_baselines() {
+    let out = lifecycle_kit(&["bench", "--quick", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    for key in [
+        "cycle_p50_us",
+        "spawn_p50_us",
+        "stop_p50_us",
+        "message_p50_us",
+        "messages_per_sec",
+        "messages_per_sec_all_cores",
+        "rss_per_component_bytes",
+        "max_components_per_gib",
+        "max_components_held",
+        "cycle_vs_floor_pooled",
+        "cycle_vs_seed_style",
+        "messages_vs_floor",
+        "timeout_overshoot_p99_ms",
+    ] {
+        let figure = report[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key}: {report:#}"));
+        assert!(figure > 0.0, "{key} = {figure}");
+    }
+    for baseline in ["floor_pooled", "floor_on_demand", "seed_style", "wasmi"] {
+        let cycle = report[baseline]["cycle_p50_us"].as_f64();
+        assert!(cycle.is_some_and(|us| us > 0.0), "{baseline}: {report:#}");
+    }
+    let entries: Vec<&str> = report["timeout_overshoot_ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["entry"].as_str().unwrap())
+        .collect();
+    assert_eq!(entries, ["_start", "handle-message", "_health", "_cleanup"]);
+    // Every overshoot is a timeout that fired: never before its 50 ms, and a timer a
+    // second late would show here.
+    for o in report["timeout_overshoot_ms"].as_array().unwrap() {
+        assert!(o["p99_ms"].as_f64().unwrap() < 1_000.0, "{o}");
+    }
+}
+
+/// The bounded soak CI runs: every misbehaviour, nothing left live, no growth.
+#[test]
+fn a_bounded_soak_leaves_nothing_live_and_does_not_grow() {
+    for allocator in ["pooling", "on-demand"] {
+        let out = lifecycle_kit(&[
+            "soak",
+            "--cycles",
+            "3000",
+            "--json",
+            "--allocator",
+            allocator,
+        ]);
+        let report = json(&out);
+        assert_eq!(out.status.code(), Some(0), "{allocator}: {report:#}");
+        assert_eq!(report["progress"]["cycles"], 3000);
+        assert_eq!(report["progress"]["live_instances"], 0);
+        assert_eq!(report["progress"]["unexpected"], 0);
+    }
+}

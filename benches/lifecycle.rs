@@ -1,13 +1,18 @@
-//! `cargo bench`: what the README's performance figures come from.
+//! `cargo bench`: the hot paths, for developers, in the terms of `lifecycle-kit bench`
+//! (whose figures the README's table comes from), each beside its baseline:
 //!
-//! * `start_stop`: one full component lifecycle (start, one message, stop) on the
-//!   reference runtime and on wasmi, side by side with the baseline the reference
-//!   replaces: a new Engine and a compile for every component start.
+//! * `cycle`: start, one 16-byte message, stop on the reference runtime and on wasmi,
+//!   beside the engine floor (bare Wasmtime, pooled and on demand: `InstancePre`, the
+//!   same calls, a drop) and seed style (a new Engine and a compile per start);
+//! * `message`: one 16-byte echo on a ready component, beside the floor's on one bare
+//!   instance;
 //! * `timeout_overshoot`: a guest spinning in each lifecycle export under a 20 ms
 //!   limit; the time per iteration minus 20 ms is how late the interrupt fires.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use lifecycle_kit::bench::{Floor, MESSAGE, seed_style_cycle};
 use lifecycle_kit::engine::Engine;
+use lifecycle_kit::engine::wasmtime::config::Allocation;
 use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime, WasmiRuntime, lifecycle};
 use std::time::{Duration, Instant};
 
@@ -17,69 +22,77 @@ const ECHO: &str = include_str!("../examples/echo.wat");
 async fn cycle<E: Engine>(runtime: &lifecycle::Runtime<E>, module: ModuleSource) {
     let mut actor = runtime.component(module, ComponentConfig::default());
     actor.start().await.unwrap();
-    actor.handle_message(b"hello").await.unwrap();
+    actor.handle_message(MESSAGE).await.unwrap();
     actor.stop(Duration::from_secs(1)).await.unwrap();
 }
 
-fn start_stop(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
+fn executor() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    let bytes: std::sync::Arc<[u8]> = wat::parse_str(ECHO).unwrap().into();
-    let mut group = c.benchmark_group("start_stop");
+        .unwrap()
+}
 
-    // The same lifecycle on each backend; wasmi's calls run on blocking threads.
+fn cycles(c: &mut Criterion) {
+    let rt = executor();
+    let bytes: std::sync::Arc<[u8]> = wat::parse_str(ECHO).unwrap().into();
+    let mut group = c.benchmark_group("cycle");
     let reference = Runtime::new().unwrap();
     let wasmi = WasmiRuntime::new();
     let echo = || ModuleSource::Bytes(bytes.clone());
-    group.bench_function("reference (cached module)", |b| {
+    group.bench_function("reference", |b| {
         b.to_async(&rt).iter(|| cycle(&reference, echo()))
     });
-    group.bench_function("wasmi (cached module)", |b| {
-        b.to_async(&rt).iter(|| cycle(&wasmi, echo()))
-    });
-
-    // The baseline: what a runtime that builds an Engine and compiles per start pays.
-    group.bench_function("baseline (engine + compile per start)", |b| {
-        b.iter(|| {
-            let mut config = wasmtime::Config::new();
-            config.consume_fuel(true).epoch_interruption(true);
-            let engine = wasmtime::Engine::new(&config).unwrap();
-            let module = wasmtime::Module::from_binary(&engine, &bytes).unwrap();
-            let mut store = wasmtime::Store::new(&engine, ());
-            store.set_fuel(u64::MAX).unwrap();
-            store.set_epoch_deadline(u64::MAX);
-            let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
-            let start = instance
-                .get_typed_func::<(), ()>(&mut store, "_start")
-                .unwrap();
-            start.call(&mut store, ()).unwrap();
-            let alloc = instance
-                .get_typed_func::<i32, i32>(&mut store, "alloc")
-                .unwrap();
-            let handle = instance
-                .get_typed_func::<(i32, i32), i64>(&mut store, "handle-message")
-                .unwrap();
-            let memory = instance.get_memory(&mut store, "memory").unwrap();
-            let ptr = alloc.call(&mut store, 5).unwrap();
-            memory.write(&mut store, ptr as usize, b"hello").unwrap();
-            handle.call(&mut store, (ptr, 5)).unwrap();
-            instance
-                .get_typed_func::<(), ()>(&mut store, "_cleanup")
-                .unwrap()
-                .call(&mut store, ())
-                .unwrap();
-        })
+    group.bench_function("wasmi", |b| b.to_async(&rt).iter(|| cycle(&wasmi, echo())));
+    for allocation in Allocation::ALL {
+        if let Some(floor) = Floor::new(allocation, &bytes).unwrap() {
+            group.bench_function(format!("floor ({allocation})"), |b| {
+                b.to_async(&rt)
+                    .iter(|| async { floor.cycle().await.unwrap() })
+            });
+        }
+    }
+    group.bench_function("seed style (engine + compile per start)", |b| {
+        b.to_async(&rt)
+            .iter(|| async { seed_style_cycle(&bytes).await.unwrap() })
     });
     group.finish();
 }
 
+fn messages(c: &mut Criterion) {
+    let rt = executor();
+    let bytes = wat::parse_str(ECHO).unwrap();
+    let mut group = c.benchmark_group("message");
+    let reference = Runtime::new().unwrap();
+    group.bench_function("reference", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let source = ModuleSource::bytes(bytes.clone());
+            let runtime = &reference;
+            async move {
+                let mut actor = runtime.component(source, ComponentConfig::default());
+                actor.start().await.unwrap();
+                let began = Instant::now();
+                for _ in 0..iters {
+                    actor.handle_message(MESSAGE).await.unwrap();
+                }
+                began.elapsed()
+            }
+        })
+    });
+    let floor = Floor::new(Allocation::Pooling, &bytes).unwrap();
+    if let Some(floor) = floor {
+        group.bench_function("floor", |b| {
+            b.to_async(&rt).iter_custom(|iters| {
+                let floor = &floor;
+                async move { floor.messages(iters as usize).await.unwrap().1 }
+            })
+        });
+    }
+    group.finish();
+}
+
 fn timeout_overshoot(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = executor();
     let runtime = Runtime::new().unwrap();
     let limit = Duration::from_millis(20);
     let spin = "(loop $l (br $l))";
@@ -135,5 +148,5 @@ fn timeout_overshoot(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, start_stop, timeout_overshoot);
+criterion_group!(benches, cycles, messages, timeout_overshoot);
 criterion_main!(benches);

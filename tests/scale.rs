@@ -145,3 +145,51 @@ fn a_bounded_soak_leaves_nothing_live_and_does_not_grow() {
         assert_eq!(report["progress"]["unexpected"], 0);
     }
 }
+
+/// A pooled runtime holds every memory to its slot size, and says so as a denied growth
+/// and a refused start, as a limit would; on demand, the component's own limits rule.
+#[tokio::test]
+async fn a_pool_slot_is_a_ceiling_like_a_limit() {
+    let grows = r#"(module (memory (export "memory") 1)
+        (func (export "alloc") (param i32) (result i32) (i32.const 0))
+        (func (export "handle-message") (param i32 i32) (result i64)
+          (i64.extend_i32_s (memory.grow (i32.const 31)))))"#;
+    let declares = r#"(module (memory 40))"#;
+    let wasm = |wat: &str| ModuleSource::bytes(wat::parse_str(wat).unwrap());
+    for allocation in Allocation::ALL {
+        let config = WasmtimeConfig {
+            allocation,
+            memory_ceiling: 16 * 65536,
+            pool_instances: 4,
+            ..WasmtimeConfig::default()
+        };
+        let runtime = Runtime::on(
+            lifecycle_kit::Wasmtime::new(&config).unwrap(),
+            Options::default(),
+        );
+        let mut c = runtime.component(wasm(grows), ComponentConfig::default());
+        c.start().await.unwrap();
+        let reply = c.handle_message(b"").await;
+        let denied = c
+            .events()
+            .iter()
+            .any(|e| matches!(e, lifecycle_kit::Event::GrowthDenied { .. }));
+        let mut big = runtime.component(wasm(declares), ComponentConfig::default());
+        let refused = big.start().await.err().map(|e| e.fault);
+        match allocation {
+            Allocation::Pooling => {
+                assert!(denied, "{:?}", c.events());
+                assert_eq!(
+                    refused,
+                    Some(Fault::ResourceLimitExceeded {
+                        resource: Resource::Memory
+                    })
+                );
+            }
+            Allocation::OnDemand => {
+                assert!(!denied && reply.is_ok(), "{:?}", c.events());
+                assert_eq!(refused, None);
+            }
+        }
+    }
+}

@@ -19,13 +19,13 @@ mod scale;
 mod stats;
 
 pub use figures::{Failed, Overshoot, RuntimeFigures};
+pub use floor::{Floor, MESSAGE, seed_style_cycle};
 pub use host::{Footprint, footprint};
 pub use scale::Scale;
 
 use crate::engine::wasmtime::config::Allocation;
 use crate::runtimes::RuntimeConfig;
 use crate::{Runtime, WasmiRuntime};
-use floor::Floor;
 use stats::Samples;
 use std::fmt;
 

@@ -19,6 +19,8 @@ pub struct Scale {
     /// The most held at once (the search stops at `held_cap`).
     pub max_components_held: usize,
     pub held_cap: usize,
+    /// Pool slots: `held_cap`, or fewer where the kernel's mapping limit allows fewer.
+    pub pool_instances: u32,
     /// Why no more were held: the cap, or the error of the start that failed.
     pub held_stopped_by: String,
     /// The kernel's limit on mappings per process, which bounds the count above.
@@ -27,13 +29,25 @@ pub struct Scale {
     pub allocation: String,
 }
 
+/// Mappings a pooled instance holds: its memory slot (accessible part and the rest) and
+/// its fiber stack (the stack and its guard page, mapped when the pool is made).
+const MAPPINGS_PER_POOLED_INSTANCE: u64 = 4;
+
+/// Mappings left for everything else in the process.
+const MAPPINGS_SPARE: u64 = 4_000;
+
 /// Starts echo components until `cap` are ready or a start fails, measuring the resident
 /// memory of the first `rss_sample`. The runtime's pool and memory reservations are sized
-/// for this: `cap` slots, each as large as the default memory limit.
+/// for this: each memory as large as the default memory limit, and as many slots as
+/// `cap` or as the kernel's mapping limit allows, whichever is fewer.
 pub async fn hold(rss_sample: usize, cap: usize) -> Result<Scale, lifecycle_contract::Error> {
     let limits = Limits::default();
+    let mappable = host::max_map_count().map_or(u64::MAX, |n| {
+        n.saturating_sub(MAPPINGS_SPARE) / MAPPINGS_PER_POOLED_INSTANCE
+    });
+    let slots = (cap as u64).min(mappable);
     let config = WasmtimeConfig {
-        pool_instances: u32::try_from(cap).unwrap_or(u32::MAX),
+        pool_instances: u32::try_from(slots).unwrap_or(u32::MAX),
         memory_ceiling: limits.max_memory_bytes,
         ..WasmtimeConfig::default()
     };
@@ -49,6 +63,7 @@ pub async fn hold(rss_sample: usize, cap: usize) -> Result<Scale, lifecycle_cont
     let mut scale = Scale {
         rss_sample,
         held_cap: cap,
+        pool_instances: config.pool_instances,
         held_stopped_by: "the cap".into(),
         max_map_count: host::max_map_count(),
         allocation,

@@ -48,7 +48,7 @@ pub mod wasmi;
 pub mod wasmtime;
 
 pub use crate::accounting::Limiter;
-use lifecycle_contract::{Entry, Event, GuestFailure, Profile};
+use lifecycle_contract::{Entry, Event, GuestFailure, Limits, Profile};
 use std::future::Future;
 use std::time::Duration;
 
@@ -68,6 +68,13 @@ pub trait Engine: Send + Sync + Sized + 'static {
         true
     }
 
+    /// The most any instance of this engine can hold, whatever a component's limits
+    /// allow (a pool's slot size). The lifecycle holds every component to the lower of
+    /// its limits and these, in its checks and its limiter alike.
+    fn ceilings(&self) -> Ceilings {
+        Ceilings::default()
+    }
+
     /// Compiles `bytes`, already validated under `profile` (start step 5). Blocking: the
     /// lifecycle calls it off the async executor's threads. Why a valid module could not
     /// be compiled is the engine's message (the lifecycle reports `load_failed`).
@@ -85,6 +92,25 @@ pub trait Engine: Send + Sync + Sized + 'static {
     fn release(&self, guest: Self::Guest, why: Release) {
         let _ = why;
         drop(guest);
+    }
+}
+
+/// The most an engine's instances can hold; `None`: no bound of the engine's own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ceilings {
+    pub memory_bytes: Option<u64>,
+    pub table_elements: Option<u64>,
+}
+
+impl Ceilings {
+    /// `limits`, lowered to these ceilings.
+    pub fn cap(self, limits: &Limits) -> Limits {
+        let lower = |limit: u64, ceiling: Option<u64>| ceiling.map_or(limit, |c| limit.min(c));
+        Limits {
+            max_memory_bytes: lower(limits.max_memory_bytes, self.memory_bytes),
+            max_table_elements: lower(limits.max_table_elements, self.table_elements),
+            ..limits.clone()
+        }
     }
 }
 

@@ -108,7 +108,7 @@ impl<E: Engine> Component<E> {
     /// Steps 1–8. A guest that fails a later step is released.
     async fn start_steps(&mut self) -> Result<E::Guest, Error> {
         let bytes = crate::source::load(&self.source).await?;
-        let limits = &self.config.limits;
+        let limits = &self.runtime.engine().ceilings().cap(&self.config.limits);
         let prepared = self.runtime.prepare(self.config.profile, bytes).await?;
         let order = self.runtime.start_order();
         for &gate in order.before_instantiate {

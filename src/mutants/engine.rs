@@ -82,6 +82,10 @@ impl Engine for Faulty {
         !self.has(Defect::NoFuelNoTimeouts)
     }
 
+    fn ceilings(&self) -> crate::engine::Ceilings {
+        self.inner.ceilings()
+    }
+
     fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String> {
         self.inner.compile(profile, bytes)
     }

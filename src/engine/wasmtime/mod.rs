@@ -18,7 +18,8 @@ pub mod config;
 mod ticker;
 
 use super::{
-    Call, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures, Stopped, bytes_at,
+    Call, Ceilings, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures, Stopped,
+    bytes_at,
 };
 use config::{Allocation, WasmtimeConfig, engine_for};
 use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
@@ -39,7 +40,12 @@ pub struct Wasmtime {
 
 struct Engines {
     engines: PerProfile<wasmtime::Engine>,
+    /// When pooled: engines on demand, for the modules no pool slot can hold (a table or
+    /// memory declared larger than a slot), so that the pool never changes a verdict.
+    unpooled: Option<PerProfile<wasmtime::Engine>>,
     allocation: Allocation,
+    /// A pool's slot sizes; none on demand, where a memory past its reservation moves.
+    ceilings: Ceilings,
     _ticker: ticker::Ticker,
 }
 
@@ -57,7 +63,17 @@ impl Wasmtime {
             });
         }
         let built = PerProfile::try_new(|p| engine_for(p, config));
-        let shared = Arc::new(Engines::new(built, config.epoch_tick)?);
+        let on_demand = WasmtimeConfig {
+            allocation: Allocation::OnDemand,
+            ..config.clone()
+        };
+        let unpooled = match config.allocation {
+            Allocation::Pooling => Some(PerProfile::try_new(|p| {
+                engine_for(p, &on_demand).map(|(engine, _)| engine)
+            })),
+            Allocation::OnDemand => None,
+        };
+        let shared = Arc::new(Engines::new(built, unpooled.transpose(), config)?);
         made.push((config.clone(), shared.clone()));
         Ok(Wasmtime { shared })
     }
@@ -77,23 +93,40 @@ impl Wasmtime {
 impl Engines {
     fn new(
         built: wasmtime::Result<PerProfile<(wasmtime::Engine, Allocation)>>,
-        epoch_tick: Duration,
+        unpooled: wasmtime::Result<Option<PerProfile<wasmtime::Engine>>>,
+        config: &WasmtimeConfig,
     ) -> Result<Engines, Error> {
         let init_error = |e: &dyn std::fmt::Display| {
             Error::new(Stage::Load, Fault::EngineInitialization).with_detail(e)
         };
         let built = built.map_err(|e| init_error(&e))?;
+        let unpooled = unpooled.map_err(|e| init_error(&e))?;
         let pooled = built.iter().all(|(_, a)| *a == Allocation::Pooling);
         let allocation = match pooled {
             true => Allocation::Pooling,
             false => Allocation::OnDemand,
         };
         let engines = PerProfile::try_new(|p| Ok::<_, Error>(built.get(p).0.clone()))?;
-        let tick_these = engines.iter().cloned().collect();
-        let ticker = ticker::Ticker::start(tick_these, epoch_tick).map_err(|e| init_error(&e))?;
+        let unpooled = unpooled.filter(|_| allocation == Allocation::Pooling);
+        let tick_these = engines
+            .iter()
+            .chain(unpooled.iter().flat_map(|u| u.iter()))
+            .cloned()
+            .collect();
+        let ticker =
+            ticker::Ticker::start(tick_these, config.epoch_tick).map_err(|e| init_error(&e))?;
+        let ceilings = match allocation {
+            Allocation::Pooling => Ceilings {
+                memory_bytes: Some(config.memory_ceiling),
+                table_elements: Some(config.table_ceiling.into()),
+            },
+            Allocation::OnDemand => Ceilings::default(),
+        };
         Ok(Engines {
             engines,
+            unpooled,
             allocation,
+            ceilings,
             _ticker: ticker,
         })
     }
@@ -104,7 +137,16 @@ impl Engines {
 #[derive(Clone)]
 pub struct Compiled {
     module: Module,
-    pre: Option<InstancePre<StoreData>>,
+    linked: Linked,
+}
+
+#[derive(Clone)]
+enum Linked {
+    Pre(InstancePre<StoreData>),
+    /// It imports: it cannot be pre-linked (and the lifecycle's link check refuses it).
+    Imports,
+    /// The engine's pool cannot host it (the engine's reason): no instance ever can be.
+    Unfit(String),
 }
 
 /// What a store holds: the lifecycle's limiter and the deadline of the calls in progress.
@@ -172,18 +214,31 @@ impl Engine for Wasmtime {
     type Module = Compiled;
     type Guest = WasmtimeGuest;
 
+    fn ceilings(&self) -> Ceilings {
+        self.shared.ceilings
+    }
+
     fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Compiled, String> {
-        let engine = self.engine(profile);
-        let module = Module::from_binary(engine, bytes).map_err(|e| e.to_string())?;
-        let pre = match module.imports().len() {
-            0 => Some(
-                Linker::new(engine)
-                    .instantiate_pre(&module)
-                    .map_err(|e| e.to_string())?,
-            ),
-            _ => None,
+        let mut engine = self.engine(profile);
+        let module = match (Module::from_binary(engine, bytes), &self.shared.unpooled) {
+            (Ok(module), _) => module,
+            // No slot of the pool can hold it: on demand, then.
+            (Err(_), Some(unpooled)) => {
+                engine = unpooled.get(profile);
+                Module::from_binary(engine, bytes).map_err(|e| e.to_string())?
+            }
+            (Err(e), None) => return Err(e.to_string()),
         };
-        Ok(Compiled { module, pre })
+        // A module the pool cannot host is no compile error: the lifecycle's limit checks
+        // (held to the pool's ceilings) refuse it first, or instantiation is exhausted.
+        let linked = match module.imports().len() {
+            0 => match Linker::new(engine).instantiate_pre(&module) {
+                Ok(pre) => Linked::Pre(pre),
+                Err(unfit) => Linked::Unfit(format!("{unfit:#}")),
+            },
+            _ => Linked::Imports,
+        };
+        Ok(Compiled { module, linked })
     }
 
     async fn instantiate(
@@ -224,9 +279,14 @@ impl Engine for Wasmtime {
         guest.arm_deadline(timeout);
         guest.set_fuel(fuel);
         let store = &mut guest.store;
-        let instance = match &compiled.pre {
-            Some(pre) => pre.instantiate_async(&mut *store).await,
-            None => Instance::new_async(&mut *store, &compiled.module, &[]).await,
+        let instance = match &compiled.linked {
+            Linked::Pre(pre) => pre.instantiate_async(&mut *store).await,
+            Linked::Imports => Instance::new_async(&mut *store, &compiled.module, &[]).await,
+            Linked::Unfit(why) => {
+                return Err(Stopped::Exhausted {
+                    detail: why.clone(),
+                });
+            }
         }
         .map_err(stopped)?;
         let store = &mut guest.store;
@@ -365,7 +425,7 @@ mod tests {
         let config = WasmtimeConfig::default();
         let strict_only = PerProfile::try_new(|_| engine_for(Profile::Strict, &config));
         let narrow = Wasmtime {
-            shared: Arc::new(Engines::new(strict_only, config.epoch_tick).unwrap()),
+            shared: Arc::new(Engines::new(strict_only, Ok(None), &config).unwrap()),
         };
         let runtime = Runtime::on(narrow, Options::default());
         let simd = wat::parse_str("(module (func (drop (v128.const i64x2 0 0))))").unwrap();

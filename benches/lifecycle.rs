@@ -16,8 +16,6 @@ use lifecycle_kit::engine::wasmtime::config::Allocation;
 use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime, WasmiRuntime, lifecycle};
 use std::time::{Duration, Instant};
 
-const ECHO: &str = include_str!("../examples/echo.wat");
-
 /// Start, one message, stop: one component's whole lifecycle.
 async fn cycle<E: Engine>(runtime: &lifecycle::Runtime<E>, module: ModuleSource) {
     let mut actor = runtime.component(module, ComponentConfig::default());
@@ -35,7 +33,7 @@ fn executor() -> tokio::runtime::Runtime {
 
 fn cycles(c: &mut Criterion) {
     let rt = executor();
-    let bytes: std::sync::Arc<[u8]> = wat::parse_str(ECHO).unwrap().into();
+    let bytes: std::sync::Arc<[u8]> = wat::parse_str(lifecycle_kit::bench::echo()).unwrap().into();
     let mut group = c.benchmark_group("cycle");
     let reference = Runtime::new().unwrap();
     let wasmi = WasmiRuntime::new();
@@ -61,7 +59,7 @@ fn cycles(c: &mut Criterion) {
 
 fn messages(c: &mut Criterion) {
     let rt = executor();
-    let bytes = wat::parse_str(ECHO).unwrap();
+    let bytes = wat::parse_str(lifecycle_kit::bench::echo()).unwrap();
     let mut group = c.benchmark_group("message");
     let reference = Runtime::new().unwrap();
     group.bench_function("reference", |b| {

@@ -84,7 +84,7 @@ pub async fn measure<E: Engine>(
     counts: Counts,
     step: &mut dyn FnMut(&str),
 ) -> Result<RuntimeFigures, Failed> {
-    let echo = source(modules::ECHO);
+    let echo = source(&modules::echo());
     let empty = source(modules::EMPTY);
     let mut f = RuntimeFigures::default();
 

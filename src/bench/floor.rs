@@ -152,7 +152,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_baseline_runs_the_echo_actor() {
-        let wasm = wat::parse_str(super::super::modules::ECHO).unwrap();
+        let wasm = wat::parse_str(super::super::modules::echo()).unwrap();
         for allocation in Allocation::ALL {
             let floor = Floor::new(allocation, &wasm)
                 .unwrap()

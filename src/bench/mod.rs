@@ -21,6 +21,7 @@ mod stats;
 pub use figures::{Failed, Overshoot, RuntimeFigures};
 pub use floor::{Floor, MESSAGE, seed_style_cycle};
 pub use host::{Footprint, footprint};
+pub use modules::echo;
 pub use scale::Scale;
 
 use crate::engine::wasmtime::config::Allocation;
@@ -143,7 +144,7 @@ pub enum BenchError {
 /// Runs every measurement; `progress` is told each step of [`STEPS`] as it begins.
 pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<Report, BenchError> {
     let counts = settings.counts();
-    let echo = wat::parse_str(modules::ECHO).expect("valid text");
+    let echo = wat::parse_str(modules::echo()).expect("valid text");
 
     progress("floor");
     let floor = async |allocation| -> Result<Option<FloorFigures>, wasmtime::Error> {

@@ -6,13 +6,21 @@ use lifecycle_contract::Entry;
 /// No exports at all: what a start and a stop cost with no guest code.
 pub const EMPTY: &str = "(module)";
 
-/// The echo actor of `examples/echo.wat`.
-pub const ECHO: &str = include_str!("../../examples/echo.wat");
+/// The echo actor: every lifecycle export, each reply the message itself. Its `alloc`
+/// reuses one buffer (the one in `examples/echo.wat` bumps, and fills its memory after
+/// about 4 000 messages).
+pub fn echo() -> String {
+    actor(None)
+}
 
 /// The echo actor, except that `entry` loops forever.
 pub fn spinning_in(entry: Entry) -> String {
+    actor(Some(entry))
+}
+
+fn actor(spinning: Option<Entry>) -> String {
     let spin = "(loop $l (br $l))";
-    let body = |e: Entry, normal: &str| match e == entry {
+    let body = |e: Entry, normal: &str| match Some(e) == spinning {
         true => format!("{spin} {normal}"),
         false => normal.to_string(),
     };
@@ -40,7 +48,7 @@ mod tests {
 
     #[test]
     fn every_module_is_valid() {
-        for wat in [EMPTY.to_string(), ECHO.to_string()]
+        for wat in [EMPTY.to_string(), echo()]
             .into_iter()
             .chain(Entry::ALL.iter().map(|&e| spinning_in(e)))
         {

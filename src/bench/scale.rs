@@ -54,7 +54,7 @@ pub async fn hold(rss_sample: usize, cap: usize) -> Result<Scale, lifecycle_cont
     let engine = Wasmtime::new(&config)?;
     let allocation = engine.allocation().to_string();
     let runtime = Runtime::on(engine, Options::default());
-    let echo = ModuleSource::bytes(wat::parse_str(modules::ECHO).expect("valid text"));
+    let echo = ModuleSource::bytes(wat::parse_str(modules::echo()).expect("valid text"));
     // The module is compiled before the first reading.
     let mut first = runtime.component(echo.clone(), ComponentConfig::default());
     first.start().await?;

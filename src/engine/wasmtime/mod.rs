@@ -302,21 +302,21 @@ impl Engine for Wasmtime {
     }
 }
 
-impl WasmtimeGuest {
-    async fn run<P, R>(
-        &mut self,
-        func: Option<TypedFunc<P, R>>,
-        params: P,
-    ) -> Result<R, GuestFailure>
-    where
-        P: WasmParams + Sync,
-        R: WasmResults + Sync,
-    {
-        // The lifecycle only calls exports the guest has.
-        let func = func.ok_or(GuestFailure::Trapped(TrapCode::Other))?;
-        let result = func.call_async(&mut self.store, params).await;
-        result.map_err(|e| classify(&e))
-    }
+/// Calls `func` (borrowed, not cloned: a clone of a typed function costs a type
+/// registration's reference counts on every call).
+async fn run<P, R>(
+    store: &mut Store<StoreData>,
+    func: Option<&TypedFunc<P, R>>,
+    params: P,
+) -> Result<R, GuestFailure>
+where
+    P: WasmParams + Sync,
+    R: WasmResults + Sync,
+{
+    // The lifecycle only calls exports the guest has.
+    let func = func.ok_or(GuestFailure::Trapped(TrapCode::Other))?;
+    let result = func.call_async(store, params).await;
+    result.map_err(|e| classify(&e))
 }
 
 impl Guest for WasmtimeGuest {
@@ -335,22 +335,18 @@ impl Guest for WasmtimeGuest {
     }
 
     async fn call(&mut self, call: Call) -> Result<i64, GuestFailure> {
+        let (store, exports) = (&mut self.store, &self.exports);
         match call {
-            Call::Start => self.run(self.exports.start.clone(), ()).await.map(|()| 0),
-            Call::Cleanup => self.run(self.exports.cleanup.clone(), ()).await.map(|()| 0),
-            Call::Health => self
-                .run(self.exports.health.clone(), ())
-                .await
-                .map(i64::from),
+            Call::Start => run(store, exports.start.as_ref(), ()).await.map(|()| 0),
+            Call::Cleanup => run(store, exports.cleanup.as_ref(), ()).await.map(|()| 0),
+            Call::Health => run(store, exports.health.as_ref(), ()).await.map(i64::from),
             Call::Alloc { len } => {
                 let len = len as i32;
-                self.run(self.exports.alloc.clone(), len)
-                    .await
-                    .map(i64::from)
+                run(store, exports.alloc.as_ref(), len).await.map(i64::from)
             }
             Call::HandleMessage { ptr, len } => {
                 let params = (ptr as i32, len as i32);
-                self.run(self.exports.handle_message.clone(), params).await
+                run(store, exports.handle_message.as_ref(), params).await
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::bench::{Footprint, footprint};
 use crate::engine::wasmtime::Wasmtime;
 use crate::lifecycle::{ComponentConfig, Runtime};
 use crate::source::ModuleSource;
-use lifecycle_contract::{Limits, Profile};
+use lifecycle_contract::Limits;
 use std::time::Duration;
 
 /// Cycles run before the baseline footprint is read: warm caches and pools first.
@@ -161,11 +161,7 @@ pub async fn run(
         let counters = runtime.counters();
         progress.live_instances = counters.live_instances;
         progress.accounted_memory_bytes = counters.accounted_memory_bytes;
-        if let Some(pool) = runtime
-            .engine()
-            .engine(Profile::Strict)
-            .pooling_allocator_metrics()
-        {
+        if let Some(pool) = runtime.engine().engine().pooling_allocator_metrics() {
             progress.pool_instances_in_use = Some(pool.core_instances());
             progress.pool_memories_in_use = Some(pool.memories());
             progress.pool_warm_memory_bytes_resident = Some(pool.unused_memory_bytes_resident());

@@ -9,8 +9,7 @@
 //!   was born from and the defect it exists to catch.
 
 use super::stats::Samples;
-use crate::engine::wasmtime::config::{Allocation, WasmtimeConfig, engine_for};
-use lifecycle_contract::Profile;
+use crate::engine::wasmtime::config::{Allocation, WasmtimeConfig, engine_for, every_profile};
 use std::time::{Duration, Instant};
 use wasmtime::{Engine, Instance, InstancePre, Linker, Module, Store, TypedFunc};
 
@@ -79,7 +78,7 @@ impl Floor {
             allocation,
             ..WasmtimeConfig::default()
         };
-        let (engine, got) = engine_for(Profile::Strict, &config)?;
+        let (engine, got) = engine_for(every_profile(), &config)?;
         if got != allocation {
             return Ok(None);
         }

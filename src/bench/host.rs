@@ -28,6 +28,12 @@ pub fn max_map_count() -> Option<u64> {
     text.trim().parse().ok()
 }
 
+/// Memory mappings this process holds now.
+pub fn mappings() -> Option<u64> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    Some(maps.lines().count() as u64)
+}
+
 /// A one-line description of the machine: CPU model and count.
 pub fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -33,8 +33,8 @@ pub struct Scale {
 /// its fiber stack (the stack and its guard page, mapped when the pool is made).
 const MAPPINGS_PER_POOLED_INSTANCE: u64 = 4;
 
-/// Mappings left for everything else in the process.
-const MAPPINGS_SPARE: u64 = 4_000;
+/// Mappings left for everything else the process maps meanwhile.
+const MAPPINGS_SPARE: u64 = 2_000;
 
 /// Starts echo components until `cap` are ready or a start fails, measuring the resident
 /// memory of the first `rss_sample`. The runtime's pool and memory reservations are sized
@@ -42,8 +42,9 @@ const MAPPINGS_SPARE: u64 = 4_000;
 /// `cap` or as the kernel's mapping limit allows, whichever is fewer.
 pub async fn hold(rss_sample: usize, cap: usize) -> Result<Scale, lifecycle_contract::Error> {
     let limits = Limits::default();
+    let in_use = host::mappings().unwrap_or(0) + MAPPINGS_SPARE;
     let mappable = host::max_map_count().map_or(u64::MAX, |n| {
-        n.saturating_sub(MAPPINGS_SPARE) / MAPPINGS_PER_POOLED_INSTANCE
+        n.saturating_sub(in_use) / MAPPINGS_PER_POOLED_INSTANCE
     });
     let slots = (cap as u64).min(mappable);
     let config = WasmtimeConfig {

@@ -86,14 +86,22 @@ impl Default for WasmtimeConfig {
     }
 }
 
-/// An engine for `profile`, and the allocation it really uses.
+/// Every feature of every profile. One engine serves them all: the lifecycle validates
+/// each module under its own profile before the engine sees it.
+pub(crate) fn every_profile() -> WasmFeatures {
+    Profile::ALL
+        .iter()
+        .fold(WasmFeatures::empty(), |all, p| all | p.features())
+}
+
+/// An engine for modules of these `features`, and the allocation it really uses.
 pub(crate) fn engine_for(
-    profile: Profile,
+    features: WasmFeatures,
     config: &WasmtimeConfig,
 ) -> wasmtime::Result<(wasmtime::Engine, Allocation)> {
     let mut c = Config::new();
     c.wasm_features(WasmFeatures::all(), false)
-        .wasm_features(profile.features(), true)
+        .wasm_features(features, true)
         .consume_fuel(true)
         .epoch_interruption(true)
         .max_wasm_stack(config.max_wasm_stack)

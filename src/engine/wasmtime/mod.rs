@@ -1,7 +1,8 @@
 //! The Wasmtime backend: the reference engine.
 //!
-//! One Wasmtime `Engine` per feature profile (built as [`config`] declares: pooled by
-//! default), all driven by one epoch ticker thread. A module is compiled once and
+//! One Wasmtime `Engine` for every feature profile (built as [`config`] declares: pooled
+//! by default; each module was validated under its own profile before it gets here),
+//! driven by one epoch ticker thread. A module is compiled once and
 //! pre-linked (`InstancePre`), so a start only instantiates. Fuel is Wasmtime's fuel; a
 //! deadline is an epoch deadline checked on every tick, so a guest past its deadline
 //! gets `Trap::Interrupt` at the next tick even in a tight loop.
@@ -18,10 +19,9 @@ pub mod config;
 mod ticker;
 
 use super::{
-    Call, Ceilings, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures, Stopped,
-    bytes_at,
+    Call, Ceilings, Engine, Exports, Guest, Instantiate, Limiter, Signatures, Stopped, bytes_at,
 };
-use config::{Allocation, WasmtimeConfig, engine_for};
+use config::{Allocation, WasmtimeConfig, engine_for, every_profile};
 use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -39,10 +39,11 @@ pub struct Wasmtime {
 }
 
 struct Engines {
-    engines: PerProfile<wasmtime::Engine>,
-    /// When pooled: engines on demand, for the modules no pool slot can hold (a table or
-    /// memory declared larger than a slot), so that the pool never changes a verdict.
-    unpooled: Option<PerProfile<wasmtime::Engine>>,
+    /// One engine for every profile (so one pool, one set of slots).
+    engine: wasmtime::Engine,
+    /// When pooled: an engine on demand, for the modules no pool slot can hold (a table
+    /// or memory declared larger than a slot), so that the pool never changes a verdict.
+    unpooled: Option<wasmtime::Engine>,
     allocation: Allocation,
     /// A pool's slot sizes; none on demand, where a memory past its reservation moves.
     ceilings: Ceilings,
@@ -62,15 +63,13 @@ impl Wasmtime {
                 shared: shared.clone(),
             });
         }
-        let built = PerProfile::try_new(|p| engine_for(p, config));
+        let built = engine_for(every_profile(), config);
         let on_demand = WasmtimeConfig {
             allocation: Allocation::OnDemand,
             ..config.clone()
         };
         let unpooled = match config.allocation {
-            Allocation::Pooling => Some(PerProfile::try_new(|p| {
-                engine_for(p, &on_demand).map(|(engine, _)| engine)
-            })),
+            Allocation::Pooling => Some(engine_for(every_profile(), &on_demand).map(|(e, _)| e)),
             Allocation::OnDemand => None,
         };
         let shared = Arc::new(Engines::new(built, unpooled.transpose(), config)?);
@@ -84,35 +83,26 @@ impl Wasmtime {
         self.shared.allocation
     }
 
-    /// The engine for `profile`, as the benchmarks' floor shares it.
-    pub fn engine(&self, profile: Profile) -> &wasmtime::Engine {
-        self.shared.engines.get(profile)
+    /// The engine, shared by every profile.
+    pub fn engine(&self) -> &wasmtime::Engine {
+        &self.shared.engine
     }
 }
 
 impl Engines {
     fn new(
-        built: wasmtime::Result<PerProfile<(wasmtime::Engine, Allocation)>>,
-        unpooled: wasmtime::Result<Option<PerProfile<wasmtime::Engine>>>,
+        built: wasmtime::Result<(wasmtime::Engine, Allocation)>,
+        unpooled: wasmtime::Result<Option<wasmtime::Engine>>,
         config: &WasmtimeConfig,
     ) -> Result<Engines, Error> {
         let init_error = |e: &dyn std::fmt::Display| {
             Error::new(Stage::Load, Fault::EngineInitialization).with_detail(e)
         };
-        let built = built.map_err(|e| init_error(&e))?;
-        let unpooled = unpooled.map_err(|e| init_error(&e))?;
-        let pooled = built.iter().all(|(_, a)| *a == Allocation::Pooling);
-        let allocation = match pooled {
-            true => Allocation::Pooling,
-            false => Allocation::OnDemand,
-        };
-        let engines = PerProfile::try_new(|p| Ok::<_, Error>(built.get(p).0.clone()))?;
-        let unpooled = unpooled.filter(|_| allocation == Allocation::Pooling);
-        let tick_these = engines
-            .iter()
-            .chain(unpooled.iter().flat_map(|u| u.iter()))
-            .cloned()
-            .collect();
+        let (engine, allocation) = built.map_err(|e| init_error(&e))?;
+        let unpooled = unpooled
+            .map_err(|e| init_error(&e))?
+            .filter(|_| allocation == Allocation::Pooling);
+        let tick_these = std::iter::once(&engine).chain(&unpooled).cloned().collect();
         let ticker =
             ticker::Ticker::start(tick_these, config.epoch_tick).map_err(|e| init_error(&e))?;
         let ceilings = match allocation {
@@ -123,7 +113,7 @@ impl Engines {
             Allocation::OnDemand => Ceilings::default(),
         };
         Ok(Engines {
-            engines,
+            engine,
             unpooled,
             allocation,
             ceilings,
@@ -219,12 +209,14 @@ impl Engine for Wasmtime {
     }
 
     fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Compiled, String> {
-        let mut engine = self.engine(profile);
+        // The profile was checked when the module was validated.
+        let _ = profile;
+        let mut engine = self.engine();
         let module = match (Module::from_binary(engine, bytes), &self.shared.unpooled) {
             (Ok(module), _) => module,
             // No slot of the pool can hold it: on demand, then.
             (Err(_), Some(unpooled)) => {
-                engine = unpooled.get(profile);
+                engine = unpooled;
                 Module::from_binary(engine, bytes).map_err(|e| e.to_string())?
             }
             (Err(e), None) => return Err(e.to_string()),
@@ -419,7 +411,7 @@ mod tests {
     #[tokio::test]
     async fn a_valid_module_the_engine_cannot_compile_is_load_failed() {
         let config = WasmtimeConfig::default();
-        let strict_only = PerProfile::try_new(|_| engine_for(Profile::Strict, &config));
+        let strict_only = engine_for(Profile::Strict.features(), &config);
         let narrow = Wasmtime {
             shared: Arc::new(Engines::new(strict_only, Ok(None), &config).unwrap()),
         };

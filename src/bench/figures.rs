@@ -199,39 +199,43 @@ async fn messages<E: Engine>(
     Ok((samples, per_sec))
 }
 
-/// One component per core, each sent `n` messages from its own task: messages per second
-/// across all of them.
+/// One component per core, each on its own thread (with its own single-threaded
+/// executor, as an actor runtime shards), each sent `n` messages: messages per second
+/// across all of them, from the first to start to the last to finish.
 async fn messages_all_cores<E: Engine>(
     runtime: &Runtime<E>,
     echo: &ModuleSource,
     n: usize,
 ) -> Result<f64, Failed> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let mut actors = Vec::with_capacity(cores);
-    for _ in 0..cores {
-        actors.push(started(runtime, echo, Limits::default()).await?);
-    }
-    // Each task times itself: the span from the first to start to the last to finish.
-    let barrier = Arc::new(tokio::sync::Barrier::new(cores));
-    let tasks: Vec<_> = actors
-        .into_iter()
-        .map(|mut actor| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let began = Instant::now();
-                for _ in 0..n {
-                    actor.handle_message(MESSAGE).await?;
-                }
-                Ok::<_, lifecycle_contract::Error>((began, Instant::now()))
+    let barrier = Arc::new(std::sync::Barrier::new(cores));
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let (runtime, echo, barrier) = (runtime.clone(), echo.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let executor = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a thread's executor");
+                executor.block_on(async move {
+                    let mut actor = started(&runtime, &echo, Limits::default()).await;
+                    // Every thread waits, even one whose start failed.
+                    barrier.wait();
+                    let actor = actor.as_mut().map_err(|f| f.error.clone())?;
+                    let began = Instant::now();
+                    for _ in 0..n {
+                        actor.handle_message(MESSAGE).await?;
+                    }
+                    Ok::<_, lifecycle_contract::Error>((began, Instant::now()))
+                })
             })
         })
         .collect();
     let mut span: Option<(Instant, Instant)> = None;
-    for task in tasks {
-        let (began, ended) = match task.await {
+    for thread in threads {
+        let (began, ended) = match thread.join() {
             Ok(done) => done.map_err(failed("message on every core"))?,
-            Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
+            Err(panicked) => std::panic::resume_unwind(panicked),
         };
         span = Some(span.map_or((began, ended), |(b, e)| (b.min(began), e.max(ended))));
     }

@@ -74,7 +74,8 @@ struct BenchArgs {
 #[derive(Args)]
 struct SoakArgs {
     /// Cycles to run (the footprint after the first 1 000 is the baseline).
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    #[arg(long, value_name = "N", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
     cycles: u64,
     #[command(flatten)]
     engine: EngineArgs,

@@ -31,10 +31,22 @@ fn the_suite_passes_under_each_allocator() {
         assert!(report["total"].as_u64().unwrap() >= 200);
         assert_eq!(report["passed"], report["total"], "{allocator}");
     }
-    let out = lifecycle_kit(&["run", "--allocator", "heap"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown allocator `heap`"), "{err}");
+    for (args, says) in [
+        (
+            &["run", "--allocator", "heap"][..],
+            "unknown allocator `heap`",
+        ),
+        (&["soak", "--cycles", "0"][..], "--cycles"),
+        (&["bench", "--slow"][..], "--slow"),
+    ] {
+        let out = lifecycle_kit(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(says) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
 }
 
 /// A pool of two instances, full: the third start is the host running out, not a trap,

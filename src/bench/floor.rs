@@ -115,6 +115,29 @@ impl Floor {
         Ok((samples, began.elapsed()))
     }
 
+    /// `n` messages on one instance with synchronous calls (no fiber: cheaper, but a
+    /// call cannot be abandoned before its deadline): the call path not taken, measured
+    /// beside the one taken.
+    pub async fn messages_sync(&self, n: usize) -> wasmtime::Result<(Samples, Duration)> {
+        let mut store = fueled_store(&self.engine)?;
+        let instance = self.pre.instantiate_async(&mut store).await?;
+        let calls = Calls::of(&instance, &mut store)?;
+        calls.start.call(&mut store, ())?;
+        let mut samples = Samples::with_capacity(n);
+        let mut reply = [0; 16];
+        let began = Instant::now();
+        for _ in 0..n {
+            let t = Instant::now();
+            let ptr = calls.alloc.call(&mut store, MESSAGE.len() as i32)?;
+            calls.memory.write(&mut store, ptr as usize, MESSAGE)?;
+            let packed = calls.handle.call(&mut store, (ptr, MESSAGE.len() as i32))?;
+            let (at, len) = ((packed >> 32) as usize, (packed as u32) as usize);
+            calls.memory.read(&store, at, &mut reply[..len])?;
+            samples.push(t.elapsed());
+        }
+        Ok((samples, began.elapsed()))
+    }
+
     /// `n` health checks on one instance.
     pub async fn health(&self, n: usize) -> wasmtime::Result<Samples> {
         let mut store = fueled_store(&self.engine)?;
@@ -158,6 +181,8 @@ mod tests {
                 .expect("this host pools");
             floor.cycle().await.unwrap();
             let (samples, _) = floor.messages(3).await.unwrap();
+            assert!(samples.p50_us() > 0.0);
+            let (samples, _) = floor.messages_sync(3).await.unwrap();
             assert!(samples.p50_us() > 0.0);
             floor.health(2).await.unwrap();
         }

@@ -92,6 +92,9 @@ pub struct FloorFigures {
     pub cycle_p99_us: f64,
     pub message_p50_us: f64,
     pub messages_per_sec: f64,
+    /// The same messages with synchronous calls, the call path not taken.
+    pub sync_message_p50_us: f64,
+    pub sync_messages_per_sec: f64,
     pub health_p50_us: f64,
 }
 
@@ -158,12 +161,15 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
             cycle.push(t.elapsed());
         }
         let (messages, took) = floor.messages(counts.messages).await?;
+        let (sync, sync_took) = floor.messages_sync(counts.messages).await?;
         let health = floor.health(counts.messages).await?;
         Ok(Some(FloorFigures {
             cycle_p50_us: cycle.p50_us(),
             cycle_p99_us: cycle.p99_us(),
             message_p50_us: messages.p50_us(),
             messages_per_sec: counts.messages as f64 / took.as_secs_f64(),
+            sync_message_p50_us: sync.p50_us(),
+            sync_messages_per_sec: counts.messages as f64 / sync_took.as_secs_f64(),
             health_p50_us: health.p50_us(),
         }))
     };
@@ -360,6 +366,14 @@ impl fmt::Display for Report {
             w.messages_per_sec,
             pooled.messages_per_sec,
             od.messages_per_sec,
+            0.0,
+        )?;
+        row(
+            "  floor with synchronous calls",
+            0.0,
+            0.0,
+            pooled.sync_messages_per_sec,
+            od.sync_messages_per_sec,
             0.0,
         )?;
         row(

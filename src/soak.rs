@@ -3,9 +3,12 @@
 //!
 //! Each cycle runs one guest of [`Misbehaviour::ALL`], in turn: a clean echo, a trap, fuel
 //! exhaustion, a timeout, a failed start, a cleanup past its timeout, a denied memory
-//! growth. After every cycle nothing may be live; the footprint after the first
-//! [`BASELINE_CYCLES`] cycles is the baseline, and the footprint at the end may exceed it
-//! by at most [`TOLERANCE`].
+//! growth; and sends one message and a health check to one long-lived echo component,
+//! started before the first cycle and stopped after the last (what grows by every
+//! message, not by every start, shows there). After every cycle nothing but the
+//! long-lived component may be live, and after the last nothing at all; the footprint
+//! after the first [`BASELINE_CYCLES`] cycles is the baseline, and the footprint at the
+//! end may exceed it by at most [`TOLERANCE`].
 
 use crate::bench::{Footprint, footprint};
 use crate::engine::wasmtime::Wasmtime;
@@ -152,15 +155,25 @@ pub async fn run(
         .collect();
     let mut progress = Progress::default();
     let mut report = Report::default();
+    let clean = &guests[0].1;
+    let mut long_lived = runtime.component(clean.clone(), ComponentConfig::default());
+    let alive = long_lived.start().await.is_ok();
+    let long_lived_memory = runtime.counters().accounted_memory_bytes;
     for n in 0..cycles {
         let (misbehaviour, module) = &guests[(n % guests.len() as u64) as usize];
-        if !cycle(runtime, *misbehaviour, module).await {
+        let went_as_named = cycle(runtime, *misbehaviour, module).await;
+        let served = long_lived.handle_message(b"still here").await.is_ok()
+            && long_lived.health_check().await.status == lifecycle_contract::HealthStatus::Healthy;
+        if !(went_as_named && served && alive) {
             progress.unexpected += 1;
         }
         progress.cycles = n + 1;
         let counters = runtime.counters();
-        progress.live_instances = counters.live_instances;
-        progress.accounted_memory_bytes = counters.accounted_memory_bytes;
+        // Everything but the long-lived component.
+        progress.live_instances = counters.live_instances.saturating_sub(1);
+        progress.accounted_memory_bytes = counters
+            .accounted_memory_bytes
+            .saturating_sub(long_lived_memory);
         if let Some(pool) = runtime.engine().engine().pooling_allocator_metrics() {
             progress.pool_instances_in_use = Some(pool.core_instances());
             progress.pool_memories_in_use = Some(pool.memories());
@@ -172,6 +185,13 @@ pub async fn run(
         tell(&progress);
     }
     report.end = footprint().unwrap_or_default();
+    if long_lived.stop(SPIN).await.is_err() {
+        progress.unexpected += 1;
+    }
+    let counters = runtime.counters();
+    progress.live_instances = counters.live_instances;
+    progress.accounted_memory_bytes = counters.accounted_memory_bytes;
+    read_pool(runtime, &mut progress);
     let growth = |end: u64, base: u64| match base {
         0 => 0.0,
         base => (end as f64 - base as f64) / base as f64,
@@ -180,6 +200,15 @@ pub async fn run(
     report.vm_size_growth = growth(report.end.vm_size_bytes, report.baseline.vm_size_bytes);
     report.progress = progress;
     report
+}
+
+/// The pool's counters, where the engine pools.
+fn read_pool(runtime: &Runtime<Wasmtime>, progress: &mut Progress) {
+    if let Some(pool) = runtime.engine().engine().pooling_allocator_metrics() {
+        progress.pool_instances_in_use = Some(pool.core_instances());
+        progress.pool_memories_in_use = Some(pool.memories());
+        progress.pool_warm_memory_bytes_resident = Some(pool.unused_memory_bytes_resident());
+    }
 }
 
 /// One cycle: start, a message, stop. Whether each step went as `misbehaviour` says.

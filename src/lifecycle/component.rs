@@ -10,6 +10,7 @@
 //!   lets the component go on ([`Ongoing`]).
 
 use super::Runtime;
+use super::log::EventLog;
 use crate::accounting::Accounting;
 use crate::engine::{Call, Engine, Guest, Instantiate, Release, Stopped};
 use crate::source::ModuleSource;
@@ -55,7 +56,7 @@ pub struct Component<E: Engine> {
     source: ModuleSource,
     config: ComponentConfig,
     phase: Phase<E::Guest>,
-    events: Vec<Event>,
+    events: EventLog,
 }
 
 impl<E: Engine> Component<E> {
@@ -65,7 +66,7 @@ impl<E: Engine> Component<E> {
             source,
             config,
             phase: Phase::Creating,
-            events: Vec::new(),
+            events: EventLog::default(),
         }
     }
 
@@ -77,14 +78,22 @@ impl<E: Engine> Component<E> {
         &self.config
     }
 
-    /// Every event so far, oldest first.
+    /// The events since they were last taken, oldest first: all of them, up to the
+    /// last [`RETAINED`](super::log::RETAINED) at least (the log is bounded, so a
+    /// long-lived component does not grow by every message).
     pub fn events(&self) -> &[Event] {
-        &self.events
+        self.events.as_slice()
     }
 
     /// Takes the events so far, leaving none.
     pub fn take_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+        self.events.take()
+    }
+
+    /// Events dropped, oldest first, to keep the log bounded (0 if events are taken
+    /// at least every [`RETAINED`](super::log::RETAINED) events).
+    pub fn events_dropped(&self) -> u64 {
+        self.events.dropped()
     }
 
     /// Runs the start steps (CONTRACT §2). Allowed only in `creating`.
@@ -227,7 +236,7 @@ impl<E: Engine> Component<E> {
     }
 
     /// The guest, the limits and the event log, if the component is `ready`.
-    pub(super) fn ready_parts(&mut self) -> Option<(&mut E::Guest, &Limits, &mut Vec<Event>)> {
+    pub(super) fn ready_parts(&mut self) -> Option<(&mut E::Guest, &Limits, &mut EventLog)> {
         match &mut self.phase {
             Phase::Ready(guest) => Some((guest, &self.config.limits, &mut self.events)),
             _ => None,
@@ -292,7 +301,7 @@ pub(super) async fn call_armed<G: Guest>(
 
 /// Records a guest call, after any growth the limiter refused during it.
 pub(super) fn record_call<G: Guest, T>(
-    events: &mut Vec<Event>,
+    events: &mut EventLog,
     guest: &mut G,
     export: Entry,
     result: &Result<T, GuestFailure>,

@@ -5,11 +5,12 @@
 //! fails the component; every other refusal leaves it `ready`.
 
 use super::component::{Component, Ongoing, call_armed, record_call};
+use super::log::EventLog;
 use crate::engine::{Call, Engine, Guest};
 use lifecycle_contract::error::{Fault, RejectReason};
 use lifecycle_contract::exports::HANDLE_MESSAGE;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
-use lifecycle_contract::{Entry, Error, Event, Limits, Stage};
+use lifecycle_contract::{Entry, Error, Limits, Stage};
 
 /// Why a message failed: fatal errors fail the component, the others leave it `ready`.
 enum Failure {
@@ -47,7 +48,7 @@ impl<E: Engine> Component<E> {
 async fn deliver<G: Guest>(
     guest: &mut G,
     limits: &Limits,
-    events: &mut Vec<Event>,
+    events: &mut EventLog,
     message: &[u8],
 ) -> Result<Vec<u8>, Failure> {
     if !guest.exports(Entry::HandleMessage) {

@@ -13,6 +13,7 @@
 
 mod checks;
 mod component;
+pub mod log;
 mod message;
 
 pub use checks::{Gate, check_header};

@@ -644,15 +644,15 @@ async fn run_soak(args: SoakArgs) -> anyhow::Result<bool> {
         let mib = |b: u64| b as f64 / (1 << 20) as f64;
         writeln!(
             out,
-            "cycles {} ({}), allocator {}",
+            "cycles {} ({}; and one long-lived component served every cycle), allocator {}",
             p.cycles,
             soak::Misbehaviour::ALL.map(|m| m.name()).join(", "),
-            runtime.engine().allocation()
+            report.allocation
         )?;
         writeln!(
             out,
-            "live instances {} · accounted memory {} B · unexpected outcomes {}",
-            p.live_instances, p.accounted_memory_bytes, p.unexpected
+            "live instances {} (at most {} after a cycle) · accounted memory {} B · unexpected outcomes {}",
+            p.live_instances, p.max_live_after_a_cycle, p.accounted_memory_bytes, p.unexpected
         )?;
         if let (Some(i), Some(m), Some(r)) = (
             p.pool_instances_in_use,
@@ -664,30 +664,27 @@ async fn run_soak(args: SoakArgs) -> anyhow::Result<bool> {
                 "pool: {i} instances and {m} memories in use, {r} B resident in warm slots"
             )?;
         }
-        writeln!(
-            out,
-            "after {} cycles: RSS {:.1} MiB, VmSize {:.1} MiB",
-            soak::BASELINE_CYCLES.min(p.cycles),
-            mib(report.baseline.rss_bytes),
-            mib(report.baseline.vm_size_bytes)
-        )?;
-        writeln!(
-            out,
-            "at the end:     RSS {:.1} MiB ({:+.2} %), VmSize {:.1} MiB ({:+.2} %)",
-            mib(report.end.rss_bytes),
-            report.rss_growth * 100.0,
-            mib(report.end.vm_size_bytes),
-            report.vm_size_growth * 100.0
-        )?;
-        writeln!(
-            out,
-            "{}",
-            if report.passed() {
-                "no growth, nothing live: passed"
-            } else {
-                "FAILED: something stayed live, went unexpectedly or grew more than 1 %"
-            }
-        )?;
+        if let (Some(base), Some(end)) = (report.baseline, report.end) {
+            writeln!(
+                out,
+                "after {} cycles: RSS {:.1} MiB, VmSize {:.1} MiB",
+                soak::BASELINE_CYCLES,
+                mib(base.rss_bytes),
+                mib(base.vm_size_bytes)
+            )?;
+            writeln!(
+                out,
+                "at the end:     RSS {:.1} MiB ({:+.2} %), VmSize {:.1} MiB ({:+.2} %)",
+                mib(end.rss_bytes),
+                report.rss_growth.unwrap_or_default() * 100.0,
+                mib(end.vm_size_bytes),
+                report.vm_size_growth.unwrap_or_default() * 100.0
+            )?;
+        }
+        match report.passed() {
+            true => writeln!(out, "nothing live, nothing unexpected, no growth: passed")?,
+            false => writeln!(out, "FAILED: {}", report.failures.join("; "))?,
+        }
     }
     Ok(report.passed())
 }

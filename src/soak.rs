@@ -109,6 +109,8 @@ pub struct Progress {
     pub live_instances: usize,
     /// Memory accounted to live instances after the last cycle (must be 0).
     pub accounted_memory_bytes: u64,
+    /// The most instances (but the long-lived one) alive after any cycle (must be 0).
+    pub max_live_after_a_cycle: usize,
     /// Cycles whose guest behaved as its misbehaviour should not have let it: a start,
     /// message or stop that succeeded where it must fail, or failed where it must not.
     pub unexpected: u64,
@@ -121,22 +123,61 @@ pub struct Progress {
 /// A whole soak run.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Report {
+    /// The allocator the runtime really used.
+    pub allocation: String,
     pub progress: Progress,
-    /// The footprint after [`BASELINE_CYCLES`] cycles (or the last, if fewer).
-    pub baseline: Footprint,
-    pub end: Footprint,
-    pub rss_growth: f64,
-    pub vm_size_growth: f64,
+    /// The footprint after [`BASELINE_CYCLES`] cycles (`None`: too few cycles, or a host
+    /// that does not say).
+    pub baseline: Option<Footprint>,
+    pub end: Option<Footprint>,
+    pub rss_growth: Option<f64>,
+    pub vm_size_growth: Option<f64>,
+    /// Why the run failed; empty if it passed.
+    pub failures: Vec<String>,
 }
 
 impl Report {
-    /// Nothing live, nothing unexpected, nothing grown past [`TOLERANCE`].
     pub fn passed(&self) -> bool {
-        self.progress.live_instances == 0
-            && self.progress.accounted_memory_bytes == 0
-            && self.progress.unexpected == 0
-            && self.rss_growth <= TOLERANCE
-            && self.vm_size_growth <= TOLERANCE
+        self.failures.is_empty()
+    }
+
+    /// Everything the run must show: nothing live after any cycle, nothing accounted
+    /// or pooled at the end, every outcome the one its guest must give, and a footprint
+    /// measured after the baseline and grown by at most [`TOLERANCE`].
+    fn judge(&mut self) {
+        let p = &self.progress;
+        let mut failures = Vec::new();
+        if p.max_live_after_a_cycle > 0 || p.live_instances > 0 {
+            failures.push(format!(
+                "instances stayed live ({} after a cycle, {} at the end)",
+                p.max_live_after_a_cycle, p.live_instances
+            ));
+        }
+        if p.accounted_memory_bytes > 0 {
+            failures.push(format!("{} B still accounted", p.accounted_memory_bytes));
+        }
+        if p.pool_instances_in_use.is_some_and(|n| n > 0) {
+            failures.push("pool slots still in use".into());
+        }
+        if p.unexpected > 0 {
+            failures.push(format!("{} cycles went unexpectedly", p.unexpected));
+        }
+        match (self.rss_growth, self.vm_size_growth) {
+            (Some(rss), Some(vm)) => {
+                if rss > TOLERANCE || vm > TOLERANCE {
+                    failures.push(format!(
+                        "grew: RSS {:+.2} %, VmSize {:+.2} % (at most {} %)",
+                        rss * 100.0,
+                        vm * 100.0,
+                        TOLERANCE * 100.0
+                    ));
+                }
+            }
+            _ => failures.push(format!(
+                "growth not measured: it needs more than {BASELINE_CYCLES} cycles and a host that reports its footprint"
+            )),
+        }
+        self.failures = failures;
     }
 }
 
@@ -171,6 +212,8 @@ pub async fn run(
         let counters = runtime.counters();
         // Everything but the long-lived component.
         progress.live_instances = counters.live_instances.saturating_sub(1);
+        progress.max_live_after_a_cycle =
+            progress.max_live_after_a_cycle.max(progress.live_instances);
         progress.accounted_memory_bytes = counters
             .accounted_memory_bytes
             .saturating_sub(long_lived_memory);
@@ -179,12 +222,12 @@ pub async fn run(
             progress.pool_memories_in_use = Some(pool.memories());
             progress.pool_warm_memory_bytes_resident = Some(pool.unused_memory_bytes_resident());
         }
-        if progress.cycles == BASELINE_CYCLES.min(cycles) {
-            report.baseline = footprint().unwrap_or_default();
+        if progress.cycles == BASELINE_CYCLES {
+            report.baseline = footprint();
         }
         tell(&progress);
     }
-    report.end = footprint().unwrap_or_default();
+    report.end = footprint().filter(|_| cycles > BASELINE_CYCLES);
     if long_lived.stop(SPIN).await.is_err() {
         progress.unexpected += 1;
     }
@@ -192,13 +235,15 @@ pub async fn run(
     progress.live_instances = counters.live_instances;
     progress.accounted_memory_bytes = counters.accounted_memory_bytes;
     read_pool(runtime, &mut progress);
-    let growth = |end: u64, base: u64| match base {
-        0 => 0.0,
-        base => (end as f64 - base as f64) / base as f64,
+    let growth = |of: fn(&Footprint) -> u64| {
+        let (base, end) = (of(report.baseline.as_ref()?), of(report.end.as_ref()?));
+        (base > 0).then(|| (end as f64 - base as f64) / base as f64)
     };
-    report.rss_growth = growth(report.end.rss_bytes, report.baseline.rss_bytes);
-    report.vm_size_growth = growth(report.end.vm_size_bytes, report.baseline.vm_size_bytes);
+    report.rss_growth = growth(|f| f.rss_bytes);
+    report.vm_size_growth = growth(|f| f.vm_size_bytes);
+    report.allocation = runtime.engine().allocation().to_string();
     report.progress = progress;
+    report.judge();
     report
 }
 
@@ -211,41 +256,56 @@ fn read_pool(runtime: &Runtime<Wasmtime>, progress: &mut Progress) {
     }
 }
 
-/// One cycle: start, a message, stop. Whether each step went as `misbehaviour` says.
+/// One cycle: start, a message, stop. Whether each step gave exactly what
+/// `misbehaviour` must give: the error kind, the failed state, the warning, the event.
 async fn cycle(
     runtime: &Runtime<Wasmtime>,
     misbehaviour: Misbehaviour,
     module: &ModuleSource,
 ) -> bool {
+    use lifecycle_contract::{ErrorKind, Event, Stage, State, Warning};
     let config = ComponentConfig {
         limits: misbehaviour.limits(),
         ..ComponentConfig::default()
     };
     let mut actor = runtime.component(module.clone(), config);
-    let started = actor.start().await.is_ok();
+    let started = actor.start().await;
     if misbehaviour == Misbehaviour::FailedStart {
-        return !started;
+        let trapped_in_start = started
+            .as_ref()
+            .is_err_and(|e| e.kind() == ErrorKind::Trapped && e.stage == Stage::Start);
+        let stopped = actor.stop(SPIN).await;
+        return trapped_in_start && stopped.is_ok_and(|w| w.is_empty());
     }
-    let replied = started && actor.handle_message(b"soak").await.is_ok();
+    if started.is_err() {
+        return false;
+    }
+    let replied = actor.handle_message(b"soak").await;
+    let message_fails = match misbehaviour {
+        Misbehaviour::Trap => Some(ErrorKind::Trapped),
+        Misbehaviour::OutOfFuel => Some(ErrorKind::FuelExhausted),
+        Misbehaviour::Timeout => Some(ErrorKind::ExecutionTimeout),
+        _ => None,
+    };
+    let message_as_named = match message_fails {
+        Some(kind) => {
+            replied.as_ref().is_err_and(|e| e.kind() == kind) && actor.state() == State::Failed
+        }
+        None => replied.as_deref() == Ok(&b"soak"[..]),
+    };
     let denied = actor
         .events()
         .iter()
-        .any(|e| matches!(e, lifecycle_contract::Event::GrowthDenied { .. }));
-    if denied != (misbehaviour == Misbehaviour::DeniedGrowth) {
-        return false;
-    }
-    let message_fails = matches!(
-        misbehaviour,
-        Misbehaviour::Trap | Misbehaviour::OutOfFuel | Misbehaviour::Timeout
-    );
+        .any(|e| matches!(e, Event::GrowthDenied { .. }));
     let stopped = actor.stop(SPIN).await;
-    let stop_as_expected = match misbehaviour {
-        // A failed component has nothing to clean up; stop just terminates it.
-        _ if message_fails => true,
-        Misbehaviour::CleanupTimeout => stopped.is_ok_and(|warnings| !warnings.is_empty()),
-        _ => stopped.is_ok_and(|warnings| warnings.is_empty()),
+    let warnings: &[Warning] = match misbehaviour {
+        Misbehaviour::CleanupTimeout => &[Warning::CleanupTimeout],
+        _ => &[],
     };
-    started && replied != message_fails && stop_as_expected
+    message_as_named
+        && denied == (misbehaviour == Misbehaviour::DeniedGrowth)
+        && stopped.is_ok_and(|w| w == warnings)
+        && actor.state() == State::Terminated
 }
 
 #[cfg(test)]
@@ -274,7 +334,10 @@ mod tests {
         let report = run(&runtime, 14, &mut |_| seen += 1).await;
         assert_eq!((seen, report.progress.cycles), (14, 14));
         assert_eq!(report.progress.unexpected, 0);
-        assert!(report.progress.pool_instances_in_use.is_some());
-        assert!(report.baseline.rss_bytes > 0);
+        assert_eq!(report.progress.pool_instances_in_use, Some(0));
+        // Too short to judge growth: no pass.
+        assert_eq!(report.rss_growth, None);
+        assert!(!report.passed(), "{:?}", report.failures);
+        assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
     }
 }

@@ -152,9 +152,15 @@ fn a_bounded_soak_leaves_nothing_live_and_does_not_grow() {
         ]);
         let report = json(&out);
         assert_eq!(out.status.code(), Some(0), "{allocator}: {report:#}");
+        assert_eq!(
+            report["allocation"], allocator,
+            "the host pools, as CI's does"
+        );
         assert_eq!(report["progress"]["cycles"], 3000);
-        assert_eq!(report["progress"]["live_instances"], 0);
+        assert_eq!(report["progress"]["max_live_after_a_cycle"], 0);
         assert_eq!(report["progress"]["unexpected"], 0);
+        assert!(report["rss_growth"].as_f64().is_some(), "{report:#}");
+        assert_eq!(report["failures"], serde_json::json!([]));
     }
 }
 
@@ -204,4 +210,22 @@ async fn a_pool_slot_is_a_ceiling_like_a_limit() {
             }
         }
     }
+}
+
+/// A pool the host cannot reserve is no failure: the runtime allocates on demand.
+#[tokio::test]
+async fn a_pool_the_host_cannot_reserve_falls_back_to_on_demand() {
+    let config = WasmtimeConfig {
+        pool_instances: u32::MAX,
+        ..WasmtimeConfig::default()
+    };
+    let engine = lifecycle_kit::Wasmtime::new(&config).unwrap();
+    assert_eq!(engine.allocation(), Allocation::OnDemand);
+    let runtime = Runtime::on(engine, Options::default());
+    let mut c = runtime.component(
+        ModuleSource::file("examples/echo.wat"),
+        ComponentConfig::default(),
+    );
+    c.start().await.unwrap();
+    assert_eq!(c.handle_message(b"on demand").await.unwrap(), b"on demand");
 }

@@ -7,23 +7,28 @@ use super::stats::Samples;
 use crate::engine::Engine;
 use crate::lifecycle::{Component, ComponentConfig, Runtime};
 use crate::source::ModuleSource;
-use lifecycle_contract::{Entry, Limits};
+use lifecycle_contract::{Entry, HealthReason, Limits, Warning};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long each timeout is, and so what each overshoot is measured from.
 pub const TIMEOUT: Duration = Duration::from_millis(50);
 
-/// Why a measurement could not be taken: the runtime refused the benchmark's own guest.
+/// Why a measurement could not be taken: the runtime refused the benchmark's own guest,
+/// or a guest's outcome was not the one the measurement is of.
 #[derive(Debug, thiserror::Error)]
-#[error("{what}: {error}")]
-pub struct Failed {
-    pub what: &'static str,
-    pub error: lifecycle_contract::Error,
+pub enum Failed {
+    #[error("{what}: {error}")]
+    Refused {
+        what: &'static str,
+        error: lifecycle_contract::Error,
+    },
+    #[error("{what}: {outcome}")]
+    Unexpected { what: String, outcome: String },
 }
 
 fn failed(what: &'static str) -> impl FnOnce(lifecycle_contract::Error) -> Failed {
-    move |error| Failed { what, error }
+    move |error| Failed::Refused { what, error }
 }
 
 /// Latency and throughput of one runtime.
@@ -215,18 +220,31 @@ async fn messages_all_cores<E: Engine>(
             std::thread::spawn(move || {
                 let executor = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
-                    .build()
-                    .expect("a thread's executor");
+                    .build();
+                let Ok(executor) = executor else {
+                    // Every thread waits, even one that cannot run.
+                    barrier.wait();
+                    return Err(Failed::Unexpected {
+                        what: "an executor per core".into(),
+                        outcome: "could not be built".into(),
+                    });
+                };
                 executor.block_on(async move {
                     let mut actor = started(&runtime, &echo, Limits::default()).await;
                     // Every thread waits, even one whose start failed.
                     barrier.wait();
-                    let actor = actor.as_mut().map_err(|f| f.error.clone())?;
+                    let Ok(actor) = actor.as_mut() else {
+                        return Err(Failed::Unexpected {
+                            what: "start on every core".into(),
+                            outcome: "refused".into(),
+                        });
+                    };
                     let began = Instant::now();
                     for _ in 0..n {
-                        actor.handle_message(MESSAGE).await?;
+                        let replied = actor.handle_message(MESSAGE).await;
+                        replied.map_err(failed("message on every core"))?;
                     }
-                    Ok::<_, lifecycle_contract::Error>((began, Instant::now()))
+                    Ok::<_, Failed>((began, Instant::now()))
                 })
             })
         })
@@ -234,7 +252,7 @@ async fn messages_all_cores<E: Engine>(
     let mut span: Option<(Instant, Instant)> = None;
     for thread in threads {
         let (began, ended) = match thread.join() {
-            Ok(done) => done.map_err(failed("message on every core"))?,
+            Ok(done) => done?,
             Err(panicked) => std::panic::resume_unwind(panicked),
         };
         span = Some(span.map_or((began, ended), |(b, e)| (b.min(began), e.max(ended))));
@@ -244,6 +262,8 @@ async fn messages_all_cores<E: Engine>(
 }
 
 /// How long past a 50 ms timeout a guest spinning in `entry` was stopped, `n` times.
+/// The guests have unlimited fuel, so only the timeout can stop them; an outcome other
+/// than a timeout, or a timeout before its 50 ms, fails the measurement.
 async fn overshoot<E: Engine>(
     runtime: &Runtime<E>,
     entry: Entry,
@@ -251,6 +271,7 @@ async fn overshoot<E: Engine>(
 ) -> Result<Samples, Failed> {
     let spinner = source(&modules::spinning_in(entry));
     let limits = Limits {
+        fuel_per_call: lifecycle_contract::limits::UNLIMITED_FUEL,
         start_timeout: TIMEOUT,
         call_timeout: TIMEOUT,
         health_timeout: TIMEOUT,
@@ -271,13 +292,49 @@ async fn overshoot<E: Engine>(
                 Instant::now()
             }
         };
-        match entry {
-            Entry::Start => drop(actor.start().await),
-            Entry::HandleMessage => drop(actor.handle_message(MESSAGE).await),
-            Entry::Health => drop(actor.health_check().await),
-            _ => drop(actor.stop(TIMEOUT).await),
+        let timeout = lifecycle_contract::ErrorKind::ExecutionTimeout;
+        let outcome = match entry {
+            Entry::Start => {
+                let e = actor.start().await.err();
+                (e.as_ref().map(|e| e.kind()) == Some(timeout))
+                    .then_some(())
+                    .ok_or(format!("{e:?}"))
+            }
+            Entry::HandleMessage => {
+                let e = actor.handle_message(MESSAGE).await.err();
+                (e.as_ref().map(|e| e.kind()) == Some(timeout))
+                    .then_some(())
+                    .ok_or(format!("{e:?}"))
+            }
+            Entry::Health => {
+                let health = actor.health_check().await;
+                let timed_out = health.reason == Some(HealthReason::ExecutionTimeout);
+                timed_out.then_some(()).ok_or(format!("{health:?}"))
+            }
+            _ => {
+                let stopped = actor.stop(TIMEOUT).await;
+                let warned = stopped
+                    .as_ref()
+                    .is_ok_and(|w| w == &[Warning::CleanupTimeout]);
+                warned.then_some(()).ok_or(format!("{stopped:?}"))
+            }
+        };
+        let took = began.elapsed();
+        let what = || format!("a 50 ms timeout in {}", entry.as_str());
+        if let Err(outcome) = outcome {
+            return Err(Failed::Unexpected {
+                what: what(),
+                outcome,
+            });
         }
-        late.push(began.elapsed().saturating_sub(TIMEOUT));
+        if took < TIMEOUT {
+            let outcome = format!("fired after {took:?}, before its limit");
+            return Err(Failed::Unexpected {
+                what: what(),
+                outcome,
+            });
+        }
+        late.push(took - TIMEOUT);
     }
     Ok(late)
 }

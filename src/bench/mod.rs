@@ -22,7 +22,7 @@ pub use figures::{Failed, Overshoot, RuntimeFigures};
 pub use floor::{Floor, MESSAGE, seed_style_cycle};
 pub use host::{Footprint, footprint};
 pub use modules::echo;
-pub use scale::Scale;
+pub use scale::{Held, Scale};
 
 use crate::engine::wasmtime::config::Allocation;
 use crate::runtimes::RuntimeConfig;
@@ -220,9 +220,7 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
 
     progress("scale");
     let (sample, cap) = settings.scale();
-    let scale = scale::hold(sample, cap)
-        .await
-        .map_err(BenchError::Runtime)?;
+    let scale = scale::measure(sample, cap).await;
 
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     Ok(Report {
@@ -437,22 +435,27 @@ impl fmt::Display for Report {
         let s = &self.scale;
         writeln!(
             f,
-            "RSS per idle ready component {:>7} B over {} (goal: at most 8 KiB)",
-            s.rss_per_component_bytes, s.rss_sample
+            "RSS per idle ready component {:>7} B, pooled, over {} (goal: at most 8 KiB)",
+            s.rss_per_component_bytes, s.pooled.rss_sample
         )?;
         writeln!(
             f,
             "components per GiB           {:>7} (1 GiB ÷ RSS per component)",
             s.max_components_per_gib
         )?;
+        let map_count = s.max_map_count.map_or("unknown".into(), |n| n.to_string());
         writeln!(
             f,
-            "most components held         {:>7} of at most {} (goal: at least 100 000; allocator {}, vm.max_map_count {}); stopped by: {}",
-            s.max_components_held,
-            s.held_cap,
-            s.allocation,
-            s.max_map_count.map_or("unknown".into(), |n| n.to_string()),
-            s.held_stopped_by
-        )
+            "most components held         {:>7} ({}; goal: at least 100 000; vm.max_map_count {map_count})",
+            s.max_components_held, s.max_components_allocation
+        )?;
+        for h in [&s.pooled, &s.on_demand] {
+            writeln!(
+                f,
+                "  {:<10} {:>7} of at most {} (pool slots {}); stopped by: {}",
+                h.allocation, h.held, h.cap, h.pool_instances, h.stopped_by
+            )?;
+        }
+        Ok(())
     }
 }

@@ -1,32 +1,49 @@
 //! How many ready components one process holds, and what each costs in resident memory.
+//!
+//! Each allocator is tried: on demand, components are started until a start fails (the
+//! host refuses a mapping); pooled, the pool is sized from the mappings the kernel still
+//! allows (a pool's stacks are all mapped when it is made, so a pool larger than that
+//! could not be made at all), and components are started until a start fails.
 
 use super::host;
 use super::modules;
 use crate::engine::wasmtime::Wasmtime;
-use crate::engine::wasmtime::config::WasmtimeConfig;
+use crate::engine::wasmtime::config::{Allocation, WasmtimeConfig};
 use crate::lifecycle::{ComponentConfig, Options, Runtime};
 use crate::source::ModuleSource;
 use lifecycle_contract::Limits;
 
-/// What holding many idle `ready` echo components showed.
+/// What holding many idle `ready` echo components showed, per allocator.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Scale {
-    /// Resident memory per idle `ready` component, measured over `rss_sample` of them.
-    pub rss_per_component_bytes: u64,
-    pub rss_sample: usize,
-    /// 1 GiB divided by the resident memory per component.
-    pub max_components_per_gib: u64,
-    /// The most held at once (the search stops at `held_cap`).
+    /// The better of the two: the most held at once, and where.
     pub max_components_held: usize,
-    pub held_cap: usize,
-    /// Pool slots: `held_cap`, or fewer where the kernel's mapping limit allows fewer.
-    pub pool_instances: u32,
-    /// Why no more were held: the cap, or the error of the start that failed.
-    pub held_stopped_by: String,
-    /// The kernel's limit on mappings per process, which bounds the count above.
+    pub max_components_allocation: String,
+    /// Resident memory per idle `ready` component, pooled (the default allocator).
+    pub rss_per_component_bytes: u64,
+    /// 1 GiB divided by that.
+    pub max_components_per_gib: u64,
+    pub pooled: Held,
+    pub on_demand: Held,
+    /// The kernel's limit on mappings per process, which bounds both counts.
     pub max_map_count: Option<u64>,
+}
+
+/// Holding components on one allocator.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Held {
     /// The allocator the runtime really used.
     pub allocation: String,
+    /// Pool slots (0 on demand).
+    pub pool_instances: u32,
+    /// The most held at once (the search stops at `cap`).
+    pub held: usize,
+    pub cap: usize,
+    /// Why no more were held: the cap, or the error of the start that failed.
+    pub stopped_by: String,
+    /// Resident memory per component over the first `rss_sample` (0: unknown).
+    pub rss_per_component_bytes: u64,
+    pub rss_sample: usize,
 }
 
 /// Mappings a pooled instance holds: its memory slot (accessible part and the rest) and
@@ -36,61 +53,97 @@ const MAPPINGS_PER_POOLED_INSTANCE: u64 = 4;
 /// Mappings left for everything else the process maps meanwhile.
 const MAPPINGS_SPARE: u64 = 2_000;
 
-/// Starts echo components until `cap` are ready or a start fails, measuring the resident
-/// memory of the first `rss_sample`. The runtime's pool and memory reservations are sized
-/// for this: each memory as large as the default memory limit, and as many slots as
-/// `cap` or as the kernel's mapping limit allows, whichever is fewer.
-pub async fn hold(rss_sample: usize, cap: usize) -> Result<Scale, lifecycle_contract::Error> {
+/// Holds components on each allocator in turn (each search's components are stopped
+/// before the next begins).
+pub async fn measure(rss_sample: usize, cap: usize) -> Scale {
     let limits = Limits::default();
+    let on_demand = WasmtimeConfig {
+        allocation: Allocation::OnDemand,
+        memory_ceiling: limits.max_memory_bytes,
+        ..WasmtimeConfig::default()
+    };
+    let on_demand = hold(on_demand, rss_sample, cap).await;
     let in_use = host::mappings().unwrap_or(0) + MAPPINGS_SPARE;
     let mappable = host::max_map_count().map_or(u64::MAX, |n| {
         n.saturating_sub(in_use) / MAPPINGS_PER_POOLED_INSTANCE
     });
-    let slots = (cap as u64).min(mappable);
-    let config = WasmtimeConfig {
-        pool_instances: u32::try_from(slots).unwrap_or(u32::MAX),
+    let pooled = WasmtimeConfig {
+        pool_instances: u32::try_from((cap as u64).min(mappable)).unwrap_or(u32::MAX),
         memory_ceiling: limits.max_memory_bytes,
         ..WasmtimeConfig::default()
     };
-    let engine = Wasmtime::new(&config)?;
-    let allocation = engine.allocation().to_string();
+    let pooled = hold(pooled, rss_sample, cap).await;
+    let best = match pooled.held >= on_demand.held {
+        true => &pooled,
+        false => &on_demand,
+    };
+    Scale {
+        max_components_held: best.held,
+        max_components_allocation: best.allocation.clone(),
+        rss_per_component_bytes: pooled.rss_per_component_bytes,
+        max_components_per_gib: match pooled.rss_per_component_bytes {
+            0 => 0,
+            rss => (1u64 << 30) / rss,
+        },
+        max_map_count: host::max_map_count(),
+        pooled,
+        on_demand,
+    }
+}
+
+/// Starts echo components on a runtime built from `config` until `cap` are ready or a
+/// start fails, measuring the resident memory of the first `rss_sample`.
+async fn hold(config: WasmtimeConfig, rss_sample: usize, cap: usize) -> Held {
+    let mut held = Held {
+        cap,
+        rss_sample,
+        stopped_by: "the cap".into(),
+        ..Held::default()
+    };
+    let engine = match Wasmtime::new(&config) {
+        Ok(engine) => engine,
+        Err(e) => {
+            held.stopped_by = e.to_string();
+            return held;
+        }
+    };
+    held.allocation = engine.allocation().to_string();
+    if engine.allocation() == Allocation::Pooling {
+        held.pool_instances = config.pool_instances;
+    }
     let runtime = Runtime::on(engine, Options::default());
     let echo = ModuleSource::bytes(wat::parse_str(modules::echo()).expect("valid text"));
     // The module is compiled before the first reading.
+    let mut ready = Vec::new();
     let mut first = runtime.component(echo.clone(), ComponentConfig::default());
-    first.start().await?;
-    let mut held = vec![first];
-    let before = host::footprint().unwrap_or_default();
-    let mut scale = Scale {
-        rss_sample,
-        held_cap: cap,
-        pool_instances: config.pool_instances,
-        held_stopped_by: "the cap".into(),
-        max_map_count: host::max_map_count(),
-        allocation,
-        ..Scale::default()
+    if let Err(e) = first.start().await {
+        held.stopped_by = e.to_string();
+        return held;
+    }
+    ready.push(first);
+    let before = host::footprint();
+    let mut measure_rss = |count: usize| {
+        if let (Some(before), Some(after)) = (before, host::footprint()) {
+            let grown = after.rss_bytes.saturating_sub(before.rss_bytes);
+            held.rss_per_component_bytes = grown / count.max(1) as u64;
+        }
+        held.rss_sample = count;
     };
-    while held.len() < cap {
+    while ready.len() < cap {
         let mut actor = runtime.component(echo.clone(), ComponentConfig::default());
         if let Err(e) = actor.start().await {
-            scale.held_stopped_by = e.to_string();
+            held.stopped_by = e.to_string();
             break;
         }
-        held.push(actor);
-        if held.len() == rss_sample + 1 {
-            let after = host::footprint().unwrap_or_default();
-            let grown = after.rss_bytes.saturating_sub(before.rss_bytes);
-            scale.rss_per_component_bytes = grown / rss_sample as u64;
+        ready.push(actor);
+        if ready.len() == rss_sample + 1 {
+            measure_rss(rss_sample);
         }
     }
-    scale.max_components_held = held.len();
-    if held.len() <= rss_sample {
+    if ready.len() <= rss_sample {
         // Fewer than the sample: measure over all that were held.
-        let after = host::footprint().unwrap_or_default();
-        let grown = after.rss_bytes.saturating_sub(before.rss_bytes);
-        scale.rss_sample = held.len() - 1;
-        scale.rss_per_component_bytes = grown / scale.rss_sample.max(1) as u64;
+        measure_rss(ready.len() - 1);
     }
-    scale.max_components_per_gib = (1u64 << 30) / scale.rss_per_component_bytes.max(1);
-    Ok(scale)
+    held.held = ready.len();
+    held
 }

@@ -114,7 +114,8 @@ pub struct Progress {
     /// Cycles whose guest behaved as its misbehaviour should not have let it: a start,
     /// message or stop that succeeded where it must fail, or failed where it must not.
     pub unexpected: u64,
-    /// Pooled memories and instances in use, where the engine pools.
+    /// Pooled memories and instances in use, where the engine pools: the engine's,
+    /// so every runtime sharing it counts (the `soak` command's runtime is alone).
     pub pool_instances_in_use: Option<u64>,
     pub pool_memories_in_use: Option<usize>,
     pub pool_warm_memory_bytes_resident: Option<usize>,
@@ -329,7 +330,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_short_soak_reports_its_counters() {
-        let runtime = Runtime::<Wasmtime>::new().unwrap();
+        // Its own engine: a pool's counters are the engine's, and the other tests share
+        // the default one.
+        let mut config = crate::RuntimeConfig::default();
+        config.engine.pool_instances = 16;
+        let runtime = Runtime::<Wasmtime>::with_config(config).unwrap();
         let mut seen = 0;
         let report = run(&runtime, 14, &mut |_| seen += 1).await;
         assert_eq!((seen, report.progress.cycles), (14, 14));

@@ -57,12 +57,8 @@ const MAPPINGS_SPARE: u64 = 2_000;
 /// before the next begins).
 pub async fn measure(rss_sample: usize, cap: usize) -> Scale {
     let limits = Limits::default();
-    let on_demand = WasmtimeConfig {
-        allocation: Allocation::OnDemand,
-        memory_ceiling: limits.max_memory_bytes,
-        ..WasmtimeConfig::default()
-    };
-    let on_demand = hold(on_demand, rss_sample, cap).await;
+    // Pooled first: it is the default, and the one whose resident memory is reported
+    // (the second search reuses heap the first gave back, so reads lower).
     let in_use = host::mappings().unwrap_or(0) + MAPPINGS_SPARE;
     let mappable = host::max_map_count().map_or(u64::MAX, |n| {
         n.saturating_sub(in_use) / MAPPINGS_PER_POOLED_INSTANCE
@@ -73,6 +69,12 @@ pub async fn measure(rss_sample: usize, cap: usize) -> Scale {
         ..WasmtimeConfig::default()
     };
     let pooled = hold(pooled, rss_sample, cap).await;
+    let on_demand = WasmtimeConfig {
+        allocation: Allocation::OnDemand,
+        memory_ceiling: limits.max_memory_bytes,
+        ..WasmtimeConfig::default()
+    };
+    let on_demand = hold(on_demand, rss_sample, cap).await;
     let best = match pooled.held >= on_demand.held {
         true => &pooled,
         false => &on_demand,

@@ -367,7 +367,15 @@ impl Guest for WasmtimeGuest {
 /// What stopped an instantiation: the host running out (an OS allocation refused, the
 /// pool full), or else the guest.
 fn stopped(error: wasmtime::Error) -> Stopped {
+    // Wasmtime's own mappings fail with rustix's errno, other allocations with io errors.
     let out_of_memory = |cause: &(dyn std::error::Error + 'static)| {
+        #[cfg(unix)]
+        if cause
+            .downcast_ref::<rustix::io::Errno>()
+            .is_some_and(|errno| *errno == rustix::io::Errno::NOMEM)
+        {
+            return true;
+        }
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::OutOfMemory)
@@ -438,6 +446,13 @@ mod tests {
         let enomem = wasmtime::Error::new(std::io::Error::from_raw_os_error(12))
             .context("failed to allocate the instance");
         assert!(matches!(stopped(enomem), Stopped::Exhausted { .. }));
+        // What a refused mapping really fails with (found by `bench`: a process out of
+        // mappings reported `trapped`).
+        #[cfg(unix)]
+        {
+            let mapping = wasmtime::Error::new(rustix::io::Errno::NOMEM);
+            assert!(matches!(stopped(mapping), Stopped::Exhausted { .. }));
+        }
         let trap = wasmtime::Error::new(Trap::UnreachableCodeReached);
         assert_eq!(
             stopped(trap),

@@ -70,6 +70,7 @@ impl Settings {
 
 /// The measurements, in the order they run (for a progress display).
 pub const STEPS: &[&str] = &[
+    "scale",
     "floor",
     "seed style",
     "reference: spawn and stop",
@@ -82,7 +83,6 @@ pub const STEPS: &[&str] = &[
     "wasmi: messages",
     "wasmi: health",
     "wasmi: timeouts",
-    "scale",
 ];
 
 /// Bare-engine figures of one allocator.
@@ -148,6 +148,12 @@ pub enum BenchError {
 pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<Report, BenchError> {
     let counts = settings.counts();
     let echo = wat::parse_str(modules::echo()).expect("valid text");
+
+    // First, on a fresh heap: resident memory per component is read as growth, and
+    // memory other measurements gave back would be reused and hide some of it.
+    progress("scale");
+    let (sample, cap) = settings.scale();
+    let scale = scale::measure(sample, cap).await;
 
     progress("floor");
     let floor = async |allocation| -> Result<Option<FloorFigures>, wasmtime::Error> {
@@ -217,10 +223,6 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
                 failed,
             })?
     };
-
-    progress("scale");
-    let (sample, cap) = settings.scale();
-    let scale = scale::measure(sample, cap).await;
 
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     Ok(Report {

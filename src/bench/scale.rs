@@ -102,7 +102,8 @@ async fn hold(config: WasmtimeConfig, rss_sample: usize, cap: usize) -> Held {
         stopped_by: "the cap".into(),
         ..Held::default()
     };
-    let engine = match Wasmtime::new(&config) {
+    // Its own engines, dropped when this search ends, so the next measurement can map.
+    let engine = match Wasmtime::unshared(&config) {
         Ok(engine) => engine,
         Err(e) => {
             held.stopped_by = e.to_string();

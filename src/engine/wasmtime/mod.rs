@@ -63,6 +63,15 @@ impl Wasmtime {
                 shared: shared.clone(),
             });
         }
+        let made_now = Wasmtime::unshared(config)?;
+        made.push((config.clone(), made_now.shared.clone()));
+        Ok(made_now)
+    }
+
+    /// Engines of its own, shared with no other runtime and dropped with the last
+    /// runtime on them: for a pool that must give its reservation back (the benchmark's
+    /// largest pools).
+    pub fn unshared(config: &WasmtimeConfig) -> Result<Wasmtime, Error> {
         let built = engine_for(every_profile(), config);
         let on_demand = WasmtimeConfig {
             allocation: Allocation::OnDemand,
@@ -73,7 +82,6 @@ impl Wasmtime {
             Allocation::OnDemand => None,
         };
         let shared = Arc::new(Engines::new(built, unpooled.transpose(), config)?);
-        made.push((config.clone(), shared.clone()));
         Ok(Wasmtime { shared })
     }
 

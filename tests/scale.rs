@@ -100,7 +100,10 @@ fn bench_json_has_every_figure_and_both_baselines() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = json(&out);
-    assert_eq!(report["allocation"], "pooling", "the host pools, as CI's does");
+    assert_eq!(
+        report["allocation"], "pooling",
+        "the host pools, as CI's does"
+    );
     for key in [
         "cycle_p50_us",
         "spawn_p50_us",

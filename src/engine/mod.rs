@@ -227,6 +227,11 @@ impl<S: Signatures> Exports<S> {
             Entry::Alloc => self.alloc.is_some(),
         }
     }
+
+    /// Whether the instance exports any lifecycle function: whether it will be called.
+    pub fn any(&self) -> bool {
+        Entry::ALL.iter().any(|&entry| self.has(entry))
+    }
 }
 
 /// One thing per feature profile (a backend's engines).

@@ -26,7 +26,7 @@ use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stag
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::{
-    Instance, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc,
+    Func, Instance, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc,
     UpdateDeadline, WasmParams, WasmResults,
 };
 
@@ -297,7 +297,21 @@ impl Engine for Wasmtime {
             handle_message: typed(&instance, store, Entry::HandleMessage),
             alloc: typed(&instance, store, Entry::Alloc),
         };
-        guest.memory = instance.get_memory(store, lifecycle_contract::exports::MEMORY);
+        guest.memory = instance.get_memory(&mut *store, lifecycle_contract::exports::MEMORY);
+        let on_demand = compiled
+            .module
+            .engine()
+            .pooling_allocator_metrics()
+            .is_none();
+        if on_demand && guest.exports.any() {
+            // A store maps the fiber stack its calls run on at its first call. Map it
+            // now, with a call into the host that runs no guest code, so that a host out
+            // of mappings fails here, as exhaustion, and never at `_start` as a trap.
+            // (A pool maps every stack when it is made.)
+            let warm_up = Func::wrap(&mut *store, || {});
+            let warm_up = warm_up.typed::<(), ()>(&*store).map_err(stopped)?;
+            warm_up.call_async(&mut *store, ()).await.map_err(stopped)?;
+        }
         Ok(guest)
     }
 }

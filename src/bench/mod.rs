@@ -1,5 +1,5 @@
 //! `lifecycle-kit bench`: what the runtimes cost, measured in one run beside the
-//! baselines they are judged against (see [`floor`]).
+//! baselines they are judged against (see [`Floor`] and [`seed_style_cycle`]).
 //!
 //! Every figure is measured in this process, in one run, so the ratios hold even on a
 //! busy machine where the absolute figures do not. Nothing here asserts a speed: the

@@ -10,11 +10,12 @@
 //! after the first [`BASELINE_CYCLES`] cycles is the baseline, and the footprint at the
 //! end may exceed it by at most [`TOLERANCE`].
 
+use crate::bench::modules::echo_running;
 use crate::bench::{Footprint, footprint};
 use crate::engine::wasmtime::Wasmtime;
 use crate::lifecycle::{ComponentConfig, Runtime};
 use crate::source::ModuleSource;
-use lifecycle_contract::Limits;
+use lifecycle_contract::{Entry, Limits};
 use std::time::Duration;
 
 /// Cycles run before the baseline footprint is read: warm caches and pools first.
@@ -64,26 +65,18 @@ impl Misbehaviour {
     /// The guest: the echo actor with one export changed.
     fn wat(self) -> String {
         let spin = "(loop $l (br $l))";
-        let (start, cleanup, message) = match self {
-            Misbehaviour::Clean => ("", "", ""),
-            Misbehaviour::Trap => ("", "", "unreachable"),
-            Misbehaviour::OutOfFuel | Misbehaviour::Timeout => ("", "", spin),
-            Misbehaviour::FailedStart => ("unreachable", "", ""),
-            Misbehaviour::CleanupTimeout => ("", spin, ""),
-            Misbehaviour::DeniedGrowth => ("", "", "(drop (memory.grow (i32.const 1)))"),
+        let (entry, code) = match self {
+            Misbehaviour::Clean => (None, ""),
+            Misbehaviour::Trap => (Some(Entry::HandleMessage), "unreachable"),
+            Misbehaviour::OutOfFuel | Misbehaviour::Timeout => (Some(Entry::HandleMessage), spin),
+            Misbehaviour::FailedStart => (Some(Entry::Start), "unreachable"),
+            Misbehaviour::CleanupTimeout => (Some(Entry::Cleanup), spin),
+            Misbehaviour::DeniedGrowth => (
+                Some(Entry::HandleMessage),
+                "(drop (memory.grow (i32.const 1)))",
+            ),
         };
-        format!(
-            r#"(module
-  (memory (export "memory") 1)
-  (func (export "_start") {start})
-  (func (export "_cleanup") {cleanup})
-  (func (export "_health") (result i32) (i32.const 0))
-  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
-  (func (export "handle-message") (param i32 i32) (result i64)
-    {message}
-    (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32))
-            (i64.extend_i32_u (local.get 1)))))"#
-        )
+        echo_running(entry, code)
     }
 
     fn limits(self) -> Limits {

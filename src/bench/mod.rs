@@ -14,7 +14,7 @@
 mod figures;
 mod floor;
 mod host;
-mod modules;
+pub(crate) mod modules;
 mod scale;
 mod stats;
 

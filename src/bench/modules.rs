@@ -10,18 +10,19 @@ pub const EMPTY: &str = "(module)";
 /// reuses one buffer (the one in `examples/echo.wat` bumps, and fills its memory after
 /// about 4 000 messages).
 pub fn echo() -> String {
-    actor(None)
+    echo_running(None, "")
 }
 
 /// The echo actor, except that `entry` loops forever.
 pub fn spinning_in(entry: Entry) -> String {
-    actor(Some(entry))
+    echo_running(Some(entry), "(loop $l (br $l))")
 }
 
-fn actor(spinning: Option<Entry>) -> String {
-    let spin = "(loop $l (br $l))";
-    let body = |e: Entry, normal: &str| match Some(e) == spinning {
-        true => format!("{spin} {normal}"),
+/// The echo actor, except that `entry` (if any) first runs `code`: the template every
+/// guest of `bench` and `soak` is made from.
+pub(crate) fn echo_running(entry: Option<Entry>, code: &str) -> String {
+    let body = |e: Entry, normal: &str| match Some(e) == entry {
+        true => format!("{code} {normal}"),
         false => normal.to_string(),
     };
     format!(

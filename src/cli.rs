@@ -41,6 +41,45 @@ enum Command {
     /// Run many start / message / stop cycles across misbehaving guests; exit 1 if
     /// anything stays live or the process grows.
     Soak(SoakArgs),
+    /// Draw random trials, check each against the oracle (or another runtime), and shrink
+    /// every failure to a minimal case file; exit 1 if anything failed.
+    Fuzz(FuzzArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("budget").args(["seconds", "cases"])))]
+struct FuzzArgs {
+    #[command(flatten)]
+    subject: SubjectArgs,
+    /// Fuzz for this long (default: 200 cases).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    seconds: Option<u64>,
+    /// Fuzz this many cases (0: replay the corpus only).
+    #[arg(long, value_name = "N")]
+    cases: Option<u64>,
+    /// The seed every trial is drawn from.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+    /// Also compare with this built-in runtime (`reference`, `wasmi`, `faulty:NAME`) on
+    /// wasm-smith modules, whose outcome the oracle cannot predict.
+    #[arg(long, value_name = "NAME")]
+    against: Option<String>,
+    /// Write each minimal failure here as a case file, and replay the directory's cases
+    /// first.
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    jobs: Option<u64>,
+    /// The most time one failure's shrink may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    shrink_secs: u64,
+    /// End at the first failure (after shrinking it).
+    #[arg(long)]
+    stop_at_first: bool,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -222,8 +261,9 @@ struct RunArgs {
     /// Also write a JUnit XML report here.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
-    /// Cases directory (default: the built-in cases).
-    #[arg(long, value_name = "DIR")]
+    /// Cases directory (default: the built-in cases), or one case file (a corpus case,
+    /// say), which need not cover every clause.
+    #[arg(long, value_name = "PATH")]
     cases: Option<PathBuf>,
     /// Expected failures of this runtime: `[[xfail]] case = "ID" reason = "..."` (default
     /// for a built-in runtime: its file in conformance/expectations/, if any).
@@ -262,28 +302,43 @@ fn shell_quote(word: &str) -> String {
     }
 }
 
+impl SubjectArgs {
+    /// The flags that choose this runtime, as a command line repeats them.
+    fn flags(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut flag = |name: &str, value: String| {
+            words.push(format!("--{name}"));
+            words.push(shell_quote(&value));
+        };
+        match &self.adapter {
+            Some(command) => {
+                flag("adapter", command.clone());
+                if self.adapter_timeout_secs != 30 {
+                    flag(
+                        "adapter-timeout-secs",
+                        self.adapter_timeout_secs.to_string(),
+                    );
+                }
+            }
+            None => flag("runtime", self.runtime.clone()),
+        }
+        if self.engine.allocator != Allocation::default() {
+            flag("allocator", self.engine.allocator.to_string());
+        }
+        words
+    }
+}
+
 impl RunArgs {
     /// The command that repeats this run exactly, but for `--filter`: every case's
     /// reproduce line is this plus `--filter ID`.
     fn repro_command(&self) -> String {
         let mut words = vec!["lifecycle-kit".to_string(), "run".into()];
+        words.extend(self.subject.flags());
         let mut flag = |name: &str, value: Option<String>| {
             words.push(format!("--{name}"));
             words.extend(value.map(|v| shell_quote(&v)));
         };
-        let subject = &self.subject;
-        match &subject.adapter {
-            Some(command) => {
-                flag("adapter", Some(command.clone()));
-                if subject.adapter_timeout_secs != 30 {
-                    flag(
-                        "adapter-timeout-secs",
-                        Some(subject.adapter_timeout_secs.to_string()),
-                    );
-                }
-            }
-            None => flag("runtime", Some(subject.runtime.clone())),
-        }
         let absolute = |p: &PathBuf| {
             std::path::absolute(p)
                 .unwrap_or_else(|_| p.clone())
@@ -437,7 +492,10 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     use lifecycle_conformance::{Expectations, RunOptions, case, runner};
     use std::io::IsTerminal;
     let dir = args.cases.clone().unwrap_or_else(case::builtin_dir);
-    let mut cases = case::load_dir(&dir)?;
+    let mut cases = match dir.is_file() {
+        true => case::load_file(&dir)?,
+        false => case::load_dir(&dir)?,
+    };
     if args.extended {
         cases.extend(case::extended(args.seed, 1000));
     }
@@ -689,6 +747,136 @@ async fn run_soak(args: SoakArgs) -> anyhow::Result<bool> {
     Ok(report.passed())
 }
 
+async fn run_fuzz(args: FuzzArgs) -> anyhow::Result<bool> {
+    use lifecycle_conformance::fuzz::{Budget, FuzzOptions};
+    let mut fuzz_command = vec!["lifecycle-kit".to_string(), "fuzz".into()];
+    fuzz_command.extend(args.subject.flags());
+    fuzz_command.extend(["--seed".into(), args.seed.to_string()]);
+    if let Some(against) = &args.against {
+        fuzz_command.extend(["--against".into(), shell_quote(against)]);
+    }
+    let mut run_command = vec!["lifecycle-kit".to_string(), "run".into()];
+    run_command.extend(args.subject.flags());
+    let mut options = FuzzOptions {
+        seed: args.seed,
+        budget: match (args.seconds, args.cases) {
+            (Some(s), _) => Budget::Time(Duration::from_secs(s)),
+            (None, Some(n)) => Budget::Cases(n),
+            (None, None) => Budget::Cases(200),
+        },
+        corpus: args.corpus.clone(),
+        stop_at_first: args.stop_at_first,
+        shrink_time: Duration::from_secs(args.shrink_secs),
+        run_command: run_command.join(" "),
+        fuzz_command: fuzz_command.join(" "),
+        ..FuzzOptions::default()
+    };
+    if let Some(jobs) = args.jobs {
+        options.jobs = jobs as usize;
+    }
+    if let Some(dir) = &args.corpus {
+        // A corpus that cannot be read is bad input, found before anything runs.
+        lifecycle_conformance::fuzz::corpus::load(dir)?;
+    }
+    let job = FuzzJob {
+        options,
+        against: args.against.clone(),
+        engine: args.subject.engine,
+    };
+    let report = args.subject.with(job).await?;
+    let mut out = std::io::stdout().lock();
+    match args.json {
+        true => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        false => write!(out, "{}", report.human())?,
+    }
+    Ok(!report.failed())
+}
+
+/// `fuzz` on the chosen runtime, and beside the `--against` one if given.
+struct FuzzJob {
+    options: lifecycle_conformance::fuzz::FuzzOptions,
+    against: Option<String>,
+    engine: EngineArgs,
+}
+
+impl Job for FuzzJob {
+    type Output = lifecycle_conformance::fuzz::FuzzReport;
+    async fn with<S: Subject>(
+        self,
+        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    ) -> anyhow::Result<Self::Output> {
+        match self.against.clone() {
+            Some(name) => {
+                let engine = self.engine;
+                with_subject(
+                    &name,
+                    engine,
+                    None,
+                    Against {
+                        fuzz: self,
+                        make,
+                        name: name.clone(),
+                    },
+                )
+                .await
+            }
+            None => {
+                let none: Option<(fn() -> Result<S, String>, String)> = None;
+                fuzz_with(make, none, &self.options).await
+            }
+        }
+    }
+}
+
+/// The fuzz job, given the runtime under test, with the one to compare it with.
+struct Against<M> {
+    fuzz: FuzzJob,
+    make: M,
+    name: String,
+}
+
+impl<S: Subject, M: Fn() -> Result<S, String> + Send + Sync + 'static> Job for Against<M> {
+    type Output = lifecycle_conformance::fuzz::FuzzReport;
+    async fn with<T: Subject>(
+        self,
+        other: impl Fn() -> Result<T, String> + Send + Sync + 'static,
+    ) -> anyhow::Result<Self::Output> {
+        fuzz_with(self.make, Some((other, self.name)), &self.fuzz.options).await
+    }
+}
+
+/// Fuzzes with a progress line on standard error where a person watches it.
+async fn fuzz_with<S: Subject, T: Subject>(
+    make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    against: Option<(
+        impl Fn() -> Result<T, String> + Send + Sync + 'static,
+        String,
+    )>,
+    options: &lifecycle_conformance::fuzz::FuzzOptions,
+) -> anyhow::Result<lifecycle_conformance::fuzz::FuzzReport> {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}") {
+        bar.set_style(style);
+    }
+    let report = lifecycle_conformance::fuzz::fuzz(make, against, options, &mut |s| {
+        let secs = s.elapsed.as_secs_f64();
+        bar.set_message(format!(
+            "{} cases · {:.0}/s · {} failure(s) · {:.0} s",
+            s.cases,
+            s.cases as f64 / secs.max(0.001),
+            s.failures,
+            secs
+        ));
+        bar.tick();
+    })
+    .await;
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -752,6 +940,14 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => run_bench(args).await.map(|()| ExitCode::SUCCESS),
             // Exit 1 if anything stayed live or grew.
             Command::Soak(args) => run_soak(args).await.map(|passed| {
+                if passed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
+            // Exit 1 if anything failed.
+            Command::Fuzz(args) => run_fuzz(args).await.map(|passed| {
                 if passed {
                     ExitCode::SUCCESS
                 } else {

@@ -29,6 +29,7 @@ use lifecycle_contract::{
     CallOutcome, ErrorKind, HealthReason, Limits, Operation, Outcome, Profile, State, Step,
     Summary, Warning,
 };
+use lifecycle_generators::fuzz::Trial;
 use lifecycle_generators::oracle::{self, Modelled};
 use lifecycle_generators::scenario::{Module, Scenario};
 use serde::Deserialize;
@@ -224,6 +225,10 @@ struct CaseToml {
     #[serde(default)]
     timing: Timing,
     expect: Option<ExpectToml>,
+    /// For `wat` and `file` modules whose outcome nobody can predict: only the
+    /// invariants of every run are checked.
+    #[serde(default)]
+    invariants: bool,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +237,8 @@ struct ExpectToml {
     final_state: String,
     transitions: Vec<(String, String)>,
     ops: Vec<toml::Value>,
+    /// The linear memory the component has after each step, in bytes (optional).
+    memory_after: Option<Vec<u64>>,
 }
 
 fn step(value: &toml::Value) -> Result<Step, String> {
@@ -267,8 +274,17 @@ fn state(name: &str, key: &str) -> Result<State, String> {
         .ok_or_else(|| format!("key `{key}`: unknown state `{name}`"))
 }
 
-/// A written expectation, read into the same shape the oracle gives.
-fn written(expect: ExpectToml) -> Result<Summary, String> {
+/// A written expectation, read into the same shape the oracle gives, with the memory
+/// after each step if it is written.
+fn written(expect: ExpectToml, steps: usize) -> Result<(Summary, Option<Vec<u64>>), String> {
+    if let Some(memory) = &expect.memory_after
+        && memory.len() != steps
+    {
+        return Err(format!(
+            "key `expect.memory_after`: {} values for {steps} steps",
+            memory.len()
+        ));
+    }
     let final_state = state(&expect.final_state, "expect.final_state")?;
     let transitions = expect
         .transitions
@@ -290,13 +306,14 @@ fn written(expect: ExpectToml) -> Result<Summary, String> {
                 .map_err(|e| format!("key `expect.ops`, op {}: {e}", i + 1))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Summary {
+    let summary = Summary {
         ops,
         transitions,
         final_state,
         live_instances: 0,
         accounted_memory_bytes: 0,
-    })
+    };
+    Ok((summary, expect.memory_after))
 }
 
 /// The oracle's expectation for `scenario` under the case's profile, limits and steps,
@@ -312,6 +329,16 @@ fn oracle_expectation(
         Module::Spec(spec) => Modelled::Spec(spec),
         Module::Unstartable { error, .. } => Modelled::Unstartable(error),
     };
+    predicted(modelled, profile, limits, steps)
+}
+
+/// The oracle's expectation for `modelled`, as [`oracle_expectation`] gives it.
+fn predicted(
+    modelled: Modelled,
+    profile: Profile,
+    limits: &Limits,
+    steps: &[Step],
+) -> Result<(Expected, Vec<u64>), String> {
     let all =
         oracle::predict_steps_any(modelled, profile, limits, steps).map_err(|e| e.to_string())?;
     let memory = (0..steps.len())
@@ -378,22 +405,29 @@ impl CaseToml {
             (None, None, Some(file)) => ModuleSource::File(dir.join(file)),
             _ => unreachable!("one source"),
         };
-        let (expected, memory_after) = match (&scenario, self.expect) {
-            (Some(_), Some(_)) => {
+        let (expected, memory_after) = match (&scenario, self.expect, self.invariants) {
+            (Some(_), Some(_), _) | (Some(_), _, true) => {
                 return Err(
-                    "key `expect`: generator modules take their expectation from the oracle".into(),
+                    "keys `expect` and `invariants`: generator modules take their expectation from the oracle".into(),
                 );
             }
-            (Some(s), None) => {
+            (Some(s), None, false) => {
                 let (expected, memory) = oracle_expectation(s, profile, &limits, &steps)?;
                 (expected, Some(memory))
             }
-            (None, None) => {
+            (None, None, false) => {
                 return Err(
-                    "key `expect`: `wat` and `file` modules need a written expectation".into(),
+                    "key `expect`: `wat` and `file` modules need a written expectation (or `invariants = true`)".into(),
                 );
             }
-            (None, Some(e)) => (Expected::Exact(written(e)?), None),
+            (None, Some(_), true) => {
+                return Err("keys `expect` and `invariants`: one or the other".into());
+            }
+            (None, None, true) => (Expected::Invariants, None),
+            (None, Some(e), false) => {
+                let (summary, memory) = written(e, steps.len())?;
+                (Expected::Exact(summary), memory)
+            }
         };
         let mut case = Case::single(
             self.id,
@@ -442,12 +476,25 @@ fn kebab(id: &str) -> bool {
 /// Every case in `dir/*.toml`, checked: unique kebab-case ids, known clauses, and every
 /// clause of SPEC.md covered.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
-    let read = |path: &Path| {
-        std::fs::read_to_string(path).map_err(|cause| CaseError::Read {
-            path: path.to_path_buf(),
-            cause,
+    let cases = load_files(&toml_files(dir)?)?;
+    let known = crate::spec::clause_ids();
+    let uncovered: Vec<String> = known
+        .iter()
+        .filter(|c| {
+            !cases
+                .iter()
+                .any(|case| case.clauses.iter().any(|x| x == *c))
         })
-    };
+        .map(|c| c.to_string())
+        .collect();
+    if !uncovered.is_empty() {
+        return Err(CaseError::Uncovered { clauses: uncovered });
+    }
+    Ok(cases)
+}
+
+/// The `*.toml` files in `dir`, sorted.
+pub fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, CaseError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|cause| CaseError::Read {
             path: dir.to_path_buf(),
@@ -457,15 +504,33 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
+    Ok(files)
+}
+
+/// The cases of one file (a fuzzing corpus case, say): checked as [`load_dir`] checks
+/// them, but for covering every clause, which is a suite's duty, not a file's.
+pub fn load_file(path: &Path) -> Result<Vec<Case>, CaseError> {
+    load_files(&[path.to_path_buf()])
+}
+
+/// The cases of `files`, in order: unique kebab-case ids and known clauses.
+pub fn load_files(files: &[PathBuf]) -> Result<Vec<Case>, CaseError> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|cause| CaseError::Read {
+            path: path.to_path_buf(),
+            cause,
+        })
+    };
     let known: BTreeSet<&str> = crate::spec::clause_ids().into_iter().collect();
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut cases = Vec::new();
     for path in files {
+        let dir = path.parent().unwrap_or(Path::new("."));
         let invalid = |message: String| CaseError::Invalid {
             path: path.clone(),
             message,
         };
-        let file: CaseFile = toml::from_str(&read(&path)?).map_err(|e| invalid(e.to_string()))?;
+        let file: CaseFile = toml::from_str(&read(path)?).map_err(|e| invalid(e.to_string()))?;
         for raw in file.cases {
             let id = raw.id.clone();
             if !kebab(&id) {
@@ -494,18 +559,6 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
                 .unwrap_or_default();
             cases.push(case);
         }
-    }
-    let uncovered: Vec<String> = known
-        .iter()
-        .filter(|c| {
-            !cases
-                .iter()
-                .any(|case| case.clauses.iter().any(|x| x == *c))
-        })
-        .map(|c| c.to_string())
-        .collect();
-    if !uncovered.is_empty() {
-        return Err(CaseError::Uncovered { clauses: uncovered });
     }
     Ok(cases)
 }
@@ -614,6 +667,70 @@ fn extract(dir: &include_dir::Dir, into: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+impl Case {
+    /// A fuzzing trial as a case, its expectation from the oracle (exact or any of
+    /// several), with the memory after each step.
+    pub fn from_trial(id: String, trial: &Trial) -> Result<Case, String> {
+        let (expected, memory) = predicted(
+            Modelled::Spec(&trial.spec),
+            trial.profile,
+            &trial.limits,
+            &trial.steps,
+        )?;
+        let module = CaseModule {
+            module: ModuleSource::Bytes(Arc::from(trial.bytes())),
+            profile: trial.profile,
+            limits: trial.limits.clone(),
+            expected,
+            memory_after: Some(memory),
+        };
+        let mut case = Case::single(
+            id,
+            vec![GENERATED.into()],
+            "a fuzzing trial: the oracle's outcome, step by step".into(),
+            module,
+            trial.steps.clone(),
+        );
+        case.cycles = trial.cycles.max(1);
+        case.source = "fuzz".into();
+        Ok(case)
+    }
+
+    /// A wasm-smith module with every lifecycle export, put through start, two messages,
+    /// health and stop under short timeouts: the invariants only.
+    pub fn smith(id: String, bytes: Arc<[u8]>) -> Case {
+        let module = CaseModule {
+            module: ModuleSource::Bytes(bytes),
+            profile: Profile::Strict,
+            limits: lifecycle_generators::fuzz::smith_limits(),
+            expected: Expected::Invariants,
+            memory_after: None,
+        };
+        Case::single(
+            id,
+            vec![GENERATED.into(), "LC-TEARDOWN-1".into()],
+            "a wasm-smith module with every lifecycle export: invariants only".into(),
+            module,
+            smith_steps(),
+        )
+    }
+}
+
+/// The clause a generated case with an exact expectation checks first: its outcome and
+/// transitions, step by step.
+pub const GENERATED: &str = "LC-STATE-2";
+
+/// What a wasm-smith module is put through.
+pub fn smith_steps() -> Vec<Step> {
+    vec![
+        Step::Start,
+        Step::Send(b"one".to_vec()),
+        Step::Send(b"two".to_vec()),
+        Step::Health,
+        Step::Stop(Duration::from_millis(200)),
+    ]
+}
+
 /// The extended families: `count` seeded scenarios (exact expectations) and `count / 5`
 /// wasm-smith modules (invariants), all from `seed`.
 pub fn extended(seed: u64, count: usize) -> Vec<Case> {
@@ -644,38 +761,12 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
     for i in 0..count / 5 {
         let smith_seed = seed.wrapping_add(i as u64);
         let terminating = i % 2 == 0;
-        let limits = Limits {
-            start_timeout: Duration::from_millis(500),
-            call_timeout: Duration::from_millis(200),
-            health_timeout: Duration::from_millis(200),
-            ..Limits::default()
-        };
-        let module = CaseModule {
-            module: ModuleSource::Bytes(Arc::from(lifecycle_generators::random::smith_module(
-                smith_seed,
-                terminating,
-            ))),
-            profile: Profile::Strict,
-            limits,
-            expected: Expected::Invariants,
-            memory_after: None,
-        };
-        let mut case = Case::single(
-            format!(
-                "smith-{smith_seed}{}",
-                if terminating { "-terminating" } else { "" }
-            ),
-            vec!["LC-STATE-2".into(), "LC-TEARDOWN-1".into()],
-            "a wasm-smith module with every lifecycle export: invariants only".into(),
-            module,
-            vec![
-                Step::Start,
-                Step::Send(b"one".to_vec()),
-                Step::Send(b"two".to_vec()),
-                Step::Health,
-                Step::Stop(Duration::from_millis(200)),
-            ],
+        let id = format!(
+            "smith-{smith_seed}{}",
+            if terminating { "-terminating" } else { "" }
         );
+        let bytes = lifecycle_generators::random::smith_module(smith_seed, terminating);
+        let mut case = Case::smith(id, Arc::from(bytes));
         case.source = "extended".into();
         out.push(case);
     }

@@ -29,6 +29,7 @@
 pub mod adapter;
 pub mod case;
 pub mod drive;
+pub mod fuzz;
 pub mod report;
 pub mod runner;
 pub mod spec;

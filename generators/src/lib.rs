@@ -56,6 +56,7 @@
 pub mod artifacts;
 pub mod catalogue;
 pub mod encode;
+pub mod fuzz;
 pub mod invariants;
 pub mod oracle;
 pub mod random;

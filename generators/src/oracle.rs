@@ -4,7 +4,9 @@
 //! again and never runs `_cleanup`, fuel is fresh for every guest entry, and so on.
 
 use crate::encode::BUMP_START;
-use crate::spec::{Behaviour, CALL_SITES, Entry, Export, MemoryExport, ModuleSpec, call_site};
+use crate::spec::{
+    Behaviour, CALL_SITES, Entry, Export, MemoryExport, ModuleSpec, Trap, call_site,
+};
 use lifecycle_contract::error::{
     ExportReason, GuestFailure, RejectReason, Resource, ValidationReason,
 };
@@ -21,6 +23,14 @@ use std::time::Duration;
 /// Fuel a spinning guest burns in well under a second on any machine this kit runs on,
 /// so with a wall clock of a second or more, fuel is sure to run out first.
 pub const FUEL_SURELY_BEFORE_ONE_SECOND: u64 = 20_000_000;
+/// Fuel that surely outlasts any engine's stack in a recursion (found by fuzzing: with
+/// 1 000 fuel a recursion runs out of fuel first, and which comes first is the engine's
+/// call; below this the oracle does not guess).
+pub const FUEL_SURELY_OUTLASTS_THE_STACK: u64 = 10_000_000;
+/// Fuel that surely covers growing memory by a few pages. Engines may charge
+/// `memory.grow` by the bytes it adds (wasmi does: found by fuzzing, where 1 000 fuel
+/// ran out growing one page); below this the oracle does not guess.
+pub const FUEL_SURELY_COVERS_GROWTH: u64 = 1_000_000;
 /// Fuel per iteration of [`Behaviour::Burn`]'s loop: a bound each way, not an engine's
 /// exact count (which no conformance check may depend on). Wasmtime charges 8 for its
 /// eight instructions; any engine within 4x of that either way conforms. Between the
@@ -605,6 +615,22 @@ impl Sim<'_> {
                 Some(Entry::Health | Entry::Alloc) => i64::from(*v as i32 as u32),
                 _ => *v,
             },
+            Behaviour::GrowMemory(n) | Behaviour::GrowMemoryOrTrap(n)
+                if *n > 0 && budget.fuel < FUEL_SURELY_COVERS_GROWTH =>
+            {
+                return Err(Ambiguous(format!(
+                    "whether growing memory by {n} page(s) fits {} fuel is the engine's",
+                    budget.fuel
+                )));
+            }
+            Behaviour::Trap(Trap::StackOverflow)
+                if budget.fuel < FUEL_SURELY_OUTLASTS_THE_STACK =>
+            {
+                return Err(Ambiguous(format!(
+                    "whether a recursion overflows the stack before {} fuel runs out is the engine's",
+                    budget.fuel
+                )));
+            }
             Behaviour::Trap(t) => return Ok(Err(GuestFailure::Trapped(t.code()))),
             Behaviour::Spin => return self.spin(budget),
             Behaviour::Burn(n) => match self.burn(*n, budget)? {

@@ -19,7 +19,7 @@ pub fn family(seed: u64, count: usize) -> Vec<Scenario> {
     (0..count).map(|_| scenario(rng.next_u64())).collect()
 }
 
-fn behaviour(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
+pub(crate) fn behaviour(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
     let trap = Trap::ALL[rng.random_range(0..Trap::ALL.len())];
     match rng.random_range(0..10) {
         0 | 1 => Behaviour::Return,
@@ -123,9 +123,16 @@ fn lifecycle_exports() -> Vec<u8> {
 /// `strict` profile's features, no imports. With `terminating`, every loop and call is
 /// bounded (`ensure_termination`), so only traps and limits can stop it.
 pub fn smith_module(seed: u64, terminating: bool) -> Vec<u8> {
-    let mut entropy = vec![0u8; 16 * 1024];
-    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut entropy);
-    let mut u = arbitrary::Unstructured::new(&entropy);
+    smith_from(&crate::fuzz::entropy(seed), terminating)
+}
+
+/// How many bytes of entropy a smith module is drawn from.
+pub(crate) const SMITH_ENTROPY: usize = 16 * 1024;
+
+/// The wasm-smith module `entropy` makes (see [`smith_module`]); less entropy, fewer
+/// choices, a smaller module.
+pub fn smith_from(entropy: &[u8], terminating: bool) -> Vec<u8> {
+    let mut u = arbitrary::Unstructured::new(entropy);
     let config = wasm_smith::Config {
         exports: Some(lifecycle_exports()),
         max_imports: 0,

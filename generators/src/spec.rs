@@ -101,7 +101,9 @@ pub enum Behaviour {
     BurnCalibrated(u32),
     /// `handle-message` only: reply with the message itself.
     Echo,
-    /// The `nth` call (1-based) does `then`, every other call `otherwise`.
+    /// The `nth` call (1-based) does `then`, every other call `otherwise`. Neither is
+    /// itself an `OnCall`: a call site has one count, and a nested one would count its
+    /// calls twice (found by fuzzing; the generators never nest one).
     OnCall {
         nth: u32,
         then: Box<Behaviour>,
@@ -441,6 +443,13 @@ impl ModuleSpec {
             .flat_map(|b| b.parts())
     }
 
+    /// Whether `handle-message` replies with a `table.grow` result, which it stores in
+    /// linear memory (found by fuzzing: without a memory the module was invalid).
+    fn replies_table_growth(&self) -> bool {
+        matches!(self.slot(Entry::HandleMessage), Some(Export::Func(b))
+            if b.parts().iter().any(|p| matches!(p, Behaviour::GrowTable(_))))
+    }
+
     /// The module as generated: support items the behaviours need are added (a hidden
     /// 1-page memory for memory traps and growth, a table of at least 2 for the
     /// indirect-call traps), and every feature the module uses is listed, whether asked
@@ -452,7 +461,8 @@ impl ModuleSpec {
             Behaviour::Trap(t) => t.needs_memory(),
             Behaviour::GrowMemory(_) | Behaviour::GrowMemoryOrTrap(_) => true,
             _ => false,
-        }) || self.features.contains(&Feature::BulkMemory)
+        }) || self.replies_table_growth()
+            || self.features.contains(&Feature::BulkMemory)
             || self.features.contains(&Feature::MultiMemory)
             || !self.data.is_empty();
         if needs_memory && r.memory.is_none() {

@@ -1,0 +1,569 @@
+//! What `lifecycle-kit fuzz` draws and shrinks: a [`Trial`] is a module spec, the profile
+//! and limits it runs under, and any sequence of lifecycle steps (start twice, messages
+//! before start and after stop, health in every state, stop twice, several cycles), with
+//! the oracle's exact expectation. Draws whose outcome the contract leaves open are
+//! drawn again.
+//!
+//! Shrinking is structural: [`Trial::smaller`] lists every trial one reduction away
+//! (fewer steps or cycles, shorter messages, an export dropped, a behaviour replaced by a
+//! simpler one, a section dropped, a limit back at its default), each strictly smaller by
+//! [`Trial::weight`], so a shrink always ends and never grows its case.
+//!
+//! For wasm-smith modules the reduction is the generator's own: the entropy it draws
+//! from is cut and zeroed ([`smaller_entropy`]), so a reduced module is the module
+//! wasm-smith makes from fewer choices.
+
+use crate::catalogue::{SPIN_FUEL, SPIN_TIMEOUT};
+use crate::encode::encode;
+use crate::oracle::{self, Ambiguous, Modelled, Prediction};
+use crate::spec::{
+    Behaviour, Entry, Export, Feature, ImportKind, Memory, MemoryExport, ModuleSpec, Table, Trap,
+};
+use lifecycle_contract::limits::DEFAULT_STOP_TIMEOUT;
+use lifecycle_contract::{Limits, Profile, Step};
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::Duration;
+
+/// One fuzzing case: a module and everything it is put through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trial {
+    pub spec: ModuleSpec,
+    pub profile: Profile,
+    pub limits: Limits,
+    /// Done in order on one component; `cycles` times, each on a fresh one.
+    pub steps: Vec<Step>,
+    pub cycles: u32,
+}
+
+/// Messages a trial sends: empty, short, and longer than any drawn message limit.
+const WORDS: [&str; 6] = [
+    "",
+    "x",
+    "hi",
+    "hello",
+    "lifecycle",
+    "a message longer than sixty-four bytes, the largest limit a trial draws",
+];
+
+impl Trial {
+    pub fn bytes(&self) -> Vec<u8> {
+        encode(&self.spec)
+    }
+
+    /// Every outcome the contract allows for this trial (one, for a drawn trial).
+    pub fn expected(&self) -> Result<Vec<Prediction>, Ambiguous> {
+        oracle::predict_steps_any(
+            Modelled::Spec(&self.spec),
+            self.profile,
+            &self.limits,
+            &self.steps,
+        )
+    }
+
+    /// Whether the oracle predicts exactly one outcome.
+    pub fn exact(&self) -> bool {
+        self.expected().is_ok_and(|all| all.len() == 1)
+    }
+
+    /// How big the case is, in one number that every reduction lowers: the module's
+    /// bytes, each step (a message by its length too), each extra cycle, each limit not
+    /// at its default, a profile other than strict.
+    pub fn weight(&self) -> usize {
+        let steps: usize = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Send(m) => 4 + m.len(),
+                Step::Stop(t) if *t != DEFAULT_STOP_TIMEOUT => 5,
+                _ => 4,
+            })
+            .sum();
+        let limits = self.limits.flags_differing_from(&Limits::default()).len();
+        self.bytes().len()
+            + steps
+            + 8 * (self.cycles as usize - 1)
+            + 2 * limits
+            + 2 * usize::from(self.profile != Profile::Strict)
+    }
+
+    /// Every trial one reduction away that is strictly lighter ([`Trial::weight`]), most
+    /// drastic first. Whether each still fails, and the same way, is the caller's to try.
+    pub fn smaller(&self) -> Vec<Trial> {
+        let mut out: Vec<Trial> = Vec::new();
+        let mut push = |t: Trial| out.push(t);
+        if self.cycles > 1 {
+            push(Trial {
+                cycles: 1,
+                ..self.clone()
+            });
+        }
+        // Steps: a suffix dropped, then each one.
+        for keep in 0..self.steps.len() {
+            let mut t = self.clone();
+            t.steps.truncate(keep);
+            push(t);
+        }
+        for i in 0..self.steps.len() {
+            let mut t = self.clone();
+            t.steps.remove(i);
+            push(t);
+        }
+        for i in 0..self.steps.len() {
+            match &self.steps[i] {
+                Step::Send(m) if !m.is_empty() => {
+                    for shorter in [Vec::new(), m[..1].to_vec(), m[..m.len() / 2].to_vec()] {
+                        let mut t = self.clone();
+                        t.steps[i] = Step::Send(shorter);
+                        push(t);
+                    }
+                }
+                Step::Stop(d) if *d != DEFAULT_STOP_TIMEOUT => {
+                    let mut t = self.clone();
+                    t.steps[i] = Step::Stop(DEFAULT_STOP_TIMEOUT);
+                    push(t);
+                }
+                _ => {}
+            }
+        }
+        // Exports: dropped, or their behaviour simplified.
+        for slot in Entry::ALL.iter().copied() {
+            let Some(export) = self.spec.slot(slot) else {
+                continue;
+            };
+            push(self.with_spec(self.spec.clone().without(slot)));
+            if let Export::Func(b) = export {
+                for simpler in simpler(b) {
+                    push(self.with_spec(self.spec.clone().export(slot, Export::Func(simpler))));
+                }
+            } else {
+                push(
+                    self.with_spec(
+                        self.spec
+                            .clone()
+                            .export(slot, Export::Func(Behaviour::Return)),
+                    ),
+                );
+            }
+        }
+        if let Some(b) = &self.spec.start_section {
+            let mut spec = self.spec.clone();
+            spec.start_section = None;
+            push(self.with_spec(spec));
+            for simpler in simpler(b) {
+                let mut spec = self.spec.clone();
+                spec.start_section = Some(simpler);
+                push(self.with_spec(spec));
+            }
+        }
+        // Sections.
+        let mut edits: Vec<Box<dyn Fn(&mut ModuleSpec)>> = Vec::new();
+        let spec = &self.spec;
+        if spec.memory.is_some() {
+            edits.push(Box::new(|s| s.memory = None));
+        }
+        if let Some(m) = spec.memory {
+            if m.maximum.is_some() {
+                edits.push(Box::new(|s| s.memory.as_mut().unwrap().maximum = None));
+            }
+            if m.initial > 0 {
+                edits.push(Box::new(|s| s.memory.as_mut().unwrap().initial -= 1));
+            }
+            if m.export != MemoryExport::Exported {
+                edits.push(Box::new(|s| {
+                    s.memory.as_mut().unwrap().export = MemoryExport::Exported
+                }));
+            }
+        }
+        if spec.table.is_some() {
+            edits.push(Box::new(|s| s.table = None));
+        }
+        if spec.extra_tables > 0 {
+            edits.push(Box::new(|s| s.extra_tables = 0));
+        }
+        for i in 0..spec.imports.len() {
+            edits.push(Box::new(move |s| {
+                s.imports.remove(i);
+            }));
+        }
+        for i in 0..spec.data.len() {
+            edits.push(Box::new(move |s| {
+                s.data.remove(i);
+            }));
+        }
+        for i in 0..spec.elems.len() {
+            edits.push(Box::new(move |s| {
+                s.elems.remove(i);
+            }));
+        }
+        for i in 0..spec.features.len() {
+            edits.push(Box::new(move |s| {
+                s.features.remove(i);
+            }));
+        }
+        if spec.globals > 0 {
+            edits.push(Box::new(|s| s.globals = 0));
+        }
+        if spec.invalid_body {
+            edits.push(Box::new(|s| s.invalid_body = false));
+        }
+        for edit in edits {
+            let mut s = self.spec.clone();
+            edit(&mut s);
+            push(self.with_spec(s));
+        }
+        // Limits back at their defaults, one at a time; the profile at strict.
+        for name in self.limits.flags_differing_from(&Limits::default()) {
+            let mut limits = self.limits.clone();
+            let defaults = Limits::default();
+            let mut json = limits.to_json();
+            json[name.name.key] = defaults.to_json()[name.name.key].clone();
+            if let Ok(relaxed) = Limits::from_json(&json) {
+                limits = relaxed;
+                push(Trial {
+                    limits,
+                    ..self.clone()
+                });
+            }
+        }
+        if self.profile != Profile::Strict {
+            push(Trial {
+                profile: Profile::Strict,
+                ..self.clone()
+            });
+        }
+        let weight = self.weight();
+        out.retain(|t| t.weight() < weight);
+        out
+    }
+
+    fn with_spec(&self, spec: ModuleSpec) -> Trial {
+        Trial {
+            spec,
+            ..self.clone()
+        }
+    }
+}
+
+/// Simpler behaviours than `b`, simplest first: what a shrink tries in its place.
+fn simpler(b: &Behaviour) -> Vec<Behaviour> {
+    let mut out = vec![Behaviour::Return];
+    match b {
+        Behaviour::Return => return Vec::new(),
+        Behaviour::OnCall {
+            then, otherwise, ..
+        } => {
+            out.push((**then).clone());
+            out.push((**otherwise).clone());
+            if let Behaviour::OnCall { nth, .. } = b
+                && *nth > 1
+            {
+                out.push(Behaviour::OnCall {
+                    nth: 1,
+                    then: then.clone(),
+                    otherwise: otherwise.clone(),
+                });
+            }
+        }
+        Behaviour::Trap(t) if *t != Trap::Unreachable => {
+            out.push(Behaviour::Trap(Trap::Unreachable))
+        }
+        Behaviour::Value(v) if *v != 0 => out.push(Behaviour::Value(0)),
+        Behaviour::Burn(n) if *n > 1 => out.push(Behaviour::Burn(n / 10)),
+        Behaviour::GrowMemory(n) if *n > 1 => out.push(Behaviour::GrowMemory(n - 1)),
+        Behaviour::GrowTable(n) if *n > 1 => out.push(Behaviour::GrowTable(n - 1)),
+        Behaviour::GrowMemoryOrTrap(n) => out.push(Behaviour::GrowMemory(*n)),
+        Behaviour::GrowTableOrTrap(n) => out.push(Behaviour::GrowTable(*n)),
+        _ => {}
+    }
+    out.retain(|s| s != b);
+    out
+}
+
+/// The trial drawn from `seed`: one whose outcome the oracle predicts exactly.
+pub fn draw(seed: u64) -> Trial {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    loop {
+        let t = draw_once(&mut rng);
+        if t.exact() {
+            return t;
+        }
+    }
+}
+
+fn behaviour(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
+    match rng.random_range(0..24) {
+        0 | 1 => Behaviour::GrowMemoryOrTrap(rng.random_range(0..3)),
+        2 => Behaviour::GrowTable(rng.random_range(0..3)),
+        3 | 4 => Behaviour::OnCall {
+            nth: rng.random_range(1..4),
+            then: Box::new(plain(rng, slot)),
+            otherwise: Box::new(plain(rng, slot)),
+        },
+        _ => crate::random::behaviour(rng, slot),
+    }
+}
+
+/// A behaviour that is not an `OnCall` (which does not nest).
+fn plain(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
+    loop {
+        let b = crate::random::behaviour(rng, slot);
+        if !matches!(b, Behaviour::OnCall { .. }) {
+            return b;
+        }
+    }
+}
+
+fn draw_once(rng: &mut ChaCha8Rng) -> Trial {
+    let mut spec = ModuleSpec::new();
+    if rng.random_bool(0.8) {
+        let initial = rng.random_range(0..3);
+        spec.memory = Some(Memory {
+            initial,
+            maximum: rng
+                .random_bool(0.2)
+                .then(|| initial + rng.random_range(0..3)),
+            export: match rng.random_range(0..20) {
+                0 => MemoryExport::Hidden,
+                1 => MemoryExport::WrongKind,
+                _ => MemoryExport::Exported,
+            },
+        });
+    }
+    for &slot in Entry::ALL {
+        let export = match rng.random_range(0..100) {
+            0 => Some(Export::WrongKind),
+            1 => Some(Export::WrongSignature),
+            2..72 => Some(Export::Func(behaviour(rng, slot))),
+            _ => None,
+        };
+        spec.exports[slot as usize] = export;
+    }
+    // Mostly a whole actor, as LC-EXPORT-2 wants one: a handler has its memory and `alloc`.
+    if matches!(spec.slot(Entry::HandleMessage), Some(Export::Func(_))) && rng.random_bool(0.9) {
+        if spec
+            .memory
+            .is_none_or(|m| m.export != MemoryExport::Exported)
+        {
+            spec = spec.memory(1, None);
+        }
+        if !matches!(spec.slot(Entry::Alloc), Some(Export::Func(_))) {
+            spec = spec.alloc(Behaviour::Return);
+        }
+    }
+    if rng.random_bool(0.1) {
+        spec.start_section = Some(behaviour(rng, Entry::Start));
+    }
+    if rng.random_bool(0.1) {
+        let initial = rng.random_range(0..4);
+        spec.table = Some(Table {
+            initial,
+            maximum: rng
+                .random_bool(0.5)
+                .then(|| initial.max(2) + rng.random_range(0..3)),
+        });
+    }
+    if rng.random_bool(0.05) {
+        spec.extra_tables = 1;
+    }
+    for _ in 0..rng.random_range(0..3) {
+        if rng.random_bool(0.3) {
+            spec.data
+                .push((rng.random_range(0..70_000), rng.random_range(1..8)));
+        }
+    }
+    if rng.random_bool(0.05) {
+        spec.elems
+            .push((rng.random_range(0..4), rng.random_range(1..3)));
+    }
+    if rng.random_bool(0.05) {
+        let kinds = [
+            ImportKind::Func,
+            ImportKind::Memory,
+            ImportKind::Table,
+            ImportKind::Global,
+        ];
+        spec.imports.push(crate::spec::Import {
+            module: "env".into(),
+            name: "host".into(),
+            kind: kinds[rng.random_range(0..kinds.len())],
+        });
+    }
+    if rng.random_bool(0.1) {
+        spec.globals = rng.random_range(1..3);
+    }
+    if rng.random_bool(0.05) {
+        spec.features
+            .push(Feature::ALL[rng.random_range(0..Feature::ALL.len())]);
+    }
+    if rng.random_bool(0.02) {
+        spec.invalid_body = true;
+    }
+    let profile = if rng.random_bool(0.5) {
+        Profile::Strict
+    } else {
+        Profile::Standard
+    };
+    let unlimited_fuel = rng.random_bool(0.3);
+    let mut limits = Limits {
+        max_message_bytes: if rng.random_bool(0.7) {
+            rng.random_range(4..64)
+        } else {
+            Limits::default().max_message_bytes
+        },
+        ..Limits::default()
+    };
+    if rng.random_bool(0.7) {
+        limits.max_memory_bytes = rng.random_range(1..5) * 65_536;
+    }
+    if rng.random_bool(0.2) {
+        limits.max_table_elements = rng.random_range(1..6);
+    }
+    let stop = if unlimited_fuel {
+        limits.fuel_per_call = u64::MAX;
+        limits.start_timeout = SPIN_TIMEOUT;
+        limits.call_timeout = SPIN_TIMEOUT;
+        limits.health_timeout = SPIN_TIMEOUT;
+        SPIN_TIMEOUT
+    } else {
+        limits.fuel_per_call = if rng.random_bool(0.2) {
+            1_000
+        } else {
+            SPIN_FUEL
+        };
+        DEFAULT_STOP_TIMEOUT
+    };
+    let mut steps = Vec::new();
+    if rng.random_bool(0.85) {
+        steps.push(Step::Start);
+    }
+    for _ in 0..rng.random_range(0..9) {
+        steps.push(match rng.random_range(0..10) {
+            0 => Step::Start,
+            1 | 2 => Step::Health,
+            3 => Step::Stop(stop),
+            _ => Step::Send(WORDS[rng.random_range(0..WORDS.len())].as_bytes().to_vec()),
+        });
+    }
+    if rng.random_bool(0.9) {
+        steps.push(Step::Stop(stop));
+    }
+    let cycles = if rng.random_bool(0.1) {
+        rng.random_range(2..4)
+    } else {
+        1
+    };
+    Trial {
+        spec,
+        profile,
+        limits,
+        steps,
+        cycles,
+    }
+}
+
+/// The wasm-smith entropy of `seed`.
+pub fn entropy(seed: u64) -> Vec<u8> {
+    let mut entropy = vec![0u8; crate::random::SMITH_ENTROPY];
+    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut entropy);
+    entropy
+}
+
+/// Entropy one reduction away from `entropy`, most drastic first: cut to a half, a
+/// quarter, ..., then each chunk zeroed. wasm-smith makes fewer and smaller items from
+/// less and from zeroed choices.
+pub fn smaller_entropy(entropy: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut len = entropy.len() / 2;
+    while len > 0 {
+        out.push(entropy[..len].to_vec());
+        len /= 2;
+    }
+    let chunk = (entropy.len() / 16).max(1);
+    for start in (0..entropy.len()).step_by(chunk) {
+        let end = (start + chunk).min(entropy.len());
+        if entropy[start..end].iter().any(|b| *b != 0) {
+            let mut zeroed = entropy.to_vec();
+            zeroed[start..end].fill(0);
+            out.push(zeroed);
+        }
+    }
+    out
+}
+
+/// The timeouts a smith module runs under: short, since it may loop forever.
+pub fn smith_limits() -> Limits {
+    Limits {
+        start_timeout: Duration::from_millis(500),
+        call_timeout: Duration::from_millis(200),
+        health_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_exact_reproducible_and_varied() {
+        let trials: Vec<Trial> = (0..300).map(draw).collect();
+        assert_eq!(trials[7], draw(7));
+        assert!(trials.iter().all(Trial::exact));
+        let twice = |t: &Trial, s: fn(&Step) -> bool| t.steps.iter().filter(|x| s(x)).count() >= 2;
+        assert!(trials.iter().any(|t| twice(t, |s| *s == Step::Start)));
+        assert!(
+            trials
+                .iter()
+                .any(|t| twice(t, |s| matches!(s, Step::Stop(_))))
+        );
+        assert!(
+            trials
+                .iter()
+                .any(|t| matches!(t.steps.first(), Some(Step::Send(_))))
+        );
+        assert!(trials.iter().any(|t| t.cycles > 1));
+        assert!(trials.iter().any(|t| t.profile == Profile::Standard));
+        assert!(trials.iter().any(|t| !t.spec.imports.is_empty()));
+        assert!(trials.iter().any(|t| !t.spec.data.is_empty()));
+    }
+
+    /// Most trials get past start, where most of the lifecycle is; the rest fail it in
+    /// every way a start can fail.
+    #[test]
+    fn most_draws_start_and_the_rest_fail_in_many_ways() {
+        use lifecycle_contract::Outcome;
+        let (mut started, mut kinds) = (0, std::collections::BTreeSet::new());
+        for seed in 0..500 {
+            let summary = draw(seed).expected().unwrap().remove(0).summary;
+            match summary.outcomes().find(|o| matches!(o, Outcome::Start(_))) {
+                Some(Outcome::Start(Ok(()))) => started += 1,
+                Some(Outcome::Start(Err(e))) => {
+                    kinds.insert(e.kind());
+                }
+                _ => {}
+            }
+        }
+        assert!(started >= 200, "{started} of 500 started");
+        assert!(kinds.len() >= 6, "start failed only as {kinds:?}");
+    }
+
+    #[test]
+    fn every_reduction_is_lighter() {
+        for seed in 0..50 {
+            let t = draw(seed);
+            for smaller in t.smaller() {
+                assert!(smaller.weight() < t.weight(), "seed {seed}: {smaller:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn less_entropy_makes_a_valid_module() {
+        let e = entropy(3);
+        for smaller in smaller_entropy(&e).into_iter().take(4) {
+            let bytes = crate::random::smith_from(&smaller, true);
+            wasmparser::Validator::new().validate_all(&bytes).unwrap();
+        }
+    }
+}

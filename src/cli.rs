@@ -77,6 +77,10 @@ struct FuzzArgs {
     /// End at the first failure (after shrinking it).
     #[arg(long)]
     stop_at_first: bool,
+    /// Known failures: `[[xfail]] signature = "CLAUSE: field..."` (default for a
+    /// built-in runtime: its file in conformance/expectations/, if any).
+    #[arg(long, value_name = "PATH")]
+    expectations: Option<PathBuf>,
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -128,6 +132,13 @@ struct MutantsArgs {
     /// Report format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Instead of the suite, fuzz each mutant for this long (to its first failure) and
+    /// print the time-to-kill table.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    fuzz_seconds: Option<u64>,
+    /// With `--fuzz-seconds`: write each mutant's minimal case into DIR/NAME/.
+    #[arg(long, value_name = "DIR", requires = "fuzz_seconds")]
+    corpus: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -588,6 +599,30 @@ const NO_MUTANTS: &str = "this build has no faulty runtimes: build with `--featu
 #[cfg(feature = "defects")]
 async fn run_mutants(args: MutantsArgs) -> anyhow::Result<bool> {
     use lifecycle_conformance::case;
+    if let Some(seconds) = args.fuzz_seconds {
+        let bar = progress_bar(
+            lifecycle_kit::mutants::Defect::ALL.len() as u64,
+            "{bar:30} {pos}/{len} fuzzing {msg} ({elapsed})",
+        );
+        let kills =
+            lifecycle_kit::mutants::fuzz_each(seconds, args.corpus.as_deref(), &mut |name| {
+                bar.set_message(name.to_string());
+                bar.inc(1);
+            })
+            .await;
+        bar.finish_and_clear();
+        let kills = kills?;
+        let mut out = std::io::stdout().lock();
+        match args.format {
+            Format::Human => write!(
+                out,
+                "{}",
+                lifecycle_kit::mutants::fuzz_table(&kills, seconds)
+            )?,
+            Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&kills)?)?,
+        }
+        return Ok(kills.iter().all(|k| k.found.is_some()));
+    }
     let cases = case::load_dir(&case::builtin_dir())?;
     let results = lifecycle_kit::mutants::run(&cases, &lifecycle_kit::mutants::options()).await;
     let mut out = std::io::stdout().lock();
@@ -773,6 +808,13 @@ async fn run_fuzz(args: FuzzArgs) -> anyhow::Result<bool> {
     };
     if let Some(jobs) = args.jobs {
         options.jobs = jobs as usize;
+    }
+    let expectations = args.expectations.clone().or_else(|| {
+        lifecycle_conformance::case::builtin_expectations(&args.subject.runtime)
+            .filter(|_| args.subject.adapter.is_none())
+    });
+    if let Some(path) = expectations {
+        options.expectations = lifecycle_conformance::Expectations::load(&path)?;
     }
     if let Some(dir) = &args.corpus {
         // A corpus that cannot be read is bad input, found before anything runs.

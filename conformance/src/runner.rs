@@ -87,10 +87,22 @@ pub struct CaseResult {
     pub repro: Option<String>,
 }
 
-/// Cases a runtime is known to fail, each with its reason.
+/// Cases a runtime is known to fail, each with its reason; and, for `fuzz`, the ways it
+/// is known to fail (signatures, by prefix), each with its reason.
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
     pub xfail: BTreeMap<String, String>,
+    pub signatures: Vec<(String, String)>,
+}
+
+impl Expectations {
+    /// The reason a failure of this signature (`CLAUSE: field`) is known, if it is.
+    pub fn known_signature(&self, signature: &str) -> Option<&str> {
+        self.signatures
+            .iter()
+            .find(|(prefix, _)| signature.starts_with(prefix.as_str()))
+            .map(|(_, reason)| reason.as_str())
+    }
 }
 
 #[derive(Deserialize)]
@@ -103,12 +115,15 @@ struct ExpectationsFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct XfailEntry {
-    case: String,
+    case: Option<String>,
+    /// A fuzzing failure's signature, or its beginning.
+    signature: Option<String>,
     reason: String,
 }
 
 impl Expectations {
-    /// Reads an expectations file: `[[xfail]] case = "ID" reason = "why"`.
+    /// Reads an expectations file: `[[xfail]] case = "ID" reason = "why"`, or for
+    /// `fuzz`, `[[xfail]] signature = "CLAUSE: field..." reason = "why"`.
     pub fn load(path: &Path) -> Result<Expectations, crate::case::CaseError> {
         let invalid = |message: String| crate::case::CaseError::Invalid {
             path: path.to_path_buf(),
@@ -119,19 +134,33 @@ impl Expectations {
             cause,
         })?;
         let file: ExpectationsFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        let mut xfail = BTreeMap::new();
-        for entry in file.xfail {
+        let mut out = Expectations::default();
+        for (i, entry) in file.xfail.into_iter().enumerate() {
+            let name = entry
+                .case
+                .as_deref()
+                .or(entry.signature.as_deref())
+                .map_or(format!("entry {}", i + 1), |n| format!("`{n}`"));
             if entry.reason.trim().is_empty() {
-                return Err(invalid(format!(
-                    "xfail `{}`: key `reason` is empty",
-                    entry.case
-                )));
+                return Err(invalid(format!("xfail {name}: key `reason` is empty")));
             }
-            if xfail.insert(entry.case.clone(), entry.reason).is_some() {
-                return Err(invalid(format!("xfail `{}` listed twice", entry.case)));
+            match (entry.case, entry.signature) {
+                (Some(case), None) => {
+                    if out.xfail.insert(case, entry.reason).is_some() {
+                        return Err(invalid(format!("xfail {name} listed twice")));
+                    }
+                }
+                (None, Some(signature)) if !signature.trim().is_empty() => {
+                    out.signatures.push((signature, entry.reason));
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "xfail {name}: needs exactly one of `case` and `signature` (not empty)"
+                    )));
+                }
             }
         }
-        Ok(Expectations { xfail })
+        Ok(out)
     }
 }
 

@@ -170,3 +170,84 @@ pub fn human(results: &[MutantResult]) -> String {
     out += &format!("\nmutation score: {killed}/{} killed\n", results.len());
     out
 }
+
+/// How fuzzing fared against one mutant: what it found first, after how many cases
+/// and how long, and how small the shrunk case is; `found` is `None` if the budget ran out.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FuzzKill {
+    pub name: &'static str,
+    pub found: Option<lifecycle_conformance::fuzz::Found>,
+    /// Cases run and seconds spent (to the first failure, or the whole budget).
+    pub cases: u64,
+    pub seconds: f64,
+}
+
+/// `lifecycle-kit fuzz --runtime faulty:NAME --seconds SECONDS --stop-at-first` for every
+/// mutant in turn, each minimal case written to `corpus/NAME/` if a corpus is given.
+pub async fn fuzz_each(
+    seconds: u64,
+    corpus: Option<&std::path::Path>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<FuzzKill>, lifecycle_conformance::fuzz::FuzzError> {
+    use lifecycle_conformance::fuzz::{Budget, FuzzOptions, fuzz};
+    let mut out = Vec::new();
+    for &defect in Defect::ALL {
+        progress(defect.name());
+        let runtime = format!("faulty:{}", defect.name());
+        let options = FuzzOptions {
+            budget: Budget::Time(Duration::from_secs(seconds)),
+            stop_at_first: true,
+            shrink_time: Duration::from_secs(60),
+            corpus: corpus.map(|dir| dir.join(defect.name())),
+            run_command: format!("lifecycle-kit run --runtime {runtime}"),
+            fuzz_command: format!(
+                "lifecycle-kit fuzz --runtime {runtime} --seconds {seconds} --stop-at-first"
+            ),
+            ..FuzzOptions::default()
+        };
+        let none: Option<(fn() -> Result<FaultyRuntime, String>, String)> = None;
+        let report = fuzz(faulty(defect), none, &options, &mut |_| {}).await?;
+        let found = report.found.into_iter().next();
+        let (cases, seconds) = match &found {
+            Some(f) => (f.cases_until_found, f.seconds_until_found),
+            None => (report.cases, report.seconds),
+        };
+        out.push(FuzzKill {
+            name: defect.name(),
+            found,
+            cases,
+            seconds,
+        });
+    }
+    Ok(out)
+}
+
+/// The time-to-kill table, in Markdown.
+pub fn fuzz_table(kills: &[FuzzKill], budget: u64) -> String {
+    let mut out = String::from(
+        "| mutant | found | cases | seconds | shrunk (module bytes, steps) | first failure |\n|---|---|---:|---:|---|---|\n",
+    );
+    for k in kills {
+        let (found, shrunk, signature) = match &k.found {
+            Some(f) => (
+                "yes",
+                format!(
+                    "{} B, {} steps (weight {} from {})",
+                    f.module_bytes, f.steps, f.shrunk_weight, f.original_weight
+                ),
+                f.signature.to_string().replace('|', "\\|"),
+            ),
+            None => ("no", "-".into(), format!("nothing in {budget} s")),
+        };
+        out += &format!(
+            "| `{}` | {found} | {} | {:.1} | {shrunk} | {signature} |\n",
+            k.name, k.cases, k.seconds
+        );
+    }
+    let found = kills.iter().filter(|k| k.found.is_some()).count();
+    out += &format!(
+        "\nfuzzing found {found} of {} mutants within {budget} s each\n",
+        kills.len()
+    );
+    out
+}

@@ -53,6 +53,8 @@ pub struct FuzzOptions {
     pub run_command: String,
     /// This fuzz run's own command, for the corpus files' notes.
     pub fuzz_command: String,
+    /// Known ways the runtime fails (`[[xfail]] signature = ...`): counted, not reported.
+    pub expectations: crate::runner::Expectations,
 }
 
 impl Default for FuzzOptions {
@@ -66,6 +68,7 @@ impl Default for FuzzOptions {
             shrink_time: Duration::from_secs(120),
             run_command: "lifecycle-kit run --runtime reference".into(),
             fuzz_command: "lifecycle-kit fuzz".into(),
+            expectations: Default::default(),
         }
     }
 }
@@ -125,6 +128,8 @@ pub struct FuzzReport {
     /// Corpus cases replayed first.
     pub replayed: usize,
     pub found: Vec<Found>,
+    /// Failures of a known signature (the expectations file's reason: how many).
+    pub known: std::collections::BTreeMap<String, u64>,
 }
 
 impl FuzzReport {
@@ -171,6 +176,9 @@ impl FuzzReport {
                 }
             }
         }
+        for (reason, n) in &self.known {
+            out += &format!("known: {n} failure(s): {reason}\n");
+        }
         out += &self.summary_line();
         out += "\n";
         out
@@ -178,7 +186,7 @@ impl FuzzReport {
 
     pub fn summary_line(&self) -> String {
         format!(
-            "fuzz {}{}: {} cases ({} against the oracle, {} wasm-smith) in {:.1} s from seed {}, {} corpus case(s) replayed, {} failure(s)",
+            "fuzz {}{}: {} cases ({} against the oracle, {} wasm-smith) in {:.1} s from seed {}, {} corpus case(s) replayed, {} failure(s), {} known",
             self.runtime,
             self.against
                 .as_ref()
@@ -189,7 +197,8 @@ impl FuzzReport {
             self.seconds,
             self.seed,
             self.replayed,
-            self.found.len()
+            self.found.len(),
+            self.known.values().sum::<u64>()
         )
     }
 }
@@ -319,6 +328,7 @@ struct Run<'a, S: Subject, T: Subject> {
     options: &'a FuzzOptions,
     began: Instant,
     found: Vec<Found>,
+    known: std::collections::BTreeMap<String, u64>,
 }
 
 /// Fuzzes the runtime from `make` (and compares it with the one from `against`, named,
@@ -344,6 +354,7 @@ pub async fn fuzz<S: Subject, T: Subject>(
         options,
         began: Instant::now(),
         found: Vec::new(),
+        known: Default::default(),
     };
     let replayed = run.replay().await?;
     run.began = Instant::now();
@@ -419,6 +430,10 @@ pub async fn fuzz<S: Subject, T: Subject>(
             let Some((kind, signature)) = failure else {
                 continue;
             };
+            if let Some(reason) = options.expectations.known_signature(&signature.to_string()) {
+                *run.known.entry(reason.to_string()).or_default() += 1;
+                continue;
+            }
             if let Some(seen) = run.found.iter_mut().find(|f| f.signature == signature) {
                 seen.same_signature += 1;
                 continue;
@@ -446,6 +461,7 @@ pub async fn fuzz<S: Subject, T: Subject>(
         seconds,
         replayed,
         found: run.found,
+        known: run.known,
     })
 }
 
@@ -466,6 +482,14 @@ impl<S: Subject, T: Subject> Run<'_, S, T> {
             let Some(signature) = Signature::of(&result) else {
                 continue;
             };
+            if let Some(reason) = self
+                .options
+                .expectations
+                .known_signature(&signature.to_string())
+            {
+                *self.known.entry(reason.to_string()).or_default() += 1;
+                continue;
+            }
             self.found.push(Found {
                 id: result.id.clone(),
                 kind: Kind::Corpus,

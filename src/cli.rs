@@ -600,28 +600,7 @@ const NO_MUTANTS: &str = "this build has no faulty runtimes: build with `--featu
 async fn run_mutants(args: MutantsArgs) -> anyhow::Result<bool> {
     use lifecycle_conformance::case;
     if let Some(seconds) = args.fuzz_seconds {
-        let bar = progress_bar(
-            lifecycle_kit::mutants::Defect::ALL.len() as u64,
-            "{bar:30} {pos}/{len} fuzzing {msg} ({elapsed})",
-        );
-        let kills =
-            lifecycle_kit::mutants::fuzz_each(seconds, args.corpus.as_deref(), &mut |name| {
-                bar.set_message(name.to_string());
-                bar.inc(1);
-            })
-            .await;
-        bar.finish_and_clear();
-        let kills = kills?;
-        let mut out = std::io::stdout().lock();
-        match args.format {
-            Format::Human => write!(
-                out,
-                "{}",
-                lifecycle_kit::mutants::fuzz_table(&kills, seconds)
-            )?,
-            Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&kills)?)?,
-        }
-        return Ok(kills.iter().all(|k| k.found.is_some()));
+        return fuzz_mutants(seconds, args.corpus.as_deref(), args.format);
     }
     let cases = case::load_dir(&case::builtin_dir())?;
     let results = lifecycle_kit::mutants::run(&cases, &lifecycle_kit::mutants::options()).await;
@@ -635,6 +614,49 @@ async fn run_mutants(args: MutantsArgs) -> anyhow::Result<bool> {
         )?,
     }
     Ok(results.iter().all(|r| !r.killed_by.is_empty()))
+}
+
+/// `fuzz --runtime faulty:NAME --seconds SECONDS --stop-at-first` for every mutant, each
+/// in a process of its own: a mutant may leave a guest spinning on a thread no deadline
+/// interrupts, which must not slow the next one down.
+#[cfg(feature = "defects")]
+fn fuzz_mutants(
+    seconds: u64,
+    corpus: Option<&std::path::Path>,
+    format: Format,
+) -> anyhow::Result<bool> {
+    use lifecycle_kit::mutants::{Defect, FuzzKill, fuzz_table};
+    let exe = std::env::current_exe().context("cannot find this program to run it again")?;
+    let bar = progress_bar(
+        Defect::ALL.len() as u64,
+        "{bar:30} {pos}/{len} fuzzing {msg} ({elapsed})",
+    );
+    let mut kills = Vec::new();
+    for defect in Defect::ALL {
+        bar.set_message(defect.name());
+        let mut command = std::process::Command::new(&exe);
+        command.args(["fuzz", "--runtime", &format!("faulty:{}", defect.name())]);
+        command.args(["--seconds", &seconds.to_string(), "--stop-at-first", "--json"]);
+        command.args(["--shrink-secs", "60"]);
+        if let Some(dir) = corpus {
+            command.arg("--corpus").arg(dir.join(defect.name()));
+        }
+        let out = command
+            .stderr(std::process::Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run fuzz on {}", defect.name()))?;
+        let report = serde_json::from_slice(&out.stdout)
+            .with_context(|| format!("fuzz on {} printed no report", defect.name()))?;
+        kills.push(FuzzKill::from_report(defect.name(), report));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Human => write!(out, "{}", fuzz_table(&kills, seconds))?,
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&kills)?)?,
+    }
+    Ok(kills.iter().all(|k| k.found.is_some()))
 }
 
 #[cfg(not(feature = "defects"))]

@@ -1,15 +1,10 @@
 //! The `trace` command: its JSON, its timeline, its exit codes, and bad input.
 
+mod common;
+use common::lifecycle_kit;
 use serde_json::Value;
 use std::process::{Command, Output};
 
-fn lifecycle_kit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lifecycle-kit"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
 
 /// What `trace ARGS` prints, once it has exited 0.
 fn traced(args: &[&str]) -> String {

@@ -1,17 +1,13 @@
 //! Mutation testing: `lifecycle-kit mutants` runs the suite against every faulty runtime
 //! (the reference runtime with one injected defect); every mutant must be killed.
 
+mod common;
+use common::lifecycle_kit;
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_contract::Step;
 use serde_json::Value;
 use std::process::{Command, Output};
 
-fn lifecycle_kit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lifecycle-kit"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 #[test]
 fn every_mutant_is_killed() {

@@ -1,19 +1,14 @@
 //! The allocators, `bench` and `soak`: the suite under each allocator, a pool exhausted on
 //! purpose, every figure `bench --json` promises, and a bounded soak.
 
+mod common;
+use common::lifecycle_kit;
 use lifecycle_kit::engine::wasmtime::config::{Allocation, WasmtimeConfig};
 use lifecycle_kit::lifecycle::{Options, Runtime};
 use lifecycle_kit::{ComponentConfig, Fault, ModuleSource, Resource, Stage, State};
 use serde_json::Value;
 use std::process::{Command, Output};
 
-fn lifecycle_kit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lifecycle-kit"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)

@@ -182,44 +182,25 @@ pub struct FuzzKill {
     pub seconds: f64,
 }
 
-/// `lifecycle-kit fuzz --runtime faulty:NAME --seconds SECONDS --stop-at-first` for every
-/// mutant in turn, each minimal case written to `corpus/NAME/` if a corpus is given.
-pub async fn fuzz_each(
-    seconds: u64,
-    corpus: Option<&std::path::Path>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Vec<FuzzKill>, lifecycle_conformance::fuzz::FuzzError> {
-    use lifecycle_conformance::fuzz::{Budget, FuzzOptions, fuzz};
-    let mut out = Vec::new();
-    for &defect in Defect::ALL {
-        progress(defect.name());
-        let runtime = format!("faulty:{}", defect.name());
-        let options = FuzzOptions {
-            budget: Budget::Time(Duration::from_secs(seconds)),
-            stop_at_first: true,
-            shrink_time: Duration::from_secs(60),
-            corpus: corpus.map(|dir| dir.join(defect.name())),
-            run_command: format!("lifecycle-kit run --runtime {runtime}"),
-            fuzz_command: format!(
-                "lifecycle-kit fuzz --runtime {runtime} --seconds {seconds} --stop-at-first"
-            ),
-            ..FuzzOptions::default()
-        };
-        let none: Option<(fn() -> Result<FaultyRuntime, String>, String)> = None;
-        let report = fuzz(faulty(defect), none, &options, &mut |_| {}).await?;
+impl FuzzKill {
+    /// The first failure of a `fuzz --json` report on mutant `name`, or the whole run's
+    /// cases and time if it found none.
+    pub fn from_report(
+        name: &'static str,
+        report: lifecycle_conformance::fuzz::FuzzReport,
+    ) -> FuzzKill {
         let found = report.found.into_iter().next();
         let (cases, seconds) = match &found {
             Some(f) => (f.cases_until_found, f.seconds_until_found),
             None => (report.cases, report.seconds),
         };
-        out.push(FuzzKill {
-            name: defect.name(),
+        FuzzKill {
+            name,
             found,
             cases,
             seconds,
-        });
+        }
     }
-    Ok(out)
 }
 
 /// The time-to-kill table, in Markdown.

@@ -22,7 +22,7 @@ use crate::subject::Subject;
 use lifecycle_contract::Summary;
 use lifecycle_generators::fuzz::{Trial, draw, entropy, smaller_entropy};
 use lifecycle_generators::random::smith_from;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 pub use signature::Signature;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,7 @@ impl Default for FuzzOptions {
 }
 
 /// What found a failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A drawn trial whose outcome differs from the oracle's.
@@ -88,7 +88,7 @@ pub enum Kind {
 }
 
 /// One failure, reported once.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Found {
     pub id: String,
     pub kind: Kind,
@@ -115,7 +115,7 @@ pub struct Found {
     pub text: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FuzzReport {
     pub runtime: String,
     pub against: Option<String>,

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// A failure's identity: a clause id and where it shows (a path into the outcome, with
 /// the expected and actual values where they are not message bytes; or the problem's
 /// words with every number masked).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct Signature {
     pub clause: String,
     pub field: String,

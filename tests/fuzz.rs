@@ -1,0 +1,121 @@
+//! `lifecycle-kit fuzz` as CI runs it: a bounded run from a fixed seed against the
+//! reference runtime and wasmi (and the two compared), and a mutant found, shrunk,
+//! written to the corpus, reproduced by its printed command, and reported once when
+//! found again.
+
+mod common;
+use common::lifecycle_kit;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn report(args: &[&str]) -> (Value, Option<i32>) {
+    let out = lifecycle_kit(args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "`{}` printed no JSON ({e}):\n{stdout}\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.code())
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lifecycle-kit-fuzz-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+    files.sort();
+    files
+}
+
+fn assert_clean(args: &[&str], cases: u64) {
+    let (r, code) = report(args);
+    assert_eq!(r["found"], Value::Array(Vec::new()), "{r:#}");
+    assert_eq!(code, Some(0));
+    assert_eq!(r["cases"], cases);
+    assert!(r["oracle_cases"].as_u64().unwrap() > 0 && r["smith_cases"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_bounded_run_against_the_reference_runtime_is_clean() {
+    assert_clean(&["fuzz", "--runtime", "reference", "--cases", "300", "--seed", "2026", "--json"], 300);
+}
+
+#[test]
+fn a_bounded_run_against_wasmi_is_clean_but_for_its_known_differences() {
+    assert_clean(&["fuzz", "--runtime", "wasmi", "--cases", "300", "--seed", "2026", "--json"], 300);
+}
+
+#[test]
+fn wasmi_and_the_reference_agree_on_wasm_smith_modules() {
+    assert_clean(
+        &["fuzz", "--runtime", "wasmi", "--against", "reference", "--cases", "100", "--seed", "7", "--json"],
+        100,
+    );
+}
+
+/// A mutant that no fixed case was written for in this test: fuzzing finds it, the case
+/// it writes is no heavier than what was drawn, its reproduce line fails on the mutant
+/// and passes on the reference runtime, and a second run replays it and reports it once.
+#[test]
+fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once() {
+    let corpus = scratch("mutant");
+    let dir = corpus.to_str().unwrap();
+    let args = [
+        "fuzz", "--runtime", "faulty:fuel-set-once", "--cases", "400", "--seed", "1",
+        "--corpus", dir, "--stop-at-first", "--json",
+    ];
+    let (r, code) = report(&args);
+    assert_eq!(code, Some(1), "{r:#}");
+    let found = &r["found"][0];
+    assert_eq!(found["kind"], "oracle");
+    assert!(found["shrunk_weight"].as_u64() <= found["original_weight"].as_u64(), "{found:#}");
+    let files = toml_files(&corpus);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(found["file"].as_str().map(PathBuf::from), Some(files[0].clone()));
+
+    // The printed command, as printed (its first word is the binary).
+    let repro = found["repro"].as_str().unwrap();
+    let words: Vec<&str> = repro.split_whitespace().collect();
+    assert_eq!(&words[..2], ["lifecycle-kit", "run"], "{repro}");
+    let out = lifecycle_kit(&words[1..]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 cases: 0 passed, 1 failed"), "{stdout}");
+    let mut on_reference: Vec<&str> = words[1..].to_vec();
+    on_reference[2] = "reference";
+    let out = lifecycle_kit(&on_reference);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // Found again: replayed first, reported once, not written twice.
+    let (again, code) = report(&args);
+    assert_eq!(code, Some(1));
+    assert_eq!(again["replayed"], 1);
+    assert_eq!(again["found"].as_array().unwrap().len(), 1, "{again:#}");
+    assert_eq!(again["found"][0]["kind"], "corpus");
+    assert_eq!(toml_files(&corpus), files);
+    let _ = std::fs::remove_dir_all(&corpus);
+}
+
+#[test]
+fn a_corpus_file_that_cannot_be_read_is_named_and_nothing_runs() {
+    let corpus = scratch("bad");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(corpus.join("broken.toml"), "[[case]]\nid = \"x\"\nwhat = 1\n").unwrap();
+    let out = lifecycle_kit(&["fuzz", "--cases", "5", "--corpus", corpus.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("broken.toml") && stderr.contains("what"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(toml_files(&corpus).len(), 1, "nothing written beside it");
+    let _ = std::fs::remove_dir_all(&corpus);
+}

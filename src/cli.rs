@@ -636,7 +636,12 @@ fn fuzz_mutants(
         bar.set_message(defect.name());
         let mut command = std::process::Command::new(&exe);
         command.args(["fuzz", "--runtime", &format!("faulty:{}", defect.name())]);
-        command.args(["--seconds", &seconds.to_string(), "--stop-at-first", "--json"]);
+        command.args([
+            "--seconds",
+            &seconds.to_string(),
+            "--stop-at-first",
+            "--json",
+        ]);
         command.args(["--shrink-secs", "60"]);
         if let Some(dir) = corpus {
             command.arg("--corpus").arg(dir.join(defect.name()));

@@ -5,7 +5,6 @@ use common::lifecycle_kit;
 use serde_json::Value;
 use std::process::{Command, Output};
 
-
 /// What `trace ARGS` prints, once it has exited 0.
 fn traced(args: &[&str]) -> String {
     let mut all = vec!["trace"];

@@ -22,7 +22,8 @@ fn report(args: &[&str]) -> (Value, Option<i32>) {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lifecycle-kit-fuzz-{name}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("lifecycle-kit-fuzz-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -46,18 +47,53 @@ fn assert_clean(args: &[&str], cases: u64) {
 
 #[test]
 fn a_bounded_run_against_the_reference_runtime_is_clean() {
-    assert_clean(&["fuzz", "--runtime", "reference", "--cases", "300", "--seed", "2026", "--json"], 300);
+    assert_clean(
+        &[
+            "fuzz",
+            "--runtime",
+            "reference",
+            "--cases",
+            "300",
+            "--seed",
+            "2026",
+            "--json",
+        ],
+        300,
+    );
 }
 
 #[test]
 fn a_bounded_run_against_wasmi_is_clean_but_for_its_known_differences() {
-    assert_clean(&["fuzz", "--runtime", "wasmi", "--cases", "300", "--seed", "2026", "--json"], 300);
+    assert_clean(
+        &[
+            "fuzz",
+            "--runtime",
+            "wasmi",
+            "--cases",
+            "300",
+            "--seed",
+            "2026",
+            "--json",
+        ],
+        300,
+    );
 }
 
 #[test]
 fn wasmi_and_the_reference_agree_on_wasm_smith_modules() {
     assert_clean(
-        &["fuzz", "--runtime", "wasmi", "--against", "reference", "--cases", "100", "--seed", "7", "--json"],
+        &[
+            "fuzz",
+            "--runtime",
+            "wasmi",
+            "--against",
+            "reference",
+            "--cases",
+            "100",
+            "--seed",
+            "7",
+            "--json",
+        ],
         100,
     );
 }
@@ -70,30 +106,55 @@ fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once() {
     let corpus = scratch("mutant");
     let dir = corpus.to_str().unwrap();
     let args = [
-        "fuzz", "--runtime", "faulty:fuel-set-once", "--cases", "400", "--seed", "1",
-        "--corpus", dir, "--stop-at-first", "--json",
+        "fuzz",
+        "--runtime",
+        "faulty:fuel-set-once",
+        "--cases",
+        "400",
+        "--seed",
+        "1",
+        "--corpus",
+        dir,
+        "--stop-at-first",
+        "--json",
     ];
     let (r, code) = report(&args);
     assert_eq!(code, Some(1), "{r:#}");
     let found = &r["found"][0];
     assert_eq!(found["kind"], "oracle");
-    assert!(found["shrunk_weight"].as_u64() <= found["original_weight"].as_u64(), "{found:#}");
+    assert!(
+        found["shrunk_weight"].as_u64() <= found["original_weight"].as_u64(),
+        "{found:#}"
+    );
     let files = toml_files(&corpus);
     assert_eq!(files.len(), 1, "{files:?}");
-    assert_eq!(found["file"].as_str().map(PathBuf::from), Some(files[0].clone()));
+    assert_eq!(
+        found["file"].as_str().map(PathBuf::from),
+        Some(files[0].clone())
+    );
 
     // The printed command, as printed (its first word is the binary).
     let repro = found["repro"].as_str().unwrap();
     let words: Vec<&str> = repro.split_whitespace().collect();
     assert_eq!(&words[..2], ["lifecycle-kit", "run"], "{repro}");
     let out = lifecycle_kit(&words[1..]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("1 cases: 0 passed, 1 failed"), "{stdout}");
     let mut on_reference: Vec<&str> = words[1..].to_vec();
     on_reference[2] = "reference";
     let out = lifecycle_kit(&on_reference);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // Found again: replayed first, reported once, not written twice.
     let (again, code) = report(&args);
@@ -109,11 +170,18 @@ fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once() {
 fn a_corpus_file_that_cannot_be_read_is_named_and_nothing_runs() {
     let corpus = scratch("bad");
     std::fs::create_dir_all(&corpus).unwrap();
-    std::fs::write(corpus.join("broken.toml"), "[[case]]\nid = \"x\"\nwhat = 1\n").unwrap();
+    std::fs::write(
+        corpus.join("broken.toml"),
+        "[[case]]\nid = \"x\"\nwhat = 1\n",
+    )
+    .unwrap();
     let out = lifecycle_kit(&["fuzz", "--cases", "5", "--corpus", corpus.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("broken.toml") && stderr.contains("what"), "{stderr}");
+    assert!(
+        stderr.contains("broken.toml") && stderr.contains("what"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(out.stdout.is_empty());
     assert_eq!(toml_files(&corpus).len(), 1, "nothing written beside it");

@@ -8,7 +8,6 @@ use lifecycle_contract::Step;
 use serde_json::Value;
 use std::process::{Command, Output};
 
-
 #[test]
 fn every_mutant_is_killed() {
     let out = lifecycle_kit(&["mutants", "--format", "json"]);

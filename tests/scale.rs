@@ -9,7 +9,6 @@ use lifecycle_kit::{ComponentConfig, Fault, ModuleSource, Resource, Stage, State
 use serde_json::Value;
 use std::process::{Command, Output};
 
-
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))

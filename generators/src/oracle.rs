@@ -631,6 +631,17 @@ impl Sim<'_> {
                     budget.fuel
                 )));
             }
+            // The null slot the trap is made with (0) may be filled by one of the module's
+            // own element segments, all of a function of another type (found by fuzzing).
+            Behaviour::Trap(Trap::IndirectCallToNull)
+                if self
+                    .spec
+                    .elems
+                    .iter()
+                    .any(|&(offset, count)| offset == 0 && count > 0) =>
+            {
+                return Ok(Err(GuestFailure::Trapped(TrapCode::BadSignature)));
+            }
             Behaviour::Trap(t) => return Ok(Err(GuestFailure::Trapped(t.code()))),
             Behaviour::Spin => return self.spin(budget),
             Behaviour::Burn(n) => match self.burn(*n, budget)? {

@@ -13,7 +13,7 @@
 //! from is cut and zeroed ([`smaller_entropy`]), so a reduced module is the module
 //! wasm-smith makes from fewer choices.
 
-use crate::catalogue::{SPIN_FUEL, SPIN_TIMEOUT};
+use crate::catalogue::SPIN_FUEL;
 use crate::encode::encode;
 use crate::oracle::{self, Ambiguous, Modelled, Prediction};
 use crate::spec::{
@@ -35,6 +35,12 @@ pub struct Trial {
     pub steps: Vec<Step>,
     pub cycles: u32,
 }
+
+/// The wall clock of every operation when fuel is unlimited: a spinning guest waits it
+/// out, so it is short, but every call that returns must fit it with room to spare on a
+/// saturated machine (found by fuzzing beside another fuzzer on 2 cores: with 100 ms, an
+/// instantiation and `_start` that return were sometimes late).
+const UNLIMITED_FUEL_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Messages a trial sends: empty, short, and longer than any drawn message limit.
 const WORDS: [&str; 6] = [
@@ -421,10 +427,10 @@ fn draw_once(rng: &mut ChaCha8Rng) -> Trial {
     }
     let stop = if unlimited_fuel {
         limits.fuel_per_call = u64::MAX;
-        limits.start_timeout = SPIN_TIMEOUT;
-        limits.call_timeout = SPIN_TIMEOUT;
-        limits.health_timeout = SPIN_TIMEOUT;
-        SPIN_TIMEOUT
+        limits.start_timeout = UNLIMITED_FUEL_TIMEOUT;
+        limits.call_timeout = UNLIMITED_FUEL_TIMEOUT;
+        limits.health_timeout = UNLIMITED_FUEL_TIMEOUT;
+        UNLIMITED_FUEL_TIMEOUT
     } else {
         limits.fuel_per_call = if rng.random_bool(0.2) {
             1_000

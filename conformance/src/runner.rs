@@ -118,7 +118,8 @@ impl Expectations {
             path: path.to_path_buf(),
             cause,
         })?;
-        let file: ExpectationsFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let file: ExpectationsFile =
+            toml::from_str(&text).map_err(|e| invalid(crate::case::toml_error(&text, &e)))?;
         let mut xfail = BTreeMap::new();
         for entry in file.xfail {
             if entry.reason.trim().is_empty() {

@@ -288,6 +288,7 @@ fn trace_runs_the_runtime_it_is_given() {
     }
 }
 
+/// An adapter command that does not start is bad input, as an unknown `--runtime` is.
 #[test]
 fn an_adapter_that_cannot_start_is_one_error_line() {
     let out = lifecycle_kit(&[
@@ -296,12 +297,12 @@ fn an_adapter_that_cannot_start_is_one_error_line() {
         "--adapter",
         "/no/such/adapter --flag",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.starts_with(
-            "error: cannot create the runtime under test: cannot start adapter `/no/such/adapter`"
+            "error: --adapter `/no/such/adapter --flag`: cannot create the runtime under test: cannot start adapter `/no/such/adapter`"
         ),
         "{stderr}"
     );

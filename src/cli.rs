@@ -9,7 +9,7 @@ use lifecycle_kit::trace::{self, Script};
 use lifecycle_kit::{ComponentConfig, Profile};
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -172,7 +172,8 @@ struct SubjectArgs {
     #[arg(long, value_name = "COMMAND", conflicts_with = "runtime")]
     adapter: Option<String>,
     /// How long an adapter may take to answer one request.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
     adapter_timeout_secs: u64,
     #[command(flatten)]
     engine: EngineArgs,
@@ -213,7 +214,14 @@ async fn with_subject<J: Job>(
         let words: Vec<String> = command.split_whitespace().map(String::from).collect();
         return job
             .with(move || lifecycle_conformance::adapter::Adapter::connect(&words, timeout))
-            .await;
+            .await
+            .map_err(|e| match e.downcast::<CannotCreate>() {
+                // It does not start or greet: the command is no adapter, and nothing can
+                // be judged, as with an unknown `--runtime`. (An adapter that breaks the
+                // protocol later is the runtime under test failing: not bad input.)
+                Ok(why) => bad(format!("--adapter `{command}`: {why}")),
+                Err(e) => e,
+            });
     }
     match runtime {
         "reference" => {
@@ -247,8 +255,14 @@ async fn with_faulty<J: Job>(name: &str, engine: EngineArgs, job: J) -> anyhow::
 
 /// A subject made once, or why it could not be.
 fn made<S>(make: impl Fn() -> Result<S, String>) -> anyhow::Result<S> {
-    make().map_err(|why| anyhow::anyhow!("cannot create the runtime under test: {why}"))
+    Ok(make().map_err(CannotCreate)?)
 }
+
+/// The runtime under test could not be made: bad input where it is an adapter command
+/// (see [`with_subject`]), else a failure of this machine (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot create the runtime under test: {0}")]
+struct CannotCreate(String);
 
 #[derive(Args)]
 struct RunArgs {
@@ -281,10 +295,11 @@ struct RunArgs {
     #[arg(long, value_name = "PATH")]
     expectations: Option<PathBuf>,
     /// Cases run at once (default: the number of cores).
-    #[arg(long, value_name = "N")]
-    jobs: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     /// A case still running after this many seconds fails.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
     watchdog_secs: u64,
     /// Capabilities the run requires (comma-separated, or `all`): a case that needs one
     /// the runtime does not declare fails instead of being unsupported.
@@ -388,9 +403,10 @@ struct GenArgs {
     /// A seeded family of `--count` scenarios.
     #[arg(long, value_name = "SEED")]
     random: Option<u64>,
-    /// How many scenarios `--random` draws.
-    #[arg(long, value_name = "N", default_value_t = 100, requires = "random")]
-    count: usize,
+    /// How many scenarios `--random` draws [default: 100].
+    // Checked in `run_gen`: clap's `requires` lets it pass beside catalogue names.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    count: Option<u32>,
     /// Print the catalogue: name, clause, description.
     #[arg(long, conflicts_with_all = ["names", "all", "random", "out"])]
     list: bool,
@@ -449,10 +465,65 @@ impl TraceArgs {
     }
 }
 
-/// A usage error found after parsing: one line, exit 2, like clap's own.
+/// Bad input found after parsing, like clap's own errors: a flag's value, a file or
+/// directory a flag names (a cases directory, an expectations file, an output path), an
+/// adapter command that does not start or greet. One line naming what and where, exit 2,
+/// before anything is written. (A module `trace` is given is not checked here: a module
+/// that cannot be read is the runtime's `component_not_found`, LC-START-1.)
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct Usage(String);
+
+fn bad(why: impl std::fmt::Display) -> anyhow::Error {
+    Usage(why.to_string()).into()
+}
+
+/// An output file written whole or not at all: created beside its place
+/// (`PATH.tmp-PID`) before the work begins, so that a place it cannot be written is bad
+/// input found before anything runs, and renamed into place once complete. Dropped
+/// before that, it is removed.
+struct Staged {
+    path: PathBuf,
+    temporary: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl Staged {
+    /// `flag` names the file in messages.
+    fn create(flag: &str, path: &Path) -> anyhow::Result<Staged> {
+        let cannot = |why: &dyn std::fmt::Display| bad(format!("{flag} {}: {why}", path.display()));
+        if path.is_dir() {
+            return Err(cannot(&"is a directory"));
+        }
+        let Some(name) = path.file_name() else {
+            return Err(cannot(&"names no file"));
+        };
+        let mut name = name.to_os_string();
+        name.push(format!(".tmp-{}", std::process::id()));
+        let temporary = path.with_file_name(name);
+        let file = std::fs::File::create(&temporary).map_err(|e| cannot(&e))?;
+        Ok(Staged {
+            path: path.to_path_buf(),
+            temporary,
+            file: Some(file),
+        })
+    }
+
+    fn commit(mut self, contents: &[u8]) -> anyhow::Result<()> {
+        let mut file = self.file.take().expect("committed once");
+        file.write_all(contents)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&self.temporary, &self.path))
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Renamed into place, there is nothing here to remove.
+        let _ = std::fs::remove_file(&self.temporary);
+    }
+}
 
 fn run_gen(args: GenArgs) -> anyhow::Result<()> {
     use lifecycle_generators::{artifacts, catalogue, random};
@@ -463,10 +534,13 @@ fn run_gen(args: GenArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if args.count.is_some() && args.random.is_none() {
+        return Err(bad("--count is for --random SEED only"));
+    }
     let scenarios = if args.all {
         catalogue::catalogue()
     } else if let Some(seed) = args.random {
-        random::family(seed, args.count)
+        random::family(seed, args.count.unwrap_or(100) as usize)
     } else {
         let unknown: Vec<&str> = args
             .names
@@ -487,10 +561,13 @@ fn run_gen(args: GenArgs) -> anyhow::Result<()> {
             .collect()
     };
     let out = args.out.expect("clap requires --out here");
-    let mut files = 0;
-    for s in &scenarios {
-        files += artifacts::write(s, &out)?.len();
-    }
+    // All or nothing: every file is made before any is written.
+    let files = artifacts::write_all(&scenarios, &out)
+        .map_err(|e| match e {
+            artifacts::WriteError::Ambiguous { .. } => anyhow::Error::from(e),
+            e => bad(format!("--out: {e}")),
+        })?
+        .len();
     eprintln!(
         "wrote {} scenario(s), {files} files, to {}",
         scenarios.len(),
@@ -503,10 +580,16 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
     use lifecycle_conformance::{Expectations, RunOptions, case, runner};
     use std::io::IsTerminal;
     let dir = args.cases.clone().unwrap_or_else(case::builtin_dir);
-    let mut cases = match dir.is_file() {
-        true => case::load_file(&dir)?,
-        false => case::load_dir(&dir)?,
+    let loaded = match dir.is_file() {
+        true => case::load_file(&dir),
+        false => case::load_dir(&dir),
     };
+    let mut cases = loaded.map_err(|e| match e {
+        lifecycle_conformance::CaseError::Uncovered { .. } => {
+            bad(format!("--cases {}: {e}", dir.display()))
+        }
+        e => bad(e),
+    })?;
     if args.extended {
         cases.extend(case::extended(args.seed, 1000));
     }
@@ -528,7 +611,7 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
         .clone()
         .or_else(|| case::builtin_expectations(&args.subject.runtime))
     {
-        Some(path) => Expectations::load(&path)?,
+        Some(path) => Expectations::load(&path).map_err(bad)?,
         None => Expectations::default(),
     };
     let mut options = RunOptions {
@@ -540,10 +623,15 @@ async fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
         ..RunOptions::default()
     };
     if let Some(jobs) = args.jobs {
-        options.jobs = jobs.max(1);
+        options.jobs = jobs.into();
     }
+    // Where the report cannot be written is found before anything runs.
+    let junit = match &args.junit {
+        Some(path) => Some(Staged::create("--junit", path)?),
+        None => None,
+    };
     let report = args.subject.with(Suite { cases, options }).await?;
-    write_report(&args, &report)
+    write_report(&args, &report, junit)
 }
 
 /// The suite over the chosen runtime, a fresh one per case.
@@ -558,19 +646,32 @@ impl Job for Suite {
         self,
         make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
     ) -> anyhow::Result<Self::Output> {
-        Ok(lifecycle_conformance::run_cases(make, self.cases, self.options).await)
+        // A runtime that cannot be made at all leaves no run to report: an error.
+        let ((runtime, version), results) =
+            lifecycle_conformance::runner::run(make, self.cases, self.options)
+                .await
+                .map_err(CannotCreate)?;
+        Ok(lifecycle_conformance::RunReport {
+            runtime,
+            version,
+            results,
+            setup_error: None,
+        })
     }
 }
 
-fn write_report(args: &RunArgs, report: &lifecycle_conformance::RunReport) -> anyhow::Result<bool> {
+fn write_report(
+    args: &RunArgs,
+    report: &lifecycle_conformance::RunReport,
+    junit: Option<Staged>,
+) -> anyhow::Result<bool> {
+    if let Some(junit) = junit {
+        junit.commit(report.junit().as_bytes())?;
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => write!(out, "{}", report.human())?,
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report.json())?)?,
-    }
-    if let Some(path) = &args.junit {
-        std::fs::write(path, report.junit())
-            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(!report.failed())
 }
@@ -841,11 +942,15 @@ async fn run_fuzz(args: FuzzArgs) -> anyhow::Result<bool> {
             .filter(|_| args.subject.adapter.is_none())
     });
     if let Some(path) = expectations {
-        options.expectations = lifecycle_conformance::Expectations::load(&path)?;
+        options.expectations = lifecycle_conformance::Expectations::load(&path).map_err(bad)?;
     }
     if let Some(dir) = &args.corpus {
-        // A corpus that cannot be read is bad input, found before anything runs.
-        lifecycle_conformance::fuzz::corpus::load(dir)?;
+        // A corpus that cannot be read, or is no directory, is bad input, found before
+        // anything runs.
+        if dir.exists() && !dir.is_dir() {
+            return Err(bad(format!("--corpus {}: not a directory", dir.display())));
+        }
+        lifecycle_conformance::fuzz::corpus::load(dir).map_err(bad)?;
     }
     let job = FuzzJob {
         options,
@@ -943,12 +1048,29 @@ async fn fuzz_with<S: Subject, T: Subject>(
     })
     .await;
     bar.finish_and_clear();
-    Ok(report?)
+    report.map_err(|e| match e {
+        lifecycle_conformance::fuzz::FuzzError::Runtime(why) => CannotCreate(why).into(),
+        lifecycle_conformance::fuzz::FuzzError::Corpus(e) => bad(e),
+        e => e.into(),
+    })
 }
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // Nothing but the program's name: clap would print the whole help.
+            let commands: Vec<String> = <Cli as clap::CommandFactory>::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .filter(|name| name != "help")
+                .collect();
+            eprintln!(
+                "error: no command given: one of {} (see `lifecycle-kit --help`)",
+                commands.join(", ")
+            );
+            return ExitCode::from(2);
+        }
         Err(e) if !e.use_stderr() => {
             // --help and --version
             let _ = e.print();
@@ -1038,12 +1160,22 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) if e.is::<Usage>() => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", one_line(&e.to_string()));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
+}
+
+/// A message on one line, whatever an error's own rendering spreads over several.
+fn one_line(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" ")
 }

@@ -3,7 +3,6 @@
 mod common;
 use common::lifecycle_kit;
 use serde_json::Value;
-use std::process::{Command, Output};
 
 /// What `trace ARGS` prints, once it has exited 0.
 fn traced(args: &[&str]) -> String {
@@ -282,6 +281,7 @@ fn trace_runs_the_runtime_it_is_given() {
     }
 }
 
+/// An adapter command that does not start is bad input, as an unknown `--runtime` is.
 #[test]
 fn an_adapter_that_cannot_start_is_one_error_line() {
     let out = lifecycle_kit(&[
@@ -290,12 +290,12 @@ fn an_adapter_that_cannot_start_is_one_error_line() {
         "--adapter",
         "/no/such/adapter --flag",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.starts_with(
-            "error: cannot create the runtime under test: cannot start adapter `/no/such/adapter`"
+            "error: --adapter `/no/such/adapter --flag`: cannot create the runtime under test: cannot start adapter `/no/such/adapter`"
         ),
         "{stderr}"
     );

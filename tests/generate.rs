@@ -256,7 +256,11 @@ fn bad_names_and_unwritable_directories_get_clear_errors() {
     let blocker = temp_dir("blocker");
     std::fs::write(&blocker, b"a file, not a directory").unwrap();
     let out = lifecycle_kit(&["gen", "echo", "--out", blocker.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unwritable --out is bad input"
+    );
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains(blocker.to_str().unwrap()) && err.lines().count() == 1,
@@ -270,6 +274,38 @@ fn bad_names_and_unwritable_directories_get_clear_errors() {
 
     let out = lifecycle_kit(&["gen", "echo"]);
     assert_eq!(out.status.code(), Some(2), "--out is required");
+}
+
+/// Into a directory that exists, files are added whole (each written beside its place,
+/// then renamed) and what was there stays.
+#[test]
+fn gen_into_an_existing_directory_adds_whole_files() {
+    let dir = temp_dir("existing");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mine.txt"), "kept").unwrap();
+    std::fs::write(dir.join("echo.wasm"), "replaced").unwrap();
+    gen_into(&dir, &["echo", "start-traps-unreachable"]);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
+    assert!(names.contains(&"mine.txt".to_string()), "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("echo.")).count(),
+        3,
+        "{names:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mine.txt")).unwrap(),
+        "kept"
+    );
+    assert!(
+        std::fs::read(dir.join("echo.wasm"))
+            .unwrap()
+            .starts_with(b"\0asm")
+    );
 }
 
 #[test]

@@ -6,7 +6,6 @@ use common::lifecycle_kit;
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_contract::Step;
 use serde_json::Value;
-use std::process::{Command, Output};
 
 #[test]
 fn every_mutant_is_killed() {

@@ -71,6 +71,17 @@ fn junit_is_valid_xml_with_a_testcase_per_case() {
         String::from_utf8_lossy(&out.stderr)
     );
     let xml = std::fs::read_to_string(&path).unwrap();
+    let beside = format!("{}.tmp-", path.file_name().unwrap().to_str().unwrap());
+    assert!(
+        std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&beside)),
+        "the report was written beside its place and renamed into it"
+    );
     let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
     let suites = doc.root_element();
     assert_eq!(suites.tag_name().name(), "testsuites");
@@ -170,14 +181,14 @@ fn bad_case_files_are_named_with_their_key() {
     )
     .unwrap();
     let out = lifecycle_kit(&["run", "--cases", dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("mine.toml") && err.contains("retries"),
+        err.contains("mine.toml") && err.contains("retries") && err.lines().count() == 1,
         "{err}"
     );
     let out = lifecycle_kit(&["run", "--cases", "/no/such/dir"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()

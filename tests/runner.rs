@@ -107,7 +107,10 @@ async fn expectations_turn_known_failures_into_xfail_and_surprises_into_xpass() 
     );
     xfail.insert("echo".to_string(), "wrongly listed".to_string());
     let options = RunOptions {
-        expectations: Expectations { xfail },
+        expectations: Expectations {
+            xfail,
+            ..Expectations::default()
+        },
         ..RunOptions::default()
     };
     let report = run_with(

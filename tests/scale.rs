@@ -7,7 +7,7 @@ use lifecycle_kit::engine::wasmtime::config::{Allocation, WasmtimeConfig};
 use lifecycle_kit::lifecycle::{Options, Runtime};
 use lifecycle_kit::{ComponentConfig, Fault, ModuleSource, Resource, Stage, State};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)

@@ -400,7 +400,7 @@ impl CaseToml {
         let module = match (&scenario, &self.wat, &self.file) {
             (Some(s), _, _) => ModuleSource::Bytes(Arc::from(s.bytes())),
             (None, Some(text), _) => ModuleSource::Bytes(Arc::from(
-                wat::parse_str(text).map_err(|e| format!("key `wat`: {e}"))?,
+                wat::parse_str(text).map_err(|e| format!("key `wat`: {}", wat_error(&e)))?,
             )),
             (None, None, Some(file)) => ModuleSource::File(dir.join(file)),
             _ => unreachable!("one source"),
@@ -429,6 +429,21 @@ impl CaseToml {
                 (Expected::Exact(summary), memory)
             }
         };
+        if let (ModuleSource::File(path), Expected::Exact(summary)) = (&module, &expected) {
+            // A missing module is a case only where the case says so (LC-START-1); else it
+            // is a mistake in the file, found now rather than as a failure of the runtime.
+            let not_found = summary.ops.iter().any(|op| {
+                op.outcome
+                    .error()
+                    .is_some_and(|e| e.kind() == ErrorKind::ComponentNotFound)
+            });
+            if !not_found && !path.is_file() {
+                return Err(format!(
+                    "key `file`: {} is not a readable file (a case about a missing module expects `component_not_found`)",
+                    path.display()
+                ));
+            }
+        }
         let mut case = Case::single(
             self.id,
             self.clauses,
@@ -462,6 +477,80 @@ impl CaseToml {
         case.timing = self.timing;
         Ok(case)
     }
+}
+
+/// A TOML error on one line: where (line, column and the line itself) and what. The
+/// crate's own rendering spreads over several lines, with a caret.
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let Some(at) = e.span().and_then(|span| text.get(..span.start)) else {
+        return message;
+    };
+    let line = at.matches('\n').count() + 1;
+    let line_start = at.rfind('\n').map_or(0, |i| i + 1);
+    let column = at[line_start..].chars().count() + 1;
+    let source = text[line_start..].lines().next().unwrap_or_default().trim();
+    format!(
+        "line {line}, column {column} (`{}`): {message}",
+        shorten(source, 80)
+    )
+}
+
+/// `text` cut to `max` characters, with `...` where cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// A TOML error in a case file, on one line, naming the case it is in where the file
+/// parses far enough to tell.
+fn case_file_error(text: &str, e: &toml::de::Error) -> String {
+    let at = toml_error(text, e);
+    match e.span().and_then(|span| case_at(text, span.start)) {
+        Some(id) => format!("case `{id}`: {at}"),
+        None => at,
+    }
+}
+
+/// The id of the case that `offset` in a case file falls in: the last one that begins
+/// before it, if the file is TOML with a `case` array of tables.
+fn case_at(text: &str, offset: usize) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Outline {
+        #[serde(default)]
+        case: Vec<toml::Spanned<toml::Table>>,
+    }
+    let outline: Outline = toml::from_str(text).ok()?;
+    let case = outline
+        .case
+        .iter()
+        .rev()
+        .find(|c| c.span().start <= offset)?;
+    case.get_ref().get("id")?.as_str().map(String::from)
+}
+
+/// A WAT error on one line: `wat` renders the message, then the place and the source
+/// line with a caret on lines of their own.
+fn wat_error(e: &wat::Error) -> String {
+    let text = e.to_string();
+    let mut lines = text.lines();
+    let message = lines.next().unwrap_or_default().trim().to_string();
+    let at = lines
+        .find_map(|l| l.trim().strip_prefix("--> "))
+        .and_then(|place| {
+            let mut parts = place.rsplitn(3, ':');
+            let (column, line) = (parts.next()?, parts.next()?);
+            Some(format!(" at line {line}, column {column} of the WAT"))
+        });
+    message + &at.unwrap_or_default()
 }
 
 fn kebab(id: &str) -> bool {
@@ -530,7 +619,9 @@ pub fn load_files(files: &[PathBuf]) -> Result<Vec<Case>, CaseError> {
             path: path.clone(),
             message,
         };
-        let file: CaseFile = toml::from_str(&read(path)?).map_err(|e| invalid(e.to_string()))?;
+        let text = read(path)?;
+        let file: CaseFile =
+            toml::from_str(&text).map_err(|e| invalid(case_file_error(&text, &e)))?;
         for raw in file.cases {
             let id = raw.id.clone();
             if !kebab(&id) {
@@ -771,4 +862,43 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
         out.push(case);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_CASES: &str = "[[case]]\nid = \"first\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\n\n[[case]]\nid = \"second\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\nlimits = { call_timeout_ms = -5 }\n";
+
+    #[test]
+    fn a_toml_error_is_one_line_naming_the_case_the_place_and_the_line() {
+        let e = toml::from_str::<CaseFile>(TWO_CASES).err().unwrap();
+        let why = case_file_error(TWO_CASES, &e);
+        assert_eq!(
+            why,
+            "case `second`: line 10, column 30 (`limits = { call_timeout_ms = -5 }`): invalid value: integer `-5`, expected u64"
+        );
+        let first = TWO_CASES.replacen("scenario = \"echo\"\n", "retries = 2\n", 1);
+        let e = toml::from_str::<CaseFile>(&first).err().unwrap();
+        let why = case_file_error(&first, &e);
+        assert!(
+            why.starts_with(
+                "case `first`: line 4, column 1 (`retries = 2`): unknown field `retries`"
+            ),
+            "{why}"
+        );
+        let broken = "[[case]\nid = 3";
+        let e = toml::from_str::<CaseFile>(broken).err().unwrap();
+        let why = case_file_error(broken, &e);
+        assert!(why.starts_with("line 1, column 8 (`[[case]`): "), "{why}");
+        assert_eq!(why.lines().count(), 1, "{why}");
+    }
+
+    #[test]
+    fn a_wat_error_is_one_line_with_its_place() {
+        let e = wat::parse_str("(module\n  (fnuc))").unwrap_err();
+        let why = wat_error(&e);
+        assert_eq!(why.lines().count(), 1, "{why}");
+        assert!(why.ends_with(" at line 2, column 4 of the WAT"), "{why}");
+    }
 }

@@ -133,7 +133,8 @@ impl Expectations {
             path: path.to_path_buf(),
             cause,
         })?;
-        let file: ExpectationsFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let file: ExpectationsFile =
+            toml::from_str(&text).map_err(|e| invalid(crate::case::toml_error(&text, &e)))?;
         let mut out = Expectations::default();
         for (i, entry) in file.xfail.into_iter().enumerate() {
             let name = entry

@@ -995,7 +995,7 @@ impl Job for FuzzJob {
                 .await
             }
             None => {
-                let none: Option<(fn() -> Result<S, String>, String)> = None;
+                let none: lifecycle_conformance::fuzz::Alone<S> = None;
                 fuzz_with(make, none, &self.options).await
             }
         }

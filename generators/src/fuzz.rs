@@ -163,7 +163,7 @@ impl Trial {
             }
         }
         // Sections.
-        let mut edits: Vec<Box<dyn Fn(&mut ModuleSpec)>> = Vec::new();
+        let mut edits: Vec<Edit> = Vec::new();
         let spec = &self.spec;
         if spec.memory.is_some() {
             edits.push(Box::new(|s| s.memory = None));
@@ -250,6 +250,9 @@ impl Trial {
         }
     }
 }
+
+/// One reduction of a module spec.
+type Edit = Box<dyn Fn(&mut ModuleSpec)>;
 
 /// Simpler behaviours than `b`, simplest first: what a shrink tries in its place.
 fn simpler(b: &Behaviour) -> Vec<Behaviour> {

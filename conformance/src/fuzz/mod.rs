@@ -226,6 +226,9 @@ pub enum FuzzError {
 
 type Make<S> = Arc<dyn Fn() -> Result<S, String> + Send + Sync>;
 
+/// No runtime to compare with, for [`fuzz`]'s `against` (of the subject type `T`).
+pub type Alone<T> = Option<(fn() -> Result<T, String>, String)>;
+
 /// Runs `cases` on fresh subjects from `make`.
 async fn results<S: Subject>(
     make: &Make<S>,
@@ -256,7 +259,7 @@ const SMITH_EVERY: u64 = 5;
 
 /// A drawn thing to run.
 enum Drawn {
-    Trial(Trial),
+    Trial(Box<Trial>),
     Smith(Smith),
 }
 
@@ -374,9 +377,9 @@ pub async fn fuzz<S: Subject, T: Subject>(
             .map(|i| {
                 let seed = trial_seed(options.seed, i);
                 let d = if i % SMITH_EVERY == SMITH_EVERY - 1 {
-                    Drawn::Smith(Smith::new(entropy(seed), seed % 2 == 0))
+                    Drawn::Smith(Smith::new(entropy(seed), seed.is_multiple_of(2)))
                 } else {
-                    Drawn::Trial(draw(seed))
+                    Drawn::Trial(Box::new(draw(seed)))
                 };
                 (i, seed, d)
             })
@@ -528,7 +531,7 @@ impl<S: Subject, T: Subject> Run<'_, S, T> {
         (cases, after): (u64, Duration),
     ) -> Result<Found, FuzzError> {
         let m = match drawn {
-            Drawn::Trial(trial) => self.minimal_trial(trial, &signature).await,
+            Drawn::Trial(trial) => self.minimal_trial(*trial, &signature).await,
             Drawn::Smith(smith) => self.minimal_smith(kind, smith, &signature).await?,
         };
         let notes = [

@@ -21,7 +21,7 @@ use crate::spec::{
 };
 use lifecycle_contract::limits::DEFAULT_STOP_TIMEOUT;
 use lifecycle_contract::{Limits, Profile, Step};
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 
@@ -471,12 +471,7 @@ fn draw_once(rng: &mut ChaCha8Rng) -> Trial {
     }
 }
 
-/// The wasm-smith entropy of `seed`.
-pub fn entropy(seed: u64) -> Vec<u8> {
-    let mut entropy = vec![0u8; crate::random::SMITH_ENTROPY];
-    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut entropy);
-    entropy
-}
+pub use crate::random::entropy;
 
 /// Entropy one reduction away from `entropy`, most drastic first: cut to a half, a
 /// quarter, ..., then each chunk zeroed. wasm-smith makes fewer and smaller items from

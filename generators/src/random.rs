@@ -123,11 +123,18 @@ fn lifecycle_exports() -> Vec<u8> {
 /// `strict` profile's features, no imports. With `terminating`, every loop and call is
 /// bounded (`ensure_termination`), so only traps and limits can stop it.
 pub fn smith_module(seed: u64, terminating: bool) -> Vec<u8> {
-    smith_from(&crate::fuzz::entropy(seed), terminating)
+    smith_from(&entropy(seed), terminating)
 }
 
 /// How many bytes of entropy a smith module is drawn from.
-pub(crate) const SMITH_ENTROPY: usize = 16 * 1024;
+const SMITH_ENTROPY: usize = 16 * 1024;
+
+/// The wasm-smith entropy of `seed`.
+pub fn entropy(seed: u64) -> Vec<u8> {
+    let mut entropy = vec![0u8; SMITH_ENTROPY];
+    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut entropy);
+    entropy
+}
 
 /// The wasm-smith module `entropy` makes (see [`smith_module`]); less entropy, fewer
 /// choices, a smaller module.

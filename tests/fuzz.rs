@@ -28,13 +28,9 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The case files in `dir`, as the kit finds them.
 fn toml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
-    files.sort();
-    files
+    lifecycle_conformance::case::toml_files(dir).expect("the corpus is readable")
 }
 
 fn assert_clean(args: &[&str], cases: u64) {

@@ -697,19 +697,15 @@ pub fn copy_builtin_cases(to: &Path) -> std::io::Result<()> {
 fn builtin_root() -> PathBuf {
     static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     ROOT.get_or_init(|| {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut feed = |bytes: &[u8]| {
-            for b in bytes {
-                hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-            }
-        };
+        let mut stable = crate::hash::StableHash::new();
         for (name, dir) in &BUILTIN {
-            feed(name.as_bytes());
+            stable.feed(name.as_bytes());
             for file in all_files(dir) {
-                feed(file.path().to_string_lossy().as_bytes());
-                feed(file.contents());
+                stable.feed(file.path().to_string_lossy().as_bytes());
+                stable.feed(file.contents());
             }
         }
+        let hash = stable.finish();
         let root = std::env::temp_dir().join(format!("lifecycle-kit-builtin-{hash:016x}"));
         if root.is_dir() {
             return root;
@@ -840,7 +836,7 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
             };
             let mut case = Case::single(
                 s.name.clone(),
-                vec!["LC-STATE-2".into()],
+                vec![GENERATED.into()],
                 s.description.clone(),
                 module,
                 s.script.steps(),

@@ -30,6 +30,7 @@ pub mod adapter;
 pub mod case;
 pub mod drive;
 pub mod fuzz;
+mod hash;
 pub mod report;
 pub mod runner;
 pub mod spec;

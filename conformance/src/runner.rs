@@ -933,12 +933,9 @@ pub async fn run<S: Subject>(
     Ok((identity, results))
 }
 
-/// A stable hash of a case id, for sharding (FNV-1a: the same on every machine and
-/// toolchain, unlike `std`'s hasher).
+/// A stable hash of a case id, for sharding: the same on every machine.
 fn shard_hash(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::hash::StableHash::of(id.as_bytes())
 }
 
 /// Keeps the cases a filter and a shard select. A filter pattern equal to a case id

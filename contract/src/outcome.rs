@@ -238,6 +238,31 @@ impl Summary {
             "accounted_memory_bytes": self.accounted_memory_bytes,
         })
     }
+
+    /// The summary from [`Summary::to_json`]'s shape; the counters default to 0.
+    pub fn from_json(value: &Value) -> Result<Summary, String> {
+        let ops = value
+            .get("ops")
+            .ok_or("missing `ops`")?
+            .as_array()
+            .ok_or("`ops` is not an array")?
+            .iter()
+            .enumerate()
+            .map(|(i, op)| Operation::from_json(op).map_err(|e| format!("op {}: {e}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        fn read<T: serde::de::DeserializeOwned>(value: &Value, key: &str) -> Result<T, String> {
+            let field = value.get(key).ok_or_else(|| format!("missing `{key}`"))?;
+            serde_json::from_value(field.clone()).map_err(|e| format!("bad `{key}`: {e}"))
+        }
+        let count = |key: &str| value.get(key).and_then(Value::as_u64).unwrap_or(0);
+        Ok(Summary {
+            ops,
+            transitions: read(value, "transitions")?,
+            final_state: read(value, "final_state")?,
+            live_instances: count("live_instances") as usize,
+            accounted_memory_bytes: count("accounted_memory_bytes"),
+        })
+    }
 }
 
 /// The bytes of a lowercase or uppercase hex string.
@@ -358,6 +383,33 @@ mod tests {
         assert_eq!(unhex("00ff7A"), Some(vec![0, 255, 122]));
         assert_eq!(unhex("0"), None);
         assert_eq!(unhex("zz"), None);
+    }
+
+    #[test]
+    fn summaries_round_trip_through_json() {
+        use crate::events::CallOutcome;
+        let summary = Summary {
+            ops: vec![Operation {
+                outcome: Outcome::Start(Ok(())),
+                calls: vec![GuestCall::new(crate::Entry::Start, CallOutcome::Returned)],
+            }],
+            transitions: vec![
+                (State::Creating, State::Starting),
+                (State::Starting, State::Ready),
+            ],
+            final_state: State::Ready,
+            live_instances: 1,
+            accounted_memory_bytes: 65_536,
+        };
+        assert_eq!(Summary::from_json(&summary.to_json()), Ok(summary.clone()));
+        let mut no_ops = summary.to_json();
+        no_ops["ops"] = json!([{"op": "dance"}]);
+        assert!(
+            Summary::from_json(&no_ops)
+                .unwrap_err()
+                .starts_with("op 1: ")
+        );
+        assert!(Summary::from_json(&json!({"ops": []})).is_err());
     }
 
     #[test]

@@ -187,26 +187,10 @@ impl Trial {
         if spec.extra_tables > 0 {
             edits.push(Box::new(|s| s.extra_tables = 0));
         }
-        for i in 0..spec.imports.len() {
-            edits.push(Box::new(move |s| {
-                s.imports.remove(i);
-            }));
-        }
-        for i in 0..spec.data.len() {
-            edits.push(Box::new(move |s| {
-                s.data.remove(i);
-            }));
-        }
-        for i in 0..spec.elems.len() {
-            edits.push(Box::new(move |s| {
-                s.elems.remove(i);
-            }));
-        }
-        for i in 0..spec.features.len() {
-            edits.push(Box::new(move |s| {
-                s.features.remove(i);
-            }));
-        }
+        each_removed(&mut edits, spec.imports.len(), |s| &mut s.imports);
+        each_removed(&mut edits, spec.data.len(), |s| &mut s.data);
+        each_removed(&mut edits, spec.elems.len(), |s| &mut s.elems);
+        each_removed(&mut edits, spec.features.len(), |s| &mut s.features);
         if spec.globals > 0 {
             edits.push(Box::new(|s| s.globals = 0));
         }
@@ -253,6 +237,19 @@ impl Trial {
 
 /// One reduction of a module spec.
 type Edit = Box<dyn Fn(&mut ModuleSpec)>;
+
+/// One edit per element of a list of the spec (`len` long): that element removed.
+fn each_removed<T: 'static>(
+    edits: &mut Vec<Edit>,
+    len: usize,
+    list: fn(&mut ModuleSpec) -> &mut Vec<T>,
+) {
+    for i in 0..len {
+        edits.push(Box::new(move |s| {
+            list(s).remove(i);
+        }));
+    }
+}
 
 /// Simpler behaviours than `b`, simplest first: what a shrink tries in its place.
 fn simpler(b: &Behaviour) -> Vec<Behaviour> {

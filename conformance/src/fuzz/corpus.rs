@@ -29,11 +29,10 @@ pub struct Entry<'a> {
 /// A shape's id: `fuzz-` and a stable hash of what the case is and how it fails, so that
 /// the same minimal failure found twice, in one run or two, is one file.
 pub fn id(signature: &Signature, bytes: &[u8], rest: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let text = format!("{signature}|{rest}");
-    for b in bytes.iter().chain(text.as_bytes()) {
-        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = crate::hash::StableHash::new()
+        .feed(bytes)
+        .feed(format!("{signature}|{rest}").as_bytes())
+        .finish();
     format!("fuzz-{hash:016x}")
 }
 

@@ -23,12 +23,12 @@ async fn run_with(defect: Option<Defect>, filter: Option<&str>, options: RunOpti
     }
 }
 
-fn failing(report: &RunReport) -> Vec<(&str, &str)> {
+fn failing(report: &RunReport) -> Vec<(&str, String)> {
     report
         .results
         .iter()
         .filter_map(|r| match &r.verdict {
-            Verdict::Fail(why) => Some((r.id.as_str(), why.as_str())),
+            Verdict::Fail(why) => Some((r.id.as_str(), why.to_string())),
             _ => None,
         })
         .collect()
@@ -211,7 +211,7 @@ async fn a_panicking_runtime_fails_its_cases_and_the_run_goes_on() {
     assert!(!report.results.is_empty());
     for r in &report.results {
         assert!(
-            matches!(&r.verdict, Verdict::Fail(why) if why.contains("panicked")),
+            matches!(&r.verdict, Verdict::Fail(why) if why.headline().contains("panicked")),
             "{:?}",
             r.verdict
         );
@@ -230,7 +230,7 @@ async fn a_hanging_runtime_is_stopped_by_the_watchdog() {
     assert!(report.results.len() >= 3);
     for r in &report.results {
         assert!(
-            matches!(&r.verdict, Verdict::Fail(why) if why.contains("watchdog")),
+            matches!(&r.verdict, Verdict::Fail(why) if why.headline().contains("watchdog")),
             "{:?}",
             r.verdict
         );

@@ -27,6 +27,7 @@
 //! with an id (`LC-STOP-2`); cases name the clauses they check.
 
 pub mod adapter;
+pub mod attribution;
 pub mod case;
 pub mod drive;
 pub mod fuzz;

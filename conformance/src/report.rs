@@ -3,7 +3,7 @@
 use crate::runner::{CaseResult, Verdict};
 use crate::subject::Capability;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 #[derive(Clone, Debug)]
@@ -13,6 +13,22 @@ pub struct RunReport {
     pub results: Vec<CaseResult>,
     /// Why nothing ran: the runtime under test could not be made.
     pub setup_error: Option<String>,
+}
+
+/// One clause's row of the per-clause table (see [`RunReport::clause_rows`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ClauseRow {
+    /// The cases counted in this row: `pass + fail + unsupported + xfail`.
+    pub cases: usize,
+    pub pass: usize,
+    /// Failures whose first cause breaks this clause (and xpasses of cases naming it first).
+    pub fail: usize,
+    pub unsupported: usize,
+    pub xfail: usize,
+    /// The consequences folded into this row's failures.
+    pub consequences: usize,
+    /// Cases naming this clause that failed first under another one: not in `cases`.
+    pub elsewhere: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,34 +84,65 @@ impl RunReport {
         )
     }
 
-    /// Clause id -> the failing results that broke it: a failure counts under the clauses
-    /// its reasons name (`LC-TEARDOWN-1: ...`), and under the case's own clauses when it
-    /// names none or its trace differs from the expected one. A leak found by a timing
-    /// case is a failure of LC-TEARDOWN-1, not of the timing clause.
+    /// The clause a result that fails the run counts under, once: a failure's first
+    /// cause ([`crate::attribution`]); an xpass's first clause (its expectation is stale).
+    pub fn failed_under(result: &CaseResult) -> Option<&str> {
+        match &result.verdict {
+            Verdict::Fail(failure) => failure.clause(&result.clauses),
+            Verdict::Xpass(_) => result.clauses.first().map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// Clause id -> the failing results whose first cause broke it.
     pub fn failures_by_clause(&self) -> BTreeMap<&str, Vec<&CaseResult>> {
         let mut map: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-        for r in self.results.iter().filter(|r| r.verdict.fails_run()) {
-            let reason = match &r.verdict {
-                Verdict::Fail(why) => why.as_str(),
-                _ => "",
-            };
-            let named: BTreeSet<&str> = reason
-                .lines()
-                .filter_map(|line| line.split_once(':').map(|(id, _)| id))
-                .filter(|id| id.starts_with("LC-") && !id.contains(' '))
-                .collect();
-            let own = named.is_empty() || reason.contains("--- expected");
-            let clauses = named
-                .into_iter()
-                .chain(r.clauses.iter().map(String::as_str).filter(|_| own));
-            for clause in clauses.collect::<BTreeSet<_>>() {
+        for r in &self.results {
+            if let Some(clause) = Self::failed_under(r) {
                 map.entry(clause).or_default().push(r);
             }
         }
         map
     }
 
-    /// Clause id -> the results that check it.
+    /// The per-clause table: a row per clause any case names or any failure's first
+    /// cause breaks. Each case counts once in a row: a failing case under its first
+    /// cause only (with the consequences folded into it); in the rows of the other
+    /// clauses it names it is `elsewhere`, outside that row's cases. So in every row
+    /// `cases = pass + fail + unsupported + xfail` (an xpass counts as a fail).
+    pub fn clause_rows(&self) -> BTreeMap<&str, ClauseRow> {
+        let mut rows: BTreeMap<&str, ClauseRow> = BTreeMap::new();
+        for r in &self.results {
+            let failed_under = Self::failed_under(r);
+            if let Some(clause) = failed_under {
+                let row = rows.entry(clause).or_default();
+                row.cases += 1;
+                row.fail += 1;
+                if let Verdict::Fail(failure) = &r.verdict {
+                    row.consequences += failure.consequences.len();
+                }
+            }
+            for clause in r.clauses.iter().map(String::as_str) {
+                if Some(clause) == failed_under {
+                    continue;
+                }
+                let row = rows.entry(clause).or_default();
+                match &r.verdict {
+                    Verdict::Pass => row.pass += 1,
+                    Verdict::Unsupported(_) => row.unsupported += 1,
+                    Verdict::Xfail(_) => row.xfail += 1,
+                    Verdict::Fail(_) | Verdict::Xpass(_) => {
+                        row.elsewhere += 1;
+                        continue;
+                    }
+                }
+                row.cases += 1;
+            }
+        }
+        rows
+    }
+
+    /// Clause id -> the results of the cases that name it (coverage).
     pub fn by_clause(&self) -> BTreeMap<&str, Vec<&CaseResult>> {
         let mut map: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
         for r in &self.results {
@@ -123,19 +170,28 @@ impl RunReport {
             "{:<16} {:>6} {:>6} {:>6} {:>12} {:>6}",
             "clause", "cases", "pass", "fail", "unsupported", "xfail"
         );
-        let failed_on = self.failures_by_clause();
-        for (clause, results) in self.by_clause() {
-            let count = |name: &str| results.iter().filter(|r| r.verdict.name() == name).count();
-            let fail = failed_on.get(clause).map_or(0, Vec::len);
+        for (clause, row) in self.clause_rows() {
+            let mut notes = Vec::new();
+            if row.fail > 0 {
+                notes.push(match row.consequences {
+                    0 => "<-- FAIL".to_string(),
+                    n => format!("<-- FAIL (first cause; {n} consequence(s) folded in)"),
+                });
+            }
+            if row.elsewhere > 0 {
+                notes.push(format!(
+                    "({} more failed first under another clause)",
+                    row.elsewhere
+                ));
+            }
+            let notes = match notes.is_empty() {
+                true => String::new(),
+                false => format!("  {}", notes.join(" ")),
+            };
             let _ = writeln!(
                 out,
-                "{clause:<16} {:>6} {:>6} {:>6} {:>12} {:>6}{}",
-                results.len(),
-                count("pass"),
-                fail,
-                count("unsupported"),
-                count("xfail"),
-                if fail > 0 { "  <-- FAIL" } else { "" }
+                "{clause:<16} {:>6} {:>6} {:>6} {:>12} {:>6}{notes}",
+                row.cases, row.pass, row.fail, row.unsupported, row.xfail,
             );
         }
         for r in self.results.iter().filter(|r| r.verdict.fails_run()) {
@@ -210,7 +266,7 @@ impl RunReport {
             "total": t.total, "passed": t.passed, "failed": t.failed,
             "unsupported": t.unsupported, "xfail": t.xfail, "xpass": t.xpass,
             "unsupported_by_capability": unsupported_by,
-            "coverage": coverage, "cases": cases,
+            "coverage": coverage, "clauses": self.clause_rows(), "cases": cases,
         })
     }
 
@@ -232,7 +288,8 @@ impl RunReport {
                     s.set_message(r.verdict.reason().unwrap_or_default());
                     s
                 }
-                Verdict::Fail(why) | Verdict::Xpass(why) => {
+                Verdict::Fail(_) | Verdict::Xpass(_) => {
+                    let why = r.verdict.reason().unwrap_or_default();
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(format!(
                         "{}: {}",

@@ -16,12 +16,13 @@
 //! 5. a runtime that counts compilations must compile each distinct module once
 //!    (LC-START-7).
 
+use crate::attribution::{self, Aspect, Context, Failure, Place, Problem};
 use crate::case::{Case, CaseModule, Expected, Timing};
 use crate::drive::{self, At, Observer, Unjudgeable};
 use crate::subject::{Capability, ModuleSource, Subject};
-use crate::trace::{Held, NormalizedTrace, Op};
+use crate::trace::{self, Held, NormalizedTrace, Op, Trace};
 use lifecycle_contract::{
-    HealthReason, Limits, Outcome, Profile, Stage, State, Step, Summary, Warning,
+    HealthReason, Limits, Operation, Outcome, Profile, Stage, State, Step, Summary, Warning,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -34,7 +35,8 @@ use std::time::{Duration, Instant};
 #[serde(tag = "outcome", content = "why", rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
-    Fail(String),
+    /// Failed: its first cause, and what followed from it.
+    Fail(Failure),
     /// Not run: the runtime does not declare this capability, which the case needs.
     Unsupported(Capability),
     /// Failed as the expectations file says it would.
@@ -63,7 +65,8 @@ impl Verdict {
     pub fn reason(&self) -> Option<String> {
         match self {
             Verdict::Pass => None,
-            Verdict::Fail(why) | Verdict::Xfail(why) | Verdict::Xpass(why) => Some(why.clone()),
+            Verdict::Fail(failure) => Some(failure.to_string()),
+            Verdict::Xfail(why) | Verdict::Xpass(why) => Some(why.clone()),
             Verdict::Unsupported(capability) => Some(format!(
                 "needs capability `{capability}`, which the runtime does not declare"
             )),
@@ -264,8 +267,11 @@ pub struct Execution {
     /// One summary per component, in the case's order.
     pub summaries: Vec<Summary>,
     pub trace: NormalizedTrace,
-    /// Leaks, late or early timeouts, counters that do not count, cycles that disagree.
-    pub problems: Vec<String>,
+    /// Every way the case failed, each where it showed: divergences from the
+    /// expectation, leaks, late or early timeouts, counters that do not count.
+    pub problems: Vec<Problem>,
+    /// What was not checked because the trace had already diverged.
+    pub notes: Vec<String>,
 }
 
 /// The wall-clock limit an outcome shows was hit, if any.
@@ -332,15 +338,18 @@ fn module_key(module: &CaseModule) -> (Vec<u8>, Profile) {
 /// LC-START-7, for a runtime that counts its compilations: each distinct module compiled
 /// at most once in the case, and at least once if it got as far as instantiation (a
 /// fresh runtime has nothing cached), so that a counter that never counts is seen too.
+/// `starts` is how many start operations the case performed, over every component and
+/// cycle.
 fn compilation_problem(
     case: &Case,
     summaries: &[Summary],
+    starts: usize,
     before: Option<u64>,
     after: Option<u64>,
 ) -> Option<String> {
     let (Some(before), Some(after)) = (before, after) else {
         return Some(
-            "the runtime declares the `compilations` capability but its counters carry no `compilations`".into(),
+            "LC-START-7: the runtime declares the `compilations` capability but its counters carry no `compilations`".into(),
         );
     };
     let compiled = after.saturating_sub(before);
@@ -358,10 +367,9 @@ fn compilation_problem(
         })
         .map(|(m, _)| module_key(m))
         .collect();
-    let starts = case.cycles as usize * case.modules.len();
     if compiled > distinct.len() as u64 {
         return Some(format!(
-            "LC-START-7: {compiled} compilations for {} distinct module(s) started {starts} time(s): a module is compiled again instead of found",
+            "LC-START-7: {compiled} compilations for {} distinct module(s) in {starts} start operation(s): a module is compiled again instead of found",
             distinct.len()
         ));
     }
@@ -420,6 +428,16 @@ struct TimedOut {
     limit: Duration,
 }
 
+/// The summaries a component's run may show: one for an exact expectation, several
+/// where the engine or the machine decides, none for the invariants.
+fn candidates(expected: &Expected) -> &[Summary] {
+    match expected {
+        Expected::Exact(one) => std::slice::from_ref(one),
+        Expected::AnyOf(all) => all,
+        Expected::Invariants => &[],
+    }
+}
+
 /// The runner's judgement of each operation as the driver performs it: the watch over
 /// it, its timing if it timed out (LC-LIMIT-4), and what the counters showed right after
 /// it (LC-TEARDOWN-1/3).
@@ -431,29 +449,51 @@ struct Judge<'a> {
     cycle: u32,
     /// The counters were found wrong in this cycle already (one problem per cycle).
     counters_wrong: bool,
-    problems: Vec<String>,
+    /// Each component's operations so far in this cycle, as the expectation compares them.
+    so_far: Vec<Vec<Operation>>,
+    /// Start operations performed, over every component and cycle.
+    starts: usize,
+    problems: Vec<Problem>,
+    notes: Vec<String>,
+    /// The components a note was written for (one note each).
+    noted: BTreeSet<usize>,
     timed_out: Vec<TimedOut>,
     /// The fastest operation that did not time out: the runtime's own cost of one.
     fastest_other: Duration,
 }
 
 impl Judge<'_> {
+    fn place(&self, at: At) -> Place {
+        Place {
+            cycle: self.cycle,
+            step: at.step,
+            component: at.component,
+        }
+    }
+
     /// Which operation (1-based) of which component and cycle, for messages.
-    fn where_(&self, at: At, step: &Step) -> String {
-        let name = match step {
-            Step::Start => "start",
-            Step::Send(_) => "message",
-            Step::Health => "health",
-            Step::Stop(_) => "stop",
-        };
-        let mut here = format!("step {} ({name})", at.step + 1);
-        if self.case.modules.len() > 1 {
-            here += &format!(" of component {}", at.component + 1);
-        }
-        if self.case.cycles > 1 {
-            here += &format!(" in cycle {}", self.cycle);
-        }
-        here
+    fn where_(&self, at: At) -> String {
+        attribution::describe(
+            self.place(at),
+            &self.case.steps,
+            self.case.modules.len(),
+            self.case.cycles,
+        )
+    }
+
+    /// Whether component `j`'s operations so far are the start of a run its expectation
+    /// allows: while they are, what the guest did is what the expectation says it did.
+    fn on_track(&self, j: usize) -> bool {
+        let ops = &self.so_far[j];
+        candidates(&self.case.modules[j].expected)
+            .iter()
+            .any(|s| s.ops.len() >= ops.len() && s.ops[..ops.len()] == ops[..])
+    }
+
+    fn begin_cycle(&mut self, cycle: u32) {
+        self.cycle = cycle;
+        self.counters_wrong = false;
+        self.so_far = vec![Vec::new(); self.case.modules.len()];
     }
 }
 
@@ -465,19 +505,27 @@ impl Observer for Judge<'_> {
 
     fn ran(&mut self, at: At, step: &Step, outcome: &Outcome, took: Duration) {
         self.watch.end();
+        if *step == Step::Start {
+            self.starts += 1;
+        }
         let slack = self.slack;
         match timeout_hit(outcome, step, &self.case.modules[at.component].limits) {
             Some(limit) => {
-                let here = self.where_(at, step);
-                if took < limit {
-                    self.problems.push(format!(
+                let here = self.where_(at);
+                let problem = if took < limit {
+                    Some(format!(
                         "LC-LIMIT-4: {here} reported a timeout after {took:?}, before its {limit:?} limit"
-                    ));
+                    ))
                 } else if took > limit + slack {
-                    self.problems.push(format!(
+                    Some(format!(
                         "LC-LIMIT-4: {here} timed out after {took:?}: later than its {limit:?} limit plus {slack:?}"
-                    ));
-                }
+                    ))
+                } else {
+                    None
+                };
+                let place = Some(self.place(at));
+                self.problems
+                    .extend(problem.map(|text| Problem::said(place, Aspect::Timing, text)));
                 self.timed_out.push(TimedOut { took, limit });
             }
             None => self.fastest_other = self.fastest_other.min(took),
@@ -485,6 +533,10 @@ impl Observer for Judge<'_> {
     }
 
     fn recorded(&mut self, at: At, op: &Op, states: &[State]) {
+        self.so_far[at.component].push(Operation::new(
+            op.outcome.without_detail(),
+            trace::guest_calls(&op.events),
+        ));
         if self.counters_wrong {
             return;
         }
@@ -496,30 +548,113 @@ impl Observer for Judge<'_> {
                 at.step.checked_sub(1)
             }
         };
-        let ready: Vec<Ready> = states
+        let here = self.where_(at);
+        let mut ready = Vec::new();
+        for (j, _) in states
             .iter()
             .enumerate()
-            .filter(|(_, state)| **state == State::Ready)
-            .map(|(j, _)| {
-                let m = &self.case.modules[j];
-                let current = m
-                    .memory_after
-                    .as_ref()
-                    .zip(done(j))
-                    .and_then(|(memory, i)| memory.get(i).copied());
-                let DeclaredMemory { initial, maximum } = self.declared[j];
-                Ready {
-                    declared: current.unwrap_or(initial).max(initial),
-                    limit: maximum.map_or(m.limits.max_memory_bytes, |max| {
-                        max.min(m.limits.max_memory_bytes)
-                    }),
+            .filter(|(_, s)| **s == State::Ready)
+        {
+            let m = &self.case.modules[j];
+            let DeclaredMemory { initial, maximum } = self.declared[j];
+            // The memory the guest grew to, where the expectation knows it: only while
+            // the trace shows the guest doing what the expectation says it did.
+            let grown = m
+                .memory_after
+                .as_ref()
+                .zip(done(j))
+                .and_then(|(memory, i)| memory.get(i).copied())
+                .filter(|grown| *grown > initial);
+            let least = match grown {
+                Some(grown) if self.on_track(j) => grown,
+                Some(grown) => {
+                    if self.noted.insert(j) {
+                        self.notes.push(format!(
+                        "after {here}, the trace had left the expectation, so LC-TEARDOWN-3 held component {}'s memory to the {initial} byte(s) its module declares, not to the {grown} its expected guest calls grow it to",
+                        j + 1
+                    ));
+                    }
+                    initial
                 }
-            })
-            .collect();
-        let step = &self.case.steps[at.step];
-        if let Some(problem) = held_problem(&ready, op.held, &self.where_(at, step)) {
-            self.problems.push(problem);
+                None => initial,
+            };
+            ready.push(Ready {
+                declared: least,
+                limit: maximum.map_or(m.limits.max_memory_bytes, |max| {
+                    max.min(m.limits.max_memory_bytes)
+                }),
+            });
+        }
+        if let Some(problem) = held_problem(&ready, op.held, &here) {
+            let place = Some(self.place(at));
+            self.problems
+                .push(Problem::said(place, Aspect::Counters, problem));
             self.counters_wrong = true;
+        }
+    }
+}
+
+/// How component `k`'s trace of one cycle differs from its expectation, each problem at
+/// its place. Where several outcomes conform, the nearest: the one the trace follows
+/// longest.
+fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace) -> Vec<Problem> {
+    let module = &case.modules[k];
+    let context = Context {
+        steps: &case.steps,
+        components: case.modules.len(),
+        cycles: case.cycles,
+        cycle,
+        component: k,
+    };
+    let summary = trace.summary().without_detail();
+    let several = case.modules.len() > 1;
+    let with_detail = |mut problems: Vec<Problem>, detail: String| {
+        let detail = match several {
+            true => format!("component {}:\n{detail}", k + 1),
+            false => detail,
+        };
+        for p in &mut problems {
+            p.detail = Some(detail.clone());
+        }
+        problems
+    };
+    match &module.expected {
+        Expected::Invariants => match lifecycle_generators::invariants::check(&summary) {
+            Ok(()) => Vec::new(),
+            Err(broken) => {
+                let text = format!("{}: invariant broken: {}", broken.clause, broken.text);
+                let place = Some(Place {
+                    cycle,
+                    step: case.steps.len(),
+                    component: k,
+                });
+                let problem = Problem::said(place, Aspect::Case, text);
+                with_detail(vec![problem], pretty(&summary.to_json()))
+            }
+        },
+        expected => {
+            let all = candidates(expected);
+            if all.contains(&summary) {
+                return Vec::new();
+            }
+            let nearest = all
+                .iter()
+                .map(|want| (want, attribution::divergences(want, trace, context)))
+                .max_by_key(|(_, problems)| {
+                    let first = problems.iter().map(|p| p.place).min().flatten();
+                    (first, std::cmp::Reverse(problems.len()))
+                });
+            let Some((want, problems)) = nearest else {
+                return Vec::new();
+            };
+            let diff = diff(&want.to_json(), &summary.to_json());
+            let detail = match all.len() {
+                1 => diff,
+                n => format!(
+                    "none of the {n} conforming outcomes (the engine's fuel cost or the machine's speed decides which); the nearest:\n{diff}"
+                ),
+            };
+            with_detail(problems, detail)
         }
     }
 }
@@ -550,14 +685,21 @@ pub async fn execute<S: Subject>(
             .collect(),
         cycle: 0,
         counters_wrong: false,
+        so_far: Vec::new(),
+        starts: 0,
         problems: Vec::new(),
+        notes: Vec::new(),
+        noted: BTreeSet::new(),
         timed_out: Vec::new(),
         fastest_other: Duration::MAX,
     };
+    let invariants_only = case
+        .modules
+        .iter()
+        .any(|m| matches!(m.expected, Expected::Invariants));
     let mut first: Option<(Vec<Summary>, NormalizedTrace)> = None;
     for cycle in 1..=case.cycles {
-        judge.cycle = cycle;
-        judge.counters_wrong = false;
+        judge.begin_cycle(cycle);
         let components: Vec<S::Component> = case
             .modules
             .iter()
@@ -566,13 +708,21 @@ pub async fn execute<S: Subject>(
         let traces = drive::run(subject, components, &case.steps, &mut judge)
             .await
             .map_err(unjudgeable)?;
+        let after_steps = Some(Place {
+            cycle,
+            step: case.steps.len(),
+            component: 0,
+        });
         // Every trace ends with the same counters: the runtime's, with nothing alive.
         let end = traces.first();
         let (live, memory) = end.map_or((0, 0), |t| (t.live_instances, t.accounted_memory_bytes));
         if (live, memory) != (0, 0) {
-            judge.problems.push(format!(
+            judge.problems.push(Problem::said(after_steps, Aspect::Counters, format!(
                 "LC-TEARDOWN-1: after cycle {cycle}, every component dropped, {live} live instance(s) and {memory} byte(s) still accounted"
-            ));
+            )));
+        }
+        for (k, trace) in traces.iter().enumerate() {
+            judge.problems.extend(judged(case, k, cycle, trace));
         }
         let summaries: Vec<Summary> = traces
             .iter()
@@ -581,13 +731,17 @@ pub async fn execute<S: Subject>(
         let trace = NormalizedTrace::new(&traces, case.cycles);
         match &first {
             None => first = Some((summaries, trace)),
-            // Where the machine's speed decides among outcomes, each cycle may take any
-            // one of them; otherwise every cycle of fresh components repeats the first.
-            Some((s, _)) if *s != summaries && !each_conforms(case, &summaries) => {
+            // Without an expectation to hold each cycle to, every cycle of fresh
+            // components must repeat the first.
+            Some((s, _)) if invariants_only && *s != summaries => {
                 let shown: Vec<Value> = summaries.iter().map(Summary::to_json).collect();
-                judge.problems.push(format!(
-                    "cycle {cycle} differs from cycle 1: {}",
-                    Value::Array(shown)
+                judge.problems.push(Problem::said(
+                    after_steps,
+                    Aspect::Case,
+                    format!(
+                        "LC-TEARDOWN-2: cycle {cycle} differs from cycle 1: {}",
+                        Value::Array(shown)
+                    ),
                 ));
             }
             Some(_) => {}
@@ -595,40 +749,28 @@ pub async fn execute<S: Subject>(
     }
     let (summaries, trace) = first.expect("at least one cycle");
     let mut problems = judge.problems;
+    let case_wide = |text| Problem::said(None, Aspect::Case, text);
     if subject.capabilities().compilations {
         let after = drive::counters(subject)
             .await
             .map_err(unjudgeable)?
             .compilations;
-        problems.extend(compilation_problem(
-            case,
-            &summaries,
-            compilations_before,
-            after,
-        ));
+        problems.extend(
+            compilation_problem(case, &summaries, judge.starts, compilations_before, after)
+                .map(case_wide),
+        );
     }
     if let Some(probe) = probe {
         let noise = probe.finish().await;
-        problems.extend(precision_problem(
-            &judge.timed_out,
-            judge.fastest_other,
-            noise,
-            options,
-        ));
+        problems.extend(
+            precision_problem(&judge.timed_out, judge.fastest_other, noise, options).map(case_wide),
+        );
     }
     Ok(Execution {
         summaries,
         trace,
         problems,
-    })
-}
-
-/// Whether every component's outcome is one of several its module allows (a later
-/// cycle that took another of them than the first did is not a difference).
-fn each_conforms(case: &Case, summaries: &[Summary]) -> bool {
-    case.modules.iter().zip(summaries).all(|(module, summary)| {
-        matches!(module.expected, Expected::AnyOf(_))
-            && compare(&module.expected, summary).is_none()
+        notes: judge.notes,
     })
 }
 
@@ -730,32 +872,6 @@ pub fn diff(expected: &Value, actual: &Value) -> String {
         .to_string()
 }
 
-/// How `summary` differs from `expected`, if it does.
-pub fn compare(expected: &Expected, summary: &Summary) -> Option<String> {
-    match expected {
-        Expected::Exact(want) => {
-            (want != summary).then(|| diff(&want.to_json(), &summary.to_json()))
-        }
-        Expected::AnyOf(all) => {
-            if all.contains(summary) {
-                return None;
-            }
-            let nearest = all
-                .iter()
-                .map(|want| diff(&want.to_json(), &summary.to_json()))
-                .min_by_key(|d| d.lines().count())
-                .unwrap_or_default();
-            Some(format!(
-                "none of the {} conforming outcomes (the engine's fuel cost or the machine's speed decides which); the nearest:\n{nearest}",
-                all.len()
-            ))
-        }
-        Expected::Invariants => lifecycle_generators::invariants::check(summary)
-            .err()
-            .map(|e| format!("invariant broken: {e}\n{}", pretty(&summary.to_json()))),
-    }
-}
-
 fn expected_json(expected: &Expected) -> Value {
     match expected {
         Expected::Exact(s) => s.to_json(),
@@ -804,9 +920,13 @@ async fn run_one<S: Subject>(
     };
     if let Some(missing) = case.needs.iter().find(|c| !capabilities.has(**c)) {
         result.verdict = match options.require.contains(missing) {
-            true => Verdict::Fail(format!(
-                "needs capability `{missing}`, which this run requires (--require) and the runtime does not declare"
-            )),
+            true => Verdict::Fail(Failure::single(Problem::said(
+                None,
+                Aspect::Runner,
+                format!(
+                    "needs capability `{missing}`, which this run requires (--require) and the runtime does not declare"
+                ),
+            ))),
             false => Verdict::Unsupported(*missing),
         };
         return result;
@@ -840,26 +960,15 @@ async fn run_one<S: Subject>(
         }
     };
     let verdict = match executed {
-        Err(why) => Verdict::Fail(why),
+        Err(why) => Verdict::Fail(Failure::single(Problem::said(None, Aspect::Runner, why))),
         Ok(execution) => {
             result.trace = Some(execution.trace);
             result.actual = Some(per_component(
                 execution.summaries.iter().map(Summary::to_json).collect(),
             ));
-            let mut why: Vec<String> = execution.problems;
-            for (k, (module, summary)) in case.modules.iter().zip(&execution.summaries).enumerate()
-            {
-                if let Some(difference) = compare(&module.expected, summary) {
-                    why.push(match case.modules.len() {
-                        1 => difference,
-                        _ => format!("component {}:\n{difference}", k + 1),
-                    });
-                }
-            }
-            if why.is_empty() {
-                Verdict::Pass
-            } else {
-                Verdict::Fail(why.join("\n"))
+            match Failure::of(execution.problems, execution.notes) {
+                None => Verdict::Pass,
+                Some(failure) => Verdict::Fail(failure),
             }
         }
     };

@@ -1,4 +1,4 @@
-//! How a case fails: the clause it breaks and the field where that shows. A shrink keeps
+//! How a case fails: the clause its first cause breaks and the field where that shows. A shrink keeps
 //! a reduction only if it fails the same way, so that the minimal case shows the bug that
 //! was found and not some other one met on the way.
 
@@ -22,42 +22,20 @@ impl std::fmt::Display for Signature {
 }
 
 impl Signature {
-    /// How `result` fails; `None` if it does not fail the run.
-    ///
-    /// A problem the runner names by clause (`LC-TEARDOWN-1: ...`) comes first, by its
-    /// first such line; else the first difference between the expected and the actual
-    /// outcome; else the first line of the reason (a watchdog, a panic, a broken
-    /// invariant).
+    /// How `result` fails; `None` if it does not fail the run: its first cause
+    /// ([`crate::attribution`]), by the clause it breaks (the case's own first clause
+    /// when it names none) and the field it shows in.
     pub fn of(result: &CaseResult) -> Option<Signature> {
-        let Verdict::Fail(why) = &result.verdict else {
+        let Verdict::Fail(failure) = &result.verdict else {
             return None;
         };
-        let own = result
-            .clauses
-            .first()
-            .cloned()
-            .unwrap_or_else(|| crate::case::GENERATED.into());
-        for line in why.lines() {
-            if let Some((id, rest)) = line.split_once(": ")
-                && id.starts_with("LC-")
-                && !id.contains(' ')
-            {
-                return Some(Signature {
-                    clause: id.into(),
-                    field: masked(rest),
-                });
-            }
-        }
-        if why.contains("--- expected")
-            && let (Some(expected), Some(actual)) = (&result.expected, &result.actual)
-            && let Some(field) = first_difference(expected, actual)
-        {
-            return Some(Signature { clause: own, field });
-        }
-        let first = why.lines().next().unwrap_or_default();
+        let clause = failure
+            .clause(&result.clauses)
+            .unwrap_or(crate::case::GENERATED)
+            .to_string();
         Some(Signature {
-            clause: own,
-            field: masked(first),
+            clause,
+            field: failure.cause.field.clone(),
         })
     }
 }

@@ -81,6 +81,11 @@ struct FuzzArgs {
     /// built-in runtime: its file in conformance/expectations/, if any).
     #[arg(long, value_name = "PATH")]
     expectations: Option<PathBuf>,
+    /// Capabilities the run requires (comma-separated, or `all`): a drawn trial that
+    /// needs one the runtime does not declare fails the run instead of being counted
+    /// unsupported.
+    #[arg(long, value_name = "CAPS", value_parser = parse_capabilities)]
+    require: Option<BTreeSet<Capability>>,
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -932,6 +937,7 @@ async fn run_fuzz(args: FuzzArgs) -> anyhow::Result<bool> {
         shrink_time: Duration::from_secs(args.shrink_secs),
         run_command: run_command.join(" "),
         fuzz_command: fuzz_command.join(" "),
+        require: args.require.clone().unwrap_or_default(),
         ..FuzzOptions::default()
     };
     if let Some(jobs) = args.jobs {

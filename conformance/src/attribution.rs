@@ -22,9 +22,8 @@
 use crate::trace::{self, Trace};
 use lifecycle_contract::error::{ExportReason, RejectReason, ValidationReason};
 use lifecycle_contract::{
-    Entry, Fault, GuestCall, HealthReason, Outcome, Stage, State, Step, Summary, TrapCode,
+    Entry, Event, Fault, GuestCall, HealthReason, Outcome, Stage, State, Step, Summary, TrapCode,
 };
-use serde_json::Value;
 use std::fmt;
 
 /// Which operation of a case: the cycle (1-based), the step (0-based; the number of
@@ -242,6 +241,7 @@ pub fn outcome_clause(expected: &Outcome, actual: &Outcome) -> &'static str {
             None => "LC-HEALTH-2",
         },
         (Outcome::Stop(e), Outcome::Stop(a)) => match (e, a) {
+            (Ok(e), Ok(a)) if e.is_empty() && a.is_empty() => "LC-STOP-1",
             (Ok(_), Ok(_)) => "LC-STOP-3",
             (Err(error), _) | (_, Err(error)) => match error.fault {
                 Fault::InvalidState { .. } => "LC-STATE-5",
@@ -344,6 +344,19 @@ pub fn transition_clause(before: State, shown: Option<(State, State)>) -> &'stat
         Some((from, to)) if from != before || !from.can_become(to) => "LC-STATE-2",
         _ => "LC-REPORT-1",
     }
+}
+
+/// The clauses an expected run checks, by the same table: each operation's outcome and
+/// guest calls, and the transitions (LC-STATE-2). A generated case names these.
+pub fn clauses_checked(expected: &Summary) -> std::collections::BTreeSet<&'static str> {
+    let mut clauses = std::collections::BTreeSet::from(["LC-STATE-2"]);
+    for op in &expected.ops {
+        clauses.insert(outcome_clause(&op.outcome, &op.outcome));
+        for call in &op.calls {
+            clauses.insert(call_clause(call.export, &op.outcome));
+        }
+    }
+    clauses
 }
 
 // ---------------------------------------------------------------------------------------
@@ -605,9 +618,43 @@ fn transition_problem(
     )
 }
 
-/// `value` as one line, for the words of a problem.
-pub fn one_line(value: &Value) -> String {
-    value.to_string()
+/// The first cause of how one whole run differs from another held right (for two
+/// runtimes compared on one module): [`divergences`] over `actual` as a trace whose
+/// transitions all belong to its last operation (a summary does not say which operation
+/// made each), so an operation's own difference is found before a transition's.
+pub fn first_cause(expected: &Summary, actual: &Summary, steps: &[Step]) -> Option<Problem> {
+    let last = actual.ops.len().saturating_sub(1);
+    let trace = Trace {
+        ops: actual
+            .ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                let calls = op.calls.iter().map(|c| Event::GuestCall(*c));
+                let transitions = actual
+                    .transitions
+                    .iter()
+                    .filter(|_| i == last)
+                    .map(|&(from, to)| Event::Transition { from, to });
+                trace::Op {
+                    outcome: op.outcome.clone(),
+                    events: calls.chain(transitions).collect(),
+                    held: Default::default(),
+                }
+            })
+            .collect(),
+        final_state: actual.final_state,
+        live_instances: actual.live_instances,
+        accounted_memory_bytes: actual.accounted_memory_bytes,
+    };
+    let at = Context {
+        steps,
+        components: 1,
+        cycles: 1,
+        cycle: 1,
+        component: 0,
+    };
+    Failure::of(divergences(expected, &trace, at), Vec::new()).map(|f| f.cause)
 }
 
 #[cfg(test)]

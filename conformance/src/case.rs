@@ -64,6 +64,18 @@ pub enum Expected {
     Invariants,
 }
 
+impl Expected {
+    /// The summaries a run may show: one for an exact expectation, several where the
+    /// engine or the machine decides, none for the invariants.
+    pub fn candidates(&self) -> &[Summary] {
+        match self {
+            Expected::Exact(one) => std::slice::from_ref(one),
+            Expected::AnyOf(all) => all,
+            Expected::Invariants => &[],
+        }
+    }
+}
+
 /// One module of a case, run as one component under its profile and limits, with what
 /// it must show.
 #[derive(Clone, Debug)]
@@ -771,9 +783,10 @@ impl Case {
             expected,
             memory_after: Some(memory),
         };
+        let clauses = generated_clauses(&module.expected);
         let mut case = Case::single(
             id,
-            vec![GENERATED.into()],
+            clauses,
             "a fuzzing trial: the oracle's outcome, step by step".into(),
             module,
             trial.steps.clone(),
@@ -803,9 +816,19 @@ impl Case {
     }
 }
 
-/// The clause a generated case with an exact expectation checks first: its outcome and
-/// transitions, step by step.
+/// The clause a generated case's failure counts under when its first cause names none
+/// (a panic, a watchdog): its transitions, step by step.
 pub const GENERATED: &str = "LC-STATE-2";
+
+/// The clauses a generated case checks: those its expected outcomes show, by the table
+/// in [`crate::attribution`].
+fn generated_clauses(expected: &Expected) -> Vec<String> {
+    let mut clauses = std::collections::BTreeSet::from([GENERATED]);
+    for s in expected.candidates() {
+        clauses.extend(crate::attribution::clauses_checked(s));
+    }
+    clauses.into_iter().map(String::from).collect()
+}
 
 /// What a wasm-smith module is put through.
 pub fn smith_steps() -> Vec<Step> {
@@ -834,9 +857,10 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
                 expected,
                 memory_after: Some(memory),
             };
+            let clauses = generated_clauses(&module.expected);
             let mut case = Case::single(
                 s.name.clone(),
-                vec![GENERATED.into()],
+                clauses,
                 s.description.clone(),
                 module,
                 s.script.steps(),

@@ -244,9 +244,23 @@ impl RunReport {
                 if let Verdict::Unsupported(capability) = r.verdict {
                     case["needs"] = json!(capability);
                 }
+                if let Verdict::Fail(failure) = &r.verdict {
+                    case["first_cause"] = json!({
+                        "clause": failure.clause(&r.clauses),
+                        "text": failure.cause.text,
+                    });
+                    case["consequences"] = json!(
+                        failure
+                            .consequences
+                            .iter()
+                            .map(|p| &p.text)
+                            .collect::<Vec<_>>()
+                    );
+                }
                 if r.verdict.fails_run() || matches!(r.verdict, Verdict::Xfail(_)) {
                     case["expected"] = r.expected.clone().unwrap_or(Value::Null);
                     case["actual"] = r.actual.clone().unwrap_or(Value::Null);
+                    case["trace"] = json!(r.trace);
                 }
                 case
             })

@@ -428,16 +428,6 @@ struct TimedOut {
     limit: Duration,
 }
 
-/// The summaries a component's run may show: one for an exact expectation, several
-/// where the engine or the machine decides, none for the invariants.
-fn candidates(expected: &Expected) -> &[Summary] {
-    match expected {
-        Expected::Exact(one) => std::slice::from_ref(one),
-        Expected::AnyOf(all) => all,
-        Expected::Invariants => &[],
-    }
-}
-
 /// The runner's judgement of each operation as the driver performs it: the watch over
 /// it, its timing if it timed out (LC-LIMIT-4), and what the counters showed right after
 /// it (LC-TEARDOWN-1/3).
@@ -485,7 +475,9 @@ impl Judge<'_> {
     /// allows: while they are, what the guest did is what the expectation says it did.
     fn on_track(&self, j: usize) -> bool {
         let ops = &self.so_far[j];
-        candidates(&self.case.modules[j].expected)
+        self.case.modules[j]
+            .expected
+            .candidates()
             .iter()
             .any(|s| s.ops.len() >= ops.len() && s.ops[..ops.len()] == ops[..])
     }
@@ -633,7 +625,7 @@ fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace) -> Vec<Problem> {
             }
         },
         expected => {
-            let all = candidates(expected);
+            let all = expected.candidates();
             if all.contains(&summary) {
                 return Vec::new();
             }

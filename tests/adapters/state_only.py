@@ -13,6 +13,8 @@ kit was tried on, one fault per flag:
   --no-guest-calls            reports no guest calls at all (a runtime that exposes only
                               its state)
   --no-accounting             accounts no memory
+  --over-accounting           accounts a tebibyte more than it holds, while it holds any
+  --no-instances              counts no live instances
 
 Usage: state_only.py [FLAGS...] PATH-TO-lifecycle-kit"""
 import json
@@ -71,6 +73,10 @@ for line in sys.stdin:
     if op == "counters":
         if "--no-accounting" in flags:
             answer["accounted_memory_bytes"] = 0
+        if "--over-accounting" in flags and answer["accounted_memory_bytes"] > 0:
+            answer["accounted_memory_bytes"] += 1 << 40
+        if "--no-instances" in flags:
+            answer["live_instances"] = 0
         if "--compiles-per-start" in flags:
             answer["compilations"] = compiled
     print(json.dumps(answer), flush=True)

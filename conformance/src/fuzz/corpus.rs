@@ -4,7 +4,7 @@
 
 use super::signature::Signature;
 use crate::Case;
-use crate::case::{CaseError, GENERATED};
+use crate::case::CaseError;
 use lifecycle_contract::limits::DEFAULT_STOP_TIMEOUT;
 use lifecycle_contract::{Limits, Profile, Step, Summary};
 use serde_json::Value;
@@ -75,7 +75,10 @@ pub fn text(entry: &Entry, repro: &str) -> std::io::Result<String> {
         case.insert(k.into(), v);
     };
     put("id", entry.id.into());
-    put("clauses", vec![toml::Value::from(GENERATED)].into());
+    put(
+        "clauses",
+        vec![toml::Value::from(entry.signature.clause.as_str())].into(),
+    );
     put(
         "description",
         format!("found by lifecycle-kit fuzz: {}", entry.signature).into(),

@@ -17,14 +17,15 @@ pub mod shrink;
 pub mod signature;
 
 use crate::case::{Case, CaseError};
-use crate::runner::{self, CaseResult, RunOptions};
-use crate::subject::Subject;
+use crate::runner::{self, CaseResult, RunOptions, Verdict};
+use crate::subject::{Capability, Subject};
 use lifecycle_contract::Summary;
 use lifecycle_generators::fuzz::{Trial, draw, entropy, smaller_entropy};
 use lifecycle_generators::random::smith_from;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 pub use signature::Signature;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,6 +56,9 @@ pub struct FuzzOptions {
     pub fuzz_command: String,
     /// Known ways the runtime fails (`[[xfail]] signature = ...`): counted, not reported.
     pub expectations: crate::runner::Expectations,
+    /// Capabilities the run requires (`--require`): a drawn trial that needs one the
+    /// runtime does not declare fails the run instead of counting as unsupported.
+    pub require: BTreeSet<Capability>,
 }
 
 impl Default for FuzzOptions {
@@ -69,6 +73,7 @@ impl Default for FuzzOptions {
             run_command: "lifecycle-kit run --runtime reference".into(),
             fuzz_command: "lifecycle-kit fuzz".into(),
             expectations: Default::default(),
+            require: BTreeSet::new(),
         }
     }
 }
@@ -120,10 +125,16 @@ pub struct FuzzReport {
     pub runtime: String,
     pub against: Option<String>,
     pub seed: u64,
-    /// Trials drawn and run: checked against the oracle, and wasm-smith modules.
+    /// Trials drawn: checked against the oracle, and wasm-smith modules.
     pub cases: u64,
     pub oracle_cases: u64,
     pub smith_cases: u64,
+    /// Trials that ran on the runtime: those drawn less the unsupported.
+    pub ran: u64,
+    /// Trials not run, by the capability each needs and the runtime does not declare.
+    pub unsupported: BTreeMap<Capability, u64>,
+    /// Of those, the capabilities the run requires (`--require`): each fails the run.
+    pub required_missing: BTreeSet<Capability>,
     pub seconds: f64,
     /// Corpus cases replayed first.
     pub replayed: usize,
@@ -134,7 +145,7 @@ pub struct FuzzReport {
 
 impl FuzzReport {
     pub fn failed(&self) -> bool {
-        !self.found.is_empty()
+        !self.found.is_empty() || !self.required_missing.is_empty()
     }
 
     /// For a person: each failure, its signature, sizes, file and reproduce line; then
@@ -179,14 +190,33 @@ impl FuzzReport {
         for (reason, n) in &self.known {
             out += &format!("known: {n} failure(s): {reason}\n");
         }
+        for capability in &self.required_missing {
+            out += &format!(
+                "FAIL {} drawn trial(s) need capability `{capability}`, which this run requires (--require) and the runtime does not declare\n",
+                self.unsupported.get(capability).copied().unwrap_or(0)
+            );
+        }
         out += &self.summary_line();
         out += "\n";
         out
     }
 
+    /// Drawn, ran, unsupported by capability, failed.
     pub fn summary_line(&self) -> String {
+        let unsupported = match self.unsupported.is_empty() {
+            true => "0 unsupported".to_string(),
+            false => format!(
+                "{} unsupported ({})",
+                self.unsupported.values().sum::<u64>(),
+                self.unsupported
+                    .iter()
+                    .map(|(c, n)| format!("{n} need {c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         format!(
-            "fuzz {}{}: {} cases ({} against the oracle, {} wasm-smith) in {:.1} s from seed {}, {} corpus case(s) replayed, {} failure(s), {} known",
+            "fuzz {}{}: {} drawn ({} against the oracle, {} wasm-smith), {} ran, {unsupported}, {} failure(s), {} known; {:.1} s from seed {}, {} corpus case(s) replayed",
             self.runtime,
             self.against
                 .as_ref()
@@ -194,11 +224,12 @@ impl FuzzReport {
             self.cases,
             self.oracle_cases,
             self.smith_cases,
+            self.ran,
+            self.found.len(),
+            self.known.values().sum::<u64>(),
             self.seconds,
             self.seed,
             self.replayed,
-            self.found.len(),
-            self.known.values().sum::<u64>()
         )
     }
 }
@@ -318,8 +349,23 @@ fn difference(mine: &CaseResult, theirs: &CaseResult, against: &str) -> Option<S
         .map(|f| format!("ops{f}")),
         None => signature::first_difference(b, a),
     }?;
+    // The clause of the first difference, theirs held right, by the one table.
+    let cut_at = |v: &Value| {
+        let mut v = v.clone();
+        if let (Some(i), Some(ops)) = (cut, v["ops"].as_array_mut()) {
+            ops.truncate(i);
+        }
+        Summary::from_json(&v).ok()
+    };
+    let clause = match (cut_at(b), cut_at(a)) {
+        (Some(theirs), Some(mine)) => {
+            let steps = crate::case::smith_steps();
+            crate::attribution::first_cause(&theirs, &mine, &steps).and_then(|p| p.clause)
+        }
+        _ => None,
+    };
     Some(Signature {
-        clause: crate::case::GENERATED.into(),
+        clause: clause.unwrap_or_else(|| crate::case::GENERATED.into()),
         field: format!("differs from {against}: {field}"),
     })
 }
@@ -363,7 +409,8 @@ pub async fn fuzz<S: Subject, T: Subject>(
     run.began = Instant::now();
     let jobs = options.jobs.max(1);
     let batch = (jobs * 4) as u64;
-    let (mut index, mut oracle_cases, mut smith_cases) = (0u64, 0u64, 0u64);
+    let (mut index, mut oracle_cases, mut smith_cases, mut ran) = (0u64, 0u64, 0u64, 0u64);
+    let mut unsupported: BTreeMap<Capability, u64> = BTreeMap::new();
     loop {
         let left = match options.budget {
             Budget::Cases(n) => n.saturating_sub(index),
@@ -417,6 +464,14 @@ pub async fn fuzz<S: Subject, T: Subject>(
         let mut theirs = theirs.into_iter();
         let found_at = (index, run.began.elapsed());
         for ((i, seed, d), result) in drawn.into_iter().zip(mine) {
+            if let Verdict::Unsupported(capability) = result.verdict {
+                *unsupported.entry(capability).or_default() += 1;
+                if matches!(d, Drawn::Smith(_)) {
+                    theirs.next();
+                }
+                continue;
+            }
+            ran += 1;
             let other = match &d {
                 Drawn::Smith(_) => theirs.next(),
                 Drawn::Trial(_) => None,
@@ -461,6 +516,13 @@ pub async fn fuzz<S: Subject, T: Subject>(
         cases: index,
         oracle_cases,
         smith_cases,
+        ran,
+        required_missing: unsupported
+            .keys()
+            .filter(|c| options.require.contains(c))
+            .copied()
+            .collect(),
+        unsupported,
         seconds,
         replayed,
         found: run.found,

@@ -63,25 +63,195 @@ static VALIDATORS: LazyLock<Validators> = LazyLock::new(|| {
     )
 });
 
-/// Checks `line` against the schema's definition `kind`: the first violation, as
-/// "at `/field/path`: what was wrong", from the deepest place that is wrong.
+/// Checks `line` against the schema's definition `kind`, reporting every violation on
+/// one line: the first in document order (a place before its members, members and
+/// elements in their order; a member not allowed where it was written, a member missing
+/// at its object) with its message, then how many more there are and where:
+///
+/// ```text
+/// at `/events/0/export`: "main" is not one of ...; and 2 more violations, at
+/// `/events/1/outcome`, `/state` (see adapter.schema.json, `$defs/start_answer`)
+/// ```
+///
+/// A single violation is "at `/field/path`: what was wrong (see ...)". Document order
+/// is `line`'s own, whose objects keep their members sorted by name; [`check_written`]
+/// follows the text an adapter wrote.
 pub fn check_line(kind: &str, line: &Value) -> Result<(), String> {
+    check(kind, line, || Written::of(line))
+}
+
+/// [`check_line`] for a line as an adapter wrote it, `text`: the first violation is the
+/// first in the text.
+pub fn check_written(kind: &str, line: &Value, text: &str) -> Result<(), String> {
+    check(kind, line, || {
+        serde_json::from_str(text).unwrap_or_else(|_| Written::of(line))
+    })
+}
+
+fn check(kind: &str, line: &Value, written: impl FnOnce() -> Written) -> Result<(), String> {
     let validator = VALIDATORS
         .0
         .get(kind)
         .unwrap_or_else(|| panic!("no `{kind}` in adapter.schema.json"));
-    let worst = validator
-        .iter_errors(line)
-        .max_by_key(|e| e.instance_path().to_string().matches('/').count());
-    match worst {
-        None => Ok(()),
-        Some(e) => {
-            let at = e.instance_path().to_string();
-            let at = if at.is_empty() { "/".to_string() } else { at };
-            Err(format!(
-                "at `{at}`: {e} (see adapter.schema.json, `$defs/{kind}`)"
-            ))
+    let mut violations: Vec<_> = validator.iter_errors(line).collect();
+    if violations.len() > 1 {
+        let written = written();
+        // Stable: violations at one place keep the validator's order.
+        violations.sort_by_cached_key(|e| written.position(e.instance_path(), member_named(e)));
+    }
+    let place = |e: &jsonschema::ValidationError| match e.instance_path().as_str() {
+        "" => "/".to_string(),
+        at => at.to_string(),
+    };
+    let Some((first, rest)) = violations.split_first() else {
+        return Ok(());
+    };
+    let mut more = String::new();
+    if !rest.is_empty() {
+        let mut places: Vec<String> = Vec::new();
+        for e in rest {
+            let at = format!("`{}`", place(e));
+            if !places.contains(&at) {
+                places.push(at);
+            }
         }
+        let violations = if rest.len() == 1 {
+            "violation"
+        } else {
+            "violations"
+        };
+        more = format!(
+            "; and {} more {violations}, at {}",
+            rest.len(),
+            places.join(", ")
+        );
+    }
+    Err(format!(
+        "at `{}`: {first}{more} (see adapter.schema.json, `$defs/{kind}`)",
+        place(first)
+    ))
+}
+
+/// The member a violation is about, where it is about one by name rather than by value
+/// (a member not allowed): its place is where that member was written, not its object's.
+/// A member missing has no place of its own: its object's is where it is.
+fn member_named(e: &jsonschema::ValidationError) -> Option<String> {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    match e.kind() {
+        Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
+            unexpected.first().cloned()
+        }
+        Kind::PropertyNames { error } => error.instance().as_str().map(String::from),
+        _ => None,
+    }
+}
+
+/// The shape of a JSON document in the order it was written: each object's members in
+/// their order, which [`Value`] does not keep. It only orders places.
+#[derive(Debug, PartialEq)]
+enum Written {
+    Object(Vec<(String, Written)>),
+    Array(Vec<Written>),
+    Leaf,
+}
+
+impl Written {
+    fn of(value: &Value) -> Written {
+        match value {
+            Value::Object(members) => Written::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Written::of(v)))
+                    .collect(),
+            ),
+            Value::Array(elements) => Written::Array(elements.iter().map(Written::of).collect()),
+            _ => Written::Leaf,
+        }
+    }
+
+    /// Where `at` (or its `member` of that name) comes in document order: the index of
+    /// each step down among its siblings, so that a place sorts before its members, and
+    /// siblings in their order. (A duplicated member is where it was last written: that
+    /// is the one read.)
+    fn position(&self, at: &jsonschema::paths::Location, member: Option<String>) -> Vec<usize> {
+        let mut here = self;
+        let mut position = Vec::new();
+        let steps = at.segments().map(|segment| segment.to_string());
+        for key in steps.chain(member) {
+            let found = match here {
+                Written::Object(members) => members.iter().rposition(|(k, _)| *k == key),
+                Written::Array(elements) => key.parse().ok().filter(|&i| i < elements.len()),
+                Written::Leaf => None,
+            };
+            let Some(index) = found else {
+                position.push(usize::MAX);
+                break;
+            };
+            position.push(index);
+            here = match here {
+                Written::Object(members) => &members[index].1,
+                Written::Array(elements) => &elements[index],
+                Written::Leaf => break,
+            };
+        }
+        position
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Written {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Written;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Written, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, Written>()? {
+                    members.push(member);
+                }
+                Ok(Written::Object(members))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Written, A::Error> {
+                let mut elements = Vec::new();
+                while let Some(element) = seq.next_element()? {
+                    elements.push(element);
+                }
+                Ok(Written::Array(elements))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_i128<E>(self, _: i128) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_u128<E>(self, _: u128) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_unit<E>(self) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+        }
+        deserializer.deserialize_any(Visit)
     }
 }
 
@@ -330,14 +500,14 @@ impl Process {
             return None;
         }
         if answer["ok"] == json!(false) {
-            let refused = match check_line("refusal", &answer) {
+            let refused = match check_written("refusal", &answer, &line) {
                 Ok(()) => format!("refused it: {}", answer["error"]),
                 Err(wrong) => format!("refused it with a malformed refusal {wrong}"),
             };
             self.fail(format!("adapter protocol: the adapter {refused} ({what})"));
             return None;
         }
-        if let Err(wrong) = check_line(kind, &answer) {
+        if let Err(wrong) = check_written(kind, &answer, &line) {
             self.fail(format!(
                 "adapter protocol: the answer to {what} is wrong {wrong}"
             ));
@@ -498,7 +668,7 @@ impl Adapter {
                 ),
             );
         }
-        if let Err(wrong) = check_line("handshake", &hello) {
+        if let Err(wrong) = check_written("handshake", &hello, &line) {
             return fail(child, format!("the handshake is wrong {wrong}"));
         }
         let capabilities: Capabilities = match serde_json::from_value(hello["capabilities"].clone())
@@ -812,6 +982,121 @@ mod tests {
             }
         );
         assert!(expected.ops[0].calls.is_empty());
+    }
+
+    /// A start answer with `events` of `n` transitions, those at `wrong` with an
+    /// unknown state.
+    fn events_wrong_at(n: usize, wrong: &[usize]) -> Value {
+        let events: Vec<Value> = (0..n)
+            .map(|i| {
+                let to = if wrong.contains(&i) {
+                    "exploded"
+                } else {
+                    "starting"
+                };
+                json!({"event": "transition", "from": "creating", "to": to})
+            })
+            .collect();
+        json!({"id": 1, "ok": true, "outcome": {"op": "start", "ok": true},
+            "events": events, "state": "ready"})
+    }
+
+    #[test]
+    fn every_violation_is_reported_on_one_line_the_first_in_document_order_first() {
+        let why = check_line("start_answer", &events_wrong_at(2, &[0, 1])).unwrap_err();
+        assert!(
+            why.starts_with("at `/events/0/to`: \"exploded\" is not one of")
+                && why.contains("; and 1 more violation, at `/events/1/to` (see adapter.schema.json, `$defs/start_answer`)"),
+            "{why}"
+        );
+        assert_eq!(why.lines().count(), 1, "{why}");
+        // Elements in their order, not their paths' (`/events/10` < `/events/2` as text).
+        let why = check_line("start_answer", &events_wrong_at(11, &[10, 2, 7])).unwrap_err();
+        assert!(
+            why.starts_with("at `/events/2/to`: ")
+                && why.contains("; and 2 more violations, at `/events/7/to`, `/events/10/to` ("),
+            "{why}"
+        );
+        // A place before its members: the answer itself (a member missing) comes first.
+        let mut answer = events_wrong_at(1, &[0]);
+        answer.as_object_mut().unwrap().remove("state");
+        let why = check_line("start_answer", &answer).unwrap_err();
+        assert!(
+            why.starts_with("at `/`: \"state\" is a required property; and 1 more violation, at `/events/0/to` ("),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn document_order_is_the_order_the_adapter_wrote() {
+        // Wrong at `/state` and at `/events/0/to`, `state` written first.
+        let text = r#"{"state": "exploded", "id": 1, "ok": true, "outcome": {"op": "start", "ok": true}, "events": [{"event": "transition", "from": "creating", "to": "exploded"}]}"#;
+        let line: Value = serde_json::from_str(text).unwrap();
+        let why = check_written("start_answer", &line, text).unwrap_err();
+        assert!(
+            why.starts_with("at `/state`: ")
+                && why.contains("1 more violation, at `/events/0/to` ("),
+            "{why}"
+        );
+        // Without the text, the value's own order: its members sorted by name.
+        let why = check_line("start_answer", &line).unwrap_err();
+        assert!(why.starts_with("at `/events/0/to`: "), "{why}");
+    }
+
+    #[test]
+    fn written_positions_order_places() {
+        let text = r#"{"b": [1, {"z": 1, "a": 2}], "a": 3, "b": [4, {"z": 5}]}"#;
+        let written: Written = serde_json::from_str(text).unwrap();
+        let at = |p: &str| {
+            let location: jsonschema::paths::Location = p
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| jsonschema::paths::LocationSegment::Property(s.to_string().into()))
+                .collect();
+            written.position(&location, None)
+        };
+        assert_eq!(at(""), Vec::<usize>::new());
+        assert_eq!(at("/a"), [1]);
+        // A duplicated member is where it was last written (the one a reader keeps).
+        assert_eq!(at("/b/1/z"), [2, 1, 0]);
+        assert_eq!(at("/missing/x"), [usize::MAX]);
+        assert_eq!(at("/b/7"), [2, usize::MAX]);
+        assert!(at("/a") < at("/b/0") && at("") < at("/a"));
+        // A member named: where it was written in its object.
+        let root = jsonschema::paths::Location::new();
+        assert_eq!(written.position(&root, Some("a".into())), [1]);
+        assert_eq!(written.position(&root, Some("c".into())), [usize::MAX]);
+    }
+
+    #[test]
+    fn a_member_not_allowed_is_placed_where_it_was_written() {
+        // `op` is wrong, and `warnings` (written after it) is not allowed in a start
+        // outcome: `op` comes first, though the violation about `warnings` is at
+        // `/outcome`, which holds both.
+        let text = r#"{"id": 3, "ok": true, "outcome": {"ok": true, "op": "stop", "warnings": []}, "events": [], "state": "ready"}"#;
+        let line: Value = serde_json::from_str(text).unwrap();
+        let why = check_written("start_answer", &line, text).unwrap_err();
+        assert!(
+            why.starts_with("at `/outcome/op`: ")
+                && why.contains("; and 1 more violation, at `/outcome` ("),
+            "{why}"
+        );
+        // Written before `op`, it comes first.
+        let text = r#"{"id": 3, "ok": true, "outcome": {"warnings": [], "ok": true, "op": "stop"}, "events": [], "state": "ready"}"#;
+        let why = check_written("start_answer", &line, text).unwrap_err();
+        assert!(
+            why.starts_with("at `/outcome`: \"warnings\" is not one of"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn one_violation_keeps_its_one_line_format() {
+        let huge = json!({"id": 1, "ok": true, "live_instances": 1, "accounted_memory_bytes": -1});
+        assert_eq!(
+            check_line("counters_answer", &huge).unwrap_err(),
+            "at `/accounted_memory_bytes`: -1 is less than the minimum of 0 (see adapter.schema.json, `$defs/counters_answer`)"
+        );
     }
 
     #[test]

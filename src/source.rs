@@ -2,8 +2,8 @@
 
 pub use lifecycle_contract::ModuleSource;
 use lifecycle_contract::error::{Fault, ValidationReason};
+pub(crate) use lifecycle_contract::source::is_wat;
 use lifecycle_contract::{Error, Stage};
-use std::path::Path;
 use std::sync::Arc;
 
 /// The binary module. A missing or unreadable file is `component_not_found`; a `.wat`
@@ -29,10 +29,4 @@ pub async fn load(source: &ModuleSource) -> Result<Arc<[u8]>, Error> {
             });
     }
     Ok(bytes.into())
-}
-
-/// Whether `path` names WAT text (by its extension, never by sniffing the bytes).
-pub(crate) fn is_wat(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("wat"))
 }

@@ -260,3 +260,167 @@ fn an_adapter_whose_guest_calls_never_time_out_fails_each_timeout_case_in_second
     }
     assert!(judged >= 5, "{report:#}");
 }
+
+/// An adapter that reads no text: it refuses every `create` whose module is not a wasm
+/// binary.
+fn binary_only() -> String {
+    format!("python3 tests/adapters/binary_only.py {KIT}")
+}
+
+fn kit(args: &[&str]) -> std::process::Output {
+    Command::new(KIT)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// A scratch directory of this test process.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lk-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The kit compiles a `.wat` file before an adapter sees it: `trace` through an adapter
+/// that reads no text shows what it shows in process.
+#[test]
+fn trace_of_a_wat_file_works_through_an_adapter_that_reads_no_text() {
+    let args = ["trace", "examples/echo.wat", "--send", "hello", "--health"];
+    let in_process = kit(&args);
+    assert_eq!(in_process.status.code(), Some(0));
+    let adapter = binary_only();
+    let through = kit(&[&args[..], &["--adapter", &adapter]].concat());
+    let stderr = String::from_utf8_lossy(&through.stderr);
+    assert_eq!(through.status.code(), Some(0), "{stderr}");
+    let timeline = String::from_utf8_lossy(&through.stdout);
+    assert_eq!(timeline, String::from_utf8_lossy(&in_process.stdout));
+    assert!(
+        timeline.contains("message \"hello\" (5 bytes): reply \"hello\" (5 bytes)")
+            && timeline.contains("call _start: returned")
+            && timeline.contains("call _cleanup: returned"),
+        "{timeline}"
+    );
+}
+
+/// A `.wat` file that does not parse is `validation_failed`, reason `malformed`, at stage
+/// `validate`, in process and through an adapter alike (which is sent a malformed binary
+/// in its place, and the trace says so).
+#[test]
+fn a_wat_file_that_does_not_parse_is_malformed_through_an_adapter_too() {
+    let dir = scratch("bad-wat");
+    let bad = dir.join("bad.wat");
+    std::fs::write(&bad, "(module (func").unwrap();
+    let bad = bad.to_str().unwrap();
+    let summary = |out: &std::process::Output| {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let trace: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let start = &trace["ops"][0];
+        let mut error = start["error"].clone();
+        error.as_object_mut().unwrap().remove("detail");
+        let transitions: Vec<Value> = trace["ops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|op| op["events"].as_array().unwrap().clone())
+            .filter(|e| e["event"] == "transition")
+            .collect();
+        (error, transitions, trace["final_state"].clone())
+    };
+    let in_process = summary(&kit(&["trace", bad, "--json"]));
+    assert_eq!(
+        in_process.0,
+        serde_json::json!({"kind": "validation_failed", "stage": "validate", "reason": "malformed"})
+    );
+    for adapter in [binary_only(), format!("{KIT} adapter --runtime reference")] {
+        let out = kit(&["trace", bad, "--json", "--adapter", &adapter]);
+        assert_eq!(summary(&out), in_process, "{adapter}");
+        let out = kit(&["trace", bad, "--adapter", &adapter]);
+        let timeline = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            timeline.contains("bad.wat is not valid WAT")
+                && timeline.contains("a malformed binary in its place"),
+            "{adapter}: {timeline}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Cases whose modules are `.wat` files: one that parses, one that does not, one that
+/// is missing.
+fn wat_file_cases() -> PathBuf {
+    let dir = scratch("wat-cases");
+    std::fs::copy("examples/echo.wat", dir.join("echo.wat")).unwrap();
+    std::fs::write(dir.join("bad.wat"), "(module (func").unwrap();
+    let cases = r#"
+[[case]]
+id = "wat-file-echo"
+clauses = ["LC-MSG-1"]
+description = "a module given as a .wat file"
+file = "echo.wat"
+steps = ["start", { send = "hi" }, "health", "stop"]
+expect = { final_state = "terminated", transitions = [
+  ["creating", "starting"], ["starting", "ready"], ["ready", "stopping"], ["stopping", "terminated"],
+], ops = [
+  { op = "start", ok = true, calls = [{ export = "_start", outcome = "returned" }] },
+  { op = "message", ok = true, message_hex = "6869", reply_hex = "6869", calls = [
+    { export = "alloc", outcome = "returned" }, { export = "handle-message", outcome = "returned" },
+  ] },
+  { op = "health", ok = true, health = "healthy", calls = [{ export = "_health", outcome = "returned" }] },
+  { op = "stop", ok = true, warnings = [], calls = [{ export = "_cleanup", outcome = "returned" }] },
+] }
+
+[[case]]
+id = "wat-file-that-does-not-parse"
+clauses = ["LC-START-4"]
+description = "a .wat file that is not valid text"
+file = "bad.wat"
+steps = ["start", "stop"]
+expect = { final_state = "terminated", transitions = [
+  ["creating", "starting"], ["starting", "failed"], ["failed", "stopping"], ["stopping", "terminated"],
+], ops = [
+  { op = "start", ok = false, error = { kind = "validation_failed", stage = "validate", reason = "malformed" } },
+  { op = "stop", ok = true, warnings = [] },
+] }
+
+[[case]]
+id = "wat-file-missing"
+clauses = ["LC-START-1"]
+description = "a .wat file that does not exist"
+file = "missing.wat"
+steps = ["start", "stop"]
+expect = { final_state = "terminated", transitions = [
+  ["creating", "starting"], ["starting", "failed"], ["failed", "stopping"], ["stopping", "terminated"],
+], ops = [
+  { op = "start", ok = false, error = { kind = "component_not_found", stage = "load" } },
+  { op = "stop", ok = true, warnings = [] },
+] }
+"#;
+    std::fs::write(dir.join("wat-files.toml"), cases).unwrap();
+    dir
+}
+
+/// The same cases pass in process, through the built-in adapter, through the Python
+/// trace adapter, and through an adapter that reads no text.
+#[test]
+fn cases_with_wat_files_pass_through_every_adapter() {
+    let dir = wat_file_cases();
+    let file = dir.join("wat-files.toml");
+    let cases = file.to_str().unwrap();
+    let python = format!("python3 conformance/adapters/python/trace_adapter.py {KIT}");
+    let reference = format!("{KIT} adapter --runtime reference");
+    let binary_only = binary_only();
+    let mut runs = vec![vec!["--cases", cases]];
+    for adapter in [&reference, &python, &binary_only] {
+        runs.push(vec!["--cases", cases, "--adapter", adapter.as_str()]);
+    }
+    for args in runs {
+        let (report, code) = run(&args);
+        assert_eq!(code, Some(0), "{args:?}: {report:#}");
+        let all = outcomes(&report);
+        assert_eq!(all.len(), 3, "{args:?}: {all:?}");
+        assert!(all.iter().all(|(_, o, _)| o == "pass"), "{args:?}: {all:?}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

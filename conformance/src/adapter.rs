@@ -15,6 +15,7 @@
 use crate::drive::{self, StepRecord};
 use crate::subject::{Capabilities, Counters, ModuleSource, Subject, SubjectComponent};
 use lifecycle_contract::outcome::{hex, unhex};
+use lifecycle_contract::source::is_wat;
 use lifecycle_contract::{
     Error, Event, Fault, GuestCall, Health, Limits, Outcome, Profile, Stage, State, Step, Warning,
 };
@@ -62,25 +63,195 @@ static VALIDATORS: LazyLock<Validators> = LazyLock::new(|| {
     )
 });
 
-/// Checks `line` against the schema's definition `kind`: the first violation, as
-/// "at `/field/path`: what was wrong", from the deepest place that is wrong.
+/// Checks `line` against the schema's definition `kind`, reporting every violation on
+/// one line: the first in document order (a place before its members, members and
+/// elements in their order; a member not allowed where it was written, a member missing
+/// at its object) with its message, then how many more there are and where:
+///
+/// ```text
+/// at `/events/0/export`: "main" is not one of ...; and 2 more violations, at
+/// `/events/1/outcome`, `/state` (see adapter.schema.json, `$defs/start_answer`)
+/// ```
+///
+/// A single violation is "at `/field/path`: what was wrong (see ...)". Document order
+/// is `line`'s own, whose objects keep their members sorted by name; [`check_written`]
+/// follows the text an adapter wrote.
 pub fn check_line(kind: &str, line: &Value) -> Result<(), String> {
+    check(kind, line, || Written::of(line))
+}
+
+/// [`check_line`] for a line as an adapter wrote it, `text`: the first violation is the
+/// first in the text.
+pub fn check_written(kind: &str, line: &Value, text: &str) -> Result<(), String> {
+    check(kind, line, || {
+        serde_json::from_str(text).unwrap_or_else(|_| Written::of(line))
+    })
+}
+
+fn check(kind: &str, line: &Value, written: impl FnOnce() -> Written) -> Result<(), String> {
     let validator = VALIDATORS
         .0
         .get(kind)
         .unwrap_or_else(|| panic!("no `{kind}` in adapter.schema.json"));
-    let worst = validator
-        .iter_errors(line)
-        .max_by_key(|e| e.instance_path().to_string().matches('/').count());
-    match worst {
-        None => Ok(()),
-        Some(e) => {
-            let at = e.instance_path().to_string();
-            let at = if at.is_empty() { "/".to_string() } else { at };
-            Err(format!(
-                "at `{at}`: {e} (see adapter.schema.json, `$defs/{kind}`)"
-            ))
+    let mut violations: Vec<_> = validator.iter_errors(line).collect();
+    if violations.len() > 1 {
+        let written = written();
+        // Stable: violations at one place keep the validator's order.
+        violations.sort_by_cached_key(|e| written.position(e.instance_path(), member_named(e)));
+    }
+    let place = |e: &jsonschema::ValidationError| match e.instance_path().as_str() {
+        "" => "/".to_string(),
+        at => at.to_string(),
+    };
+    let Some((first, rest)) = violations.split_first() else {
+        return Ok(());
+    };
+    let mut more = String::new();
+    if !rest.is_empty() {
+        let mut places: Vec<String> = Vec::new();
+        for e in rest {
+            let at = format!("`{}`", place(e));
+            if !places.contains(&at) {
+                places.push(at);
+            }
         }
+        let violations = if rest.len() == 1 {
+            "violation"
+        } else {
+            "violations"
+        };
+        more = format!(
+            "; and {} more {violations}, at {}",
+            rest.len(),
+            places.join(", ")
+        );
+    }
+    Err(format!(
+        "at `{}`: {first}{more} (see adapter.schema.json, `$defs/{kind}`)",
+        place(first)
+    ))
+}
+
+/// The member a violation is about, where it is about one by name rather than by value
+/// (a member not allowed): its place is where that member was written, not its object's.
+/// A member missing has no place of its own: its object's is where it is.
+fn member_named(e: &jsonschema::ValidationError) -> Option<String> {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    match e.kind() {
+        Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
+            unexpected.first().cloned()
+        }
+        Kind::PropertyNames { error } => error.instance().as_str().map(String::from),
+        _ => None,
+    }
+}
+
+/// The shape of a JSON document in the order it was written: each object's members in
+/// their order, which [`Value`] does not keep. It only orders places.
+#[derive(Debug, PartialEq)]
+enum Written {
+    Object(Vec<(String, Written)>),
+    Array(Vec<Written>),
+    Leaf,
+}
+
+impl Written {
+    fn of(value: &Value) -> Written {
+        match value {
+            Value::Object(members) => Written::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Written::of(v)))
+                    .collect(),
+            ),
+            Value::Array(elements) => Written::Array(elements.iter().map(Written::of).collect()),
+            _ => Written::Leaf,
+        }
+    }
+
+    /// Where `at` (or its `member` of that name) comes in document order: the index of
+    /// each step down among its siblings, so that a place sorts before its members, and
+    /// siblings in their order. (A duplicated member is where it was last written: that
+    /// is the one read.)
+    fn position(&self, at: &jsonschema::paths::Location, member: Option<String>) -> Vec<usize> {
+        let mut here = self;
+        let mut position = Vec::new();
+        let steps = at.segments().map(|segment| segment.to_string());
+        for key in steps.chain(member) {
+            let found = match here {
+                Written::Object(members) => members.iter().rposition(|(k, _)| *k == key),
+                Written::Array(elements) => key.parse().ok().filter(|&i| i < elements.len()),
+                Written::Leaf => None,
+            };
+            let Some(index) = found else {
+                position.push(usize::MAX);
+                break;
+            };
+            position.push(index);
+            here = match here {
+                Written::Object(members) => &members[index].1,
+                Written::Array(elements) => &elements[index],
+                Written::Leaf => break,
+            };
+        }
+        position
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Written {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Written;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Written, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, Written>()? {
+                    members.push(member);
+                }
+                Ok(Written::Object(members))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Written, A::Error> {
+                let mut elements = Vec::new();
+                while let Some(element) = seq.next_element()? {
+                    elements.push(element);
+                }
+                Ok(Written::Array(elements))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_i128<E>(self, _: i128) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_u128<E>(self, _: u128) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+            fn visit_unit<E>(self) -> Result<Written, E> {
+                Ok(Written::Leaf)
+            }
+        }
+        deserializer.deserialize_any(Visit)
     }
 }
 
@@ -329,14 +500,14 @@ impl Process {
             return None;
         }
         if answer["ok"] == json!(false) {
-            let refused = match check_line("refusal", &answer) {
+            let refused = match check_written("refusal", &answer, &line) {
                 Ok(()) => format!("refused it: {}", answer["error"]),
                 Err(wrong) => format!("refused it with a malformed refusal {wrong}"),
             };
             self.fail(format!("adapter protocol: the adapter {refused} ({what})"));
             return None;
         }
-        if let Err(wrong) = check_line(kind, &answer) {
+        if let Err(wrong) = check_written(kind, &answer, &line) {
             self.fail(format!(
                 "adapter protocol: the answer to {what} is wrong {wrong}"
             ));
@@ -355,6 +526,64 @@ fn shorten(line: &str) -> String {
     match line.char_indices().nth(200) {
         Some((cut, _)) => format!("{}...", &line[..cut]),
         None => line.to_string(),
+    }
+}
+
+/// What `create` carries in place of a `.wat` file that does not parse: a binary with a
+/// valid header and one section of the unknown id 0x7f (the catalogue's
+/// `unknown-section-id`), which LC-START-4 makes `validation_failed`, reason `malformed`,
+/// at stage `validate`: what the reference runtime answers for such a file.
+pub const MALFORMED_IN_PLACE_OF_TEXT: &[u8] = b"\0asm\x01\0\0\0\x7f\x00";
+
+/// A module as `create` carries it, by the one rule of ADAPTER.md ("Modules"): the kit
+/// compiles text, so an adapter only ever sees binaries. Bytes go as `module_hex`; a
+/// `.wat` file (by its extension, [`lifecycle_contract::source::is_wat`], as the reference
+/// runtime reads it) is read and compiled here and goes as `module_hex` too; any other
+/// file goes as `module_path`, for the runtime to load. A `.wat` file that cannot be read
+/// goes as `module_path` (the runtime finds nothing there either: `component_not_found`);
+/// one that does not parse goes as [`MALFORMED_IN_PLACE_OF_TEXT`], with a note saying so.
+struct Carried {
+    key: &'static str,
+    value: Value,
+    /// For the trace: why the module sent is not the file's.
+    note: Option<Event>,
+}
+
+impl Carried {
+    fn of(module: &ModuleSource) -> Carried {
+        let hex_of = |bytes: &[u8]| Carried {
+            key: "module_hex",
+            value: json!(hex(bytes)),
+            note: None,
+        };
+        let path = match module {
+            ModuleSource::Bytes(bytes) => return hex_of(bytes),
+            ModuleSource::File(path) => path,
+        };
+        let by_path = Carried {
+            key: "module_path",
+            value: json!(path.to_string_lossy()),
+            note: None,
+        };
+        if !is_wat(path) {
+            return by_path;
+        }
+        let Ok(text) = std::fs::read(path) else {
+            return by_path;
+        };
+        match wat::parse_bytes(&text) {
+            Ok(binary) => hex_of(&binary),
+            Err(e) => Carried {
+                note: Some(Event::Reported {
+                    text: format!(
+                        "{} is not valid WAT ({}): the adapter was sent a malformed binary in its place",
+                        path.display(),
+                        crate::case::wat_error(&e)
+                    ),
+                }),
+                ..hex_of(MALFORMED_IN_PLACE_OF_TEXT)
+            },
+        }
     }
 }
 
@@ -439,7 +668,7 @@ impl Adapter {
                 ),
             );
         }
-        if let Err(wrong) = check_line("handshake", &hello) {
+        if let Err(wrong) = check_written("handshake", &hello, &line) {
             return fail(child, format!("the handshake is wrong {wrong}"));
         }
         let capabilities: Capabilities = match serde_json::from_value(hello["capabilities"].clone())
@@ -562,10 +791,8 @@ impl Subject for Adapter {
             self.next_component.fetch_add(1, Ordering::SeqCst) + 1
         );
         let mut create = json!({"op": "create", "component": id, "profile": profile.as_str(), "limits": limits.to_json()});
-        match module {
-            ModuleSource::Bytes(b) => create["module_hex"] = json!(hex(&b)),
-            ModuleSource::File(p) => create["module_path"] = json!(p.to_string_lossy()),
-        }
+        let carried = Carried::of(&module);
+        create[carried.key] = carried.value;
         AdapterComponent {
             process: self.process.clone(),
             answer_timeout: self.answer_timeout,
@@ -574,7 +801,8 @@ impl Subject for Adapter {
             // Sent lazily, with the first operation: `component` is not async.
             pending: Some(create),
             state: State::Creating,
-            events: Vec::new(),
+            // Reported with the first operation's events.
+            events: carried.note.into_iter().collect(),
         }
     }
 
@@ -681,6 +909,194 @@ mod tests {
                        {"event": "note", "text": "anything"}],
             "state": "failed"});
         assert_eq!(check_line("start_answer", &start), Ok(()));
+    }
+
+    /// A scratch directory of this test process.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("lk-carried-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_kit_compiles_text_so_an_adapter_only_sees_binaries() {
+        let dir = scratch("text");
+        let text = "(module (func (export \"_start\")))";
+        std::fs::write(dir.join("m.wat"), text).unwrap();
+        std::fs::write(dir.join("M.WAT"), text).unwrap();
+        std::fs::write(dir.join("m.wasm"), text).unwrap();
+        let binary = hex(&wat::parse_str(text).unwrap());
+        for name in ["m.wat", "M.WAT"] {
+            let sent = Carried::of(&ModuleSource::file(dir.join(name)));
+            assert_eq!(
+                (sent.key, sent.value.as_str()),
+                ("module_hex", Some(binary.as_str()))
+            );
+            assert!(sent.note.is_none());
+        }
+        // Any other file is the runtime's to load, as it is: never parsed as text.
+        let sent = Carried::of(&ModuleSource::file(dir.join("m.wasm")));
+        assert_eq!(sent.key, "module_path");
+        assert_eq!(sent.value, json!(dir.join("m.wasm").to_string_lossy()));
+        // A `.wat` file that is not there is the runtime's `component_not_found`.
+        let sent = Carried::of(&ModuleSource::file(dir.join("missing.wat")));
+        assert_eq!(sent.key, "module_path");
+        let sent = Carried::of(&ModuleSource::bytes(b"(module)".to_vec()));
+        assert_eq!(
+            (sent.key, sent.value),
+            ("module_hex", json!(hex(b"(module)")))
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn text_that_does_not_parse_goes_as_a_malformed_binary_with_a_note() {
+        let dir = scratch("bad");
+        std::fs::write(dir.join("bad.wat"), "(module (func").unwrap();
+        let sent = Carried::of(&ModuleSource::file(dir.join("bad.wat")));
+        assert_eq!(sent.key, "module_hex");
+        assert_eq!(sent.value, json!(hex(MALFORMED_IN_PLACE_OF_TEXT)));
+        let note = sent.note.expect("a note").to_string();
+        assert!(
+            note.contains("bad.wat is not valid WAT") && !note.contains('\n'),
+            "{note}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The stand-in is the catalogue's `unknown-section-id`, a built-in case whose
+    /// expectation is what the reference answers for text that does not parse.
+    #[test]
+    fn the_stand_in_for_bad_text_is_malformed_at_validate() {
+        let scenario = lifecycle_generators::find("unknown-section-id").expect("in the catalogue");
+        assert_eq!(scenario.bytes(), MALFORMED_IN_PLACE_OF_TEXT);
+        let expected = scenario.expected().expect("one outcome");
+        let Outcome::Start(Err(error)) = &expected.ops[0].outcome else {
+            panic!("{expected:?}");
+        };
+        assert_eq!(error.stage, Stage::Validate);
+        assert_eq!(
+            error.fault,
+            Fault::ValidationFailed {
+                reason: lifecycle_contract::error::ValidationReason::Malformed
+            }
+        );
+        assert!(expected.ops[0].calls.is_empty());
+    }
+
+    /// A start answer with `events` of `n` transitions, those at `wrong` with an
+    /// unknown state.
+    fn events_wrong_at(n: usize, wrong: &[usize]) -> Value {
+        let events: Vec<Value> = (0..n)
+            .map(|i| {
+                let to = if wrong.contains(&i) {
+                    "exploded"
+                } else {
+                    "starting"
+                };
+                json!({"event": "transition", "from": "creating", "to": to})
+            })
+            .collect();
+        json!({"id": 1, "ok": true, "outcome": {"op": "start", "ok": true},
+            "events": events, "state": "ready"})
+    }
+
+    #[test]
+    fn every_violation_is_reported_on_one_line_the_first_in_document_order_first() {
+        let why = check_line("start_answer", &events_wrong_at(2, &[0, 1])).unwrap_err();
+        assert!(
+            why.starts_with("at `/events/0/to`: \"exploded\" is not one of")
+                && why.contains("; and 1 more violation, at `/events/1/to` (see adapter.schema.json, `$defs/start_answer`)"),
+            "{why}"
+        );
+        assert_eq!(why.lines().count(), 1, "{why}");
+        // Elements in their order, not their paths' (`/events/10` < `/events/2` as text).
+        let why = check_line("start_answer", &events_wrong_at(11, &[10, 2, 7])).unwrap_err();
+        assert!(
+            why.starts_with("at `/events/2/to`: ")
+                && why.contains("; and 2 more violations, at `/events/7/to`, `/events/10/to` ("),
+            "{why}"
+        );
+        // A place before its members: the answer itself (a member missing) comes first.
+        let mut answer = events_wrong_at(1, &[0]);
+        answer.as_object_mut().unwrap().remove("state");
+        let why = check_line("start_answer", &answer).unwrap_err();
+        assert!(
+            why.starts_with("at `/`: \"state\" is a required property; and 1 more violation, at `/events/0/to` ("),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn document_order_is_the_order_the_adapter_wrote() {
+        // Wrong at `/state` and at `/events/0/to`, `state` written first.
+        let text = r#"{"state": "exploded", "id": 1, "ok": true, "outcome": {"op": "start", "ok": true}, "events": [{"event": "transition", "from": "creating", "to": "exploded"}]}"#;
+        let line: Value = serde_json::from_str(text).unwrap();
+        let why = check_written("start_answer", &line, text).unwrap_err();
+        assert!(
+            why.starts_with("at `/state`: ")
+                && why.contains("1 more violation, at `/events/0/to` ("),
+            "{why}"
+        );
+        // Without the text, the value's own order: its members sorted by name.
+        let why = check_line("start_answer", &line).unwrap_err();
+        assert!(why.starts_with("at `/events/0/to`: "), "{why}");
+    }
+
+    #[test]
+    fn written_positions_order_places() {
+        let text = r#"{"b": [1, {"z": 1, "a": 2}], "a": 3, "b": [4, {"z": 5}]}"#;
+        let written: Written = serde_json::from_str(text).unwrap();
+        let at = |p: &str| {
+            let location: jsonschema::paths::Location = p
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| jsonschema::paths::LocationSegment::Property(s.to_string().into()))
+                .collect();
+            written.position(&location, None)
+        };
+        assert_eq!(at(""), Vec::<usize>::new());
+        assert_eq!(at("/a"), [1]);
+        // A duplicated member is where it was last written (the one a reader keeps).
+        assert_eq!(at("/b/1/z"), [2, 1, 0]);
+        assert_eq!(at("/missing/x"), [usize::MAX]);
+        assert_eq!(at("/b/7"), [2, usize::MAX]);
+        assert!(at("/a") < at("/b/0") && at("") < at("/a"));
+        // A member named: where it was written in its object.
+        let root = jsonschema::paths::Location::new();
+        assert_eq!(written.position(&root, Some("a".into())), [1]);
+        assert_eq!(written.position(&root, Some("c".into())), [usize::MAX]);
+    }
+
+    #[test]
+    fn a_member_not_allowed_is_placed_where_it_was_written() {
+        // `op` is wrong, and `warnings` (written after it) is not allowed in a start
+        // outcome: `op` comes first, though the violation about `warnings` is at
+        // `/outcome`, which holds both.
+        let text = r#"{"id": 3, "ok": true, "outcome": {"ok": true, "op": "stop", "warnings": []}, "events": [], "state": "ready"}"#;
+        let line: Value = serde_json::from_str(text).unwrap();
+        let why = check_written("start_answer", &line, text).unwrap_err();
+        assert!(
+            why.starts_with("at `/outcome/op`: ")
+                && why.contains("; and 1 more violation, at `/outcome` ("),
+            "{why}"
+        );
+        // Written before `op`, it comes first.
+        let text = r#"{"id": 3, "ok": true, "outcome": {"warnings": [], "ok": true, "op": "stop"}, "events": [], "state": "ready"}"#;
+        let why = check_written("start_answer", &line, text).unwrap_err();
+        assert!(
+            why.starts_with("at `/outcome`: \"warnings\" is not one of"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn one_violation_keeps_its_one_line_format() {
+        let huge = json!({"id": 1, "ok": true, "live_instances": 1, "accounted_memory_bytes": -1});
+        assert_eq!(
+            check_line("counters_answer", &huge).unwrap_err(),
+            "at `/accounted_memory_bytes`: -1 is less than the minimum of 0 (see adapter.schema.json, `$defs/counters_answer`)"
+        );
     }
 
     #[test]

@@ -551,7 +551,7 @@ fn case_at(text: &str, offset: usize) -> Option<String> {
 
 /// A WAT error on one line: `wat` renders the message, then the place and the source
 /// line with a caret on lines of their own.
-fn wat_error(e: &wat::Error) -> String {
+pub(crate) fn wat_error(e: &wat::Error) -> String {
     let text = e.to_string();
     let mut lines = text.lines();
     let message = lines.next().unwrap_or_default().trim().to_string();

@@ -8,8 +8,9 @@ kit was tried on, one fault per flag:
   --health-never-called       a `health` of a `ready` component is answered `healthy`
                               without entering `_health`
   --compiles-per-start        declares `compilations`, and counts one compilation for
-                              every start that got past validation (an Engine and a
-                              compile per start)
+                              every start that got past validation, a refused second
+                              start included (an Engine and a compile per start, before
+                              the state is checked)
   --no-guest-calls            reports no guest calls at all (a runtime that exposes only
                               its state)
   --no-accounting             accounts no memory
@@ -64,9 +65,8 @@ for line in sys.stdin:
         states[component] = answer["state"]
     if op == "start":
         outcome = answer["outcome"]
-        stage = outcome.get("error", {}).get("stage")
         kind = outcome.get("error", {}).get("kind")
-        if outcome["ok"] or (stage not in ("load", "validate") and kind != "invalid_state"):
+        if kind not in ("validation_failed", "component_not_found"):
             compiled += 1
     if "--no-guest-calls" in flags and "events" in answer:
         answer["events"] = [e for e in answer["events"] if e.get("event") != "guest_call"]

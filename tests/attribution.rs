@@ -1,0 +1,290 @@
+//! First-cause attribution, as a runtime author reads it: runtimes with known faults
+//! (`tests/adapters/state_only.py` in front of the reference, or a built-in mutant) are
+//! run through the suite, and each failing case's headline must name the clause of the
+//! fault, every per-clause row must add up, and every number in a problem line must be
+//! the one the case's own trace shows.
+
+mod common;
+
+use common::lifecycle_kit;
+use serde_json::Value;
+
+const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
+
+/// `run ARGS --format json`: the report, whatever the verdict.
+fn report(args: &[&str]) -> Value {
+    let mut all = vec!["run", "--format", "json"];
+    all.extend(args);
+    let out = lifecycle_kit(&all);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: no JSON report ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The suite (or the cases `filter` selects) through the proxy with these fault flags.
+fn with_faults(flags: &str, filter: Option<&str>) -> Value {
+    let adapter = format!("python3 tests/adapters/state_only.py {flags} {KIT}");
+    let mut args = vec!["--adapter", adapter.as_str()];
+    args.extend(filter.iter().flat_map(|f| ["--filter", f]));
+    report(&args)
+}
+
+fn failing(report: &Value) -> Vec<&Value> {
+    report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["outcome"] == "fail")
+        .collect()
+}
+
+fn cause(case: &Value) -> (&str, &str) {
+    let cause = &case["first_cause"];
+    (
+        cause["clause"].as_str().expect("a clause"),
+        cause["text"].as_str().expect("a text"),
+    )
+}
+
+/// The first causes of every failing case, by clause.
+fn causes(report: &Value) -> std::collections::BTreeMap<String, usize> {
+    let mut by = std::collections::BTreeMap::new();
+    for case in failing(report) {
+        *by.entry(cause(case).0.to_string()).or_default() += 1;
+    }
+    by
+}
+
+/// In every row of the per-clause table: cases = pass + fail + unsupported + xfail.
+fn assert_rows_add_up(report: &Value) {
+    let rows = report["clauses"].as_object().expect("per-clause rows");
+    assert!(!rows.is_empty());
+    for (clause, row) in rows {
+        let n = |k: &str| row[k].as_u64().unwrap();
+        assert_eq!(
+            n("cases"),
+            n("pass") + n("fail") + n("unsupported") + n("xfail"),
+            "{clause}: {row}"
+        );
+    }
+}
+
+/// The numbers in `text` after its clause id, in order.
+fn numbers(text: &str) -> Vec<u64> {
+    let rest = text.split_once(": ").map_or(text, |(_, rest)| rest);
+    rest.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+/// The normalized trace's step `n` (1-based), as the problem names it.
+fn step(case: &Value, n: u64) -> &Value {
+    &case["trace"]["steps"][(n - 1) as usize]
+}
+
+#[test]
+fn a_runtime_whose_messages_never_reach_the_guest_is_headlined_by_delivery_not_teardown() {
+    let report = with_faults("--messages-never-delivered", None);
+    assert_rows_add_up(&report);
+    let by = causes(&report);
+    assert!(by.get("LC-MSG-1").copied().unwrap_or(0) >= 30, "{by:?}");
+    for (clause, row) in report["clauses"].as_object().unwrap() {
+        if clause.starts_with("LC-TEARDOWN") {
+            assert_eq!(row["fail"], 0, "{clause} is named: {row}");
+        }
+    }
+    for case in failing(&report) {
+        let (clause, text) = cause(case);
+        assert!(!clause.starts_with("LC-TEARDOWN"), "{}: {text}", case["id"]);
+    }
+    // The case that misled before: its memory really was 65 536 bytes, since the guest
+    // never ran to grow it.
+    let grow = failing(&report)
+        .into_iter()
+        .find(|c| c["id"] == "grow-memory-allowed")
+        .expect("grow-memory-allowed fails");
+    let (clause, text) = cause(grow);
+    assert_eq!(clause, "LC-MSG-1");
+    assert!(
+        text.starts_with("LC-MSG-1: step 2 (message) never entered the guest"),
+        "{text}"
+    );
+    let reason = grow["reason"].as_str().unwrap();
+    let problem_lines = reason
+        .lines()
+        .map(|l| l.trim_start().trim_start_matches("then "));
+    assert!(
+        !problem_lines.clone().any(|l| l.starts_with("LC-TEARDOWN")),
+        "no teardown problem at all: {reason}"
+    );
+    assert!(
+        reason.contains("note: after step 2 (message), the trace had left the expectation"),
+        "the suppressed bound is said: {reason}"
+    );
+}
+
+#[test]
+fn a_runtime_that_never_calls_health_is_headlined_by_lc_health_2() {
+    let report = with_faults("--health-never-called", Some("health"));
+    assert_rows_add_up(&report);
+    let by = causes(&report);
+    assert_eq!(by.keys().collect::<Vec<_>>(), ["LC-HEALTH-2"], "{by:?}");
+    assert!(by["LC-HEALTH-2"] >= 10, "{by:?}");
+    for case in failing(&report) {
+        let (_, text) = cause(case);
+        let n = numbers(text)[0];
+        assert_eq!(step(case, n)["result"]["op"], "health", "{text}");
+        assert!(
+            text.contains("never entered the guest: it should call _health"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_runtime_that_compiles_every_start_is_headlined_by_lc_start_7_with_the_traces_counts() {
+    let report = with_faults("--compiles-per-start", Some("LC-START-7"));
+    assert_rows_add_up(&report);
+    let twice = with_faults("--compiles-per-start", Some("start-twice"));
+    let all: Vec<&Value> = failing(&report)
+        .into_iter()
+        .chain(failing(&twice))
+        .collect();
+    assert!(all.len() >= 2, "{report}");
+    for case in all {
+        let (clause, text) = cause(case);
+        assert_eq!(clause, "LC-START-7", "{}: {text}", case["id"]);
+        // "N compilations for D distinct module(s) in S start operation(s)"
+        let [compiled, distinct, starts] = numbers(text)[..] else {
+            panic!("{text}");
+        };
+        let trace = &case["trace"];
+        let cycles = trace["cycles"].as_u64().unwrap_or(1);
+        let start_results: Vec<&Value> = trace["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["result"])
+            .filter(|r| r["op"] == "start")
+            .collect();
+        assert_eq!(starts, start_results.len() as u64 * cycles, "{text}");
+        // The proxy counts a compilation for every start that got past validation.
+        let past_validation = start_results
+            .iter()
+            .filter(|r| {
+                !matches!(
+                    r["error"]["kind"].as_str(),
+                    Some("validation_failed" | "component_not_found")
+                )
+            })
+            .count() as u64;
+        assert_eq!(compiled, past_validation * cycles, "{text}");
+        assert!(distinct >= 1 && distinct < compiled, "{text}");
+    }
+    // The case starts twice (the second start is refused, after the runtime compiled).
+    let twice = failing(&twice)[0];
+    assert_eq!(
+        cause(twice).1,
+        "LC-START-7: 2 compilations for 1 distinct module(s) in 2 start operation(s): a module is compiled again instead of found"
+    );
+}
+
+/// Each counter problem's numbers are the ones the trace shows at the step it names.
+#[test]
+fn every_counter_problem_names_the_numbers_the_trace_shows() {
+    // Memory short of what the module declares: what the runtime accounts at the step,
+    // and the one page the module declares (`(memory 1 4)`) as the least.
+    let short = with_faults("--no-accounting", Some("grow-memory-allowed"));
+    let case = failing(&short)[0];
+    let (clause, text) = cause(case);
+    assert_eq!(clause, "LC-TEARDOWN-3");
+    let [n, least, accounted] = numbers(text)[..] else {
+        panic!("{text}")
+    };
+    assert_eq!(
+        accounted,
+        step(case, n)["held"]["accounted_memory_bytes"]
+            .as_u64()
+            .unwrap()
+    );
+    assert_eq!((n, least), (1, 65536), "{text}");
+
+    // More than the limits allow.
+    let over = with_faults("--over-accounting", Some("grow-memory-allowed"));
+    let case = failing(&over)[0];
+    let [n, accounted, most] = numbers(cause(case).1)[..] else {
+        panic!("{}", cause(case).1)
+    };
+    assert_eq!(
+        accounted,
+        step(case, n)["held"]["accounted_memory_bytes"]
+            .as_u64()
+            .unwrap()
+    );
+    assert!(accounted > most);
+
+    // Fewer instances than ready components.
+    let none = with_faults("--no-instances", Some("grow-memory-allowed"));
+    let case = failing(&none)[0];
+    let [n, ready, live] = numbers(cause(case).1)[..] else {
+        panic!("{}", cause(case).1)
+    };
+    assert_eq!(
+        live,
+        step(case, n)["held"]["live_instances"].as_u64().unwrap()
+    );
+    assert_eq!(ready, 1);
+}
+
+#[test]
+fn every_teardown_problem_names_the_numbers_the_trace_shows() {
+    // Held after stop: the counters right after the step it names.
+    let leaked = report(&[
+        "--runtime",
+        "faulty:store-leaked-on-stop",
+        "--filter",
+        "cleanup-returns",
+    ]);
+    for case in failing(&leaked) {
+        let (clause, text) = cause(case);
+        assert_eq!(clause, "LC-TEARDOWN-1", "{text}");
+        let [n, live, memory] = numbers(text)[..] else {
+            panic!("{text}")
+        };
+        let held = &step(case, n)["held"];
+        assert_eq!(live, held["live_instances"].as_u64().unwrap(), "{text}");
+        assert_eq!(
+            memory,
+            held["accounted_memory_bytes"].as_u64().unwrap(),
+            "{text}"
+        );
+    }
+    assert!(!failing(&leaked).is_empty());
+    // Held once every component was let go: the trace's final counters.
+    let dropped = report(&[
+        "--runtime",
+        "faulty:store-leaked-when-dropped-ready",
+        "--filter",
+        "LC-TEARDOWN-1",
+    ]);
+    let found = failing(&dropped);
+    assert!(!found.is_empty(), "{dropped}");
+    for case in found {
+        let (clause, text) = cause(case);
+        assert_eq!(clause, "LC-TEARDOWN-1", "{text}");
+        let numbers = numbers(text);
+        let trace = &case["trace"];
+        let (live, memory) = (
+            trace["live_instances"].as_u64().unwrap(),
+            trace["accounted_memory_bytes"].as_u64().unwrap(),
+        );
+        assert!(
+            numbers.ends_with(&[live, memory]) || numbers[1..3] == [live, memory],
+            "{text}: the trace ends holding {live} and {memory}"
+        );
+    }
+}

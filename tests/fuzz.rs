@@ -38,7 +38,101 @@ fn assert_clean(args: &[&str], cases: u64) {
     assert_eq!(r["found"], Value::Array(Vec::new()), "{r:#}");
     assert_eq!(code, Some(0));
     assert_eq!(r["cases"], cases);
+    assert_eq!(r["ran"], cases, "every trial ran: {r:#}");
+    assert_eq!(r["unsupported"], serde_json::json!({}));
     assert!(r["oracle_cases"].as_u64().unwrap() > 0 && r["smith_cases"].as_u64().unwrap() > 0);
+}
+
+const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
+
+/// The reference behind `tests/adapters/state_only.py` with these fault flags.
+fn state_only(flags: &str) -> String {
+    format!("python3 tests/adapters/state_only.py {flags} {KIT}")
+}
+
+#[test]
+fn trials_a_runtime_cannot_run_are_counted_unsupported_by_capability_and_fail_when_required() {
+    let adapter = state_only("--declares-no-fuel");
+    let args = [
+        "fuzz",
+        "--adapter",
+        &adapter,
+        "--cases",
+        "40",
+        "--seed",
+        "2026",
+    ];
+    let (r, code) = report(&[&args[..], &["--json"]].concat());
+    assert_eq!(code, Some(0), "{r:#}");
+    assert_eq!(r["found"], Value::Array(Vec::new()), "{r:#}");
+    let unsupported = r["unsupported"].as_object().unwrap();
+    let fuel = unsupported["fuel"].as_u64().unwrap();
+    // Every wasm-smith trial (one in five) needs fuel, and so do drawn trials that run out.
+    assert!(fuel >= 8, "{r:#}");
+    let skipped: u64 = unsupported.values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(r["ran"].as_u64().unwrap() + skipped, 40, "{r:#}");
+    let out = lifecycle_kit(&[&args[..], &["--require", "fuel"]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "FAIL {fuel} drawn trial(s) need capability `fuel`, which this run requires (--require)"
+        )),
+        "{stdout}"
+    );
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.contains(&format!("40 drawn (")) && last.contains(&format!("{fuel} need fuel")),
+        "the summary shows drawn, ran, unsupported by capability: {last}"
+    );
+}
+
+#[test]
+fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
+    let corpus = scratch("attribution");
+    let adapter = state_only("--messages-never-delivered");
+    let (r, code) = report(&[
+        "fuzz",
+        "--adapter",
+        &adapter,
+        "--cases",
+        "30",
+        "--seed",
+        "7",
+        "--shrink-secs",
+        "10",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, Some(1), "{r:#}");
+    let found = r["found"].as_array().unwrap();
+    assert!(!found.is_empty());
+    for f in found {
+        let clause = f["signature"]["clause"].as_str().unwrap();
+        assert!(clause.starts_with("LC-MSG-"), "{f:#}");
+        // Replayed as the user would, the case's own first cause is the same clause.
+        let file = f["file"].as_str().unwrap();
+        let out = lifecycle_kit(&[
+            "run",
+            "--adapter",
+            &adapter,
+            "--cases",
+            file,
+            "--format",
+            "json",
+        ]);
+        let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let case = &run["cases"][0];
+        assert_eq!(case["first_cause"]["clause"], clause, "{case:#}");
+        assert!(
+            case["clauses"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(clause))
+        );
+    }
+    let _ = std::fs::remove_dir_all(&corpus);
 }
 
 #[test]

@@ -16,6 +16,7 @@ kit was tried on, one fault per flag:
   --no-accounting             accounts no memory
   --over-accounting           accounts a tebibyte more than it holds, while it holds any
   --no-instances              counts no live instances
+  --declares-no-fuel          declares no `fuel` capability (and is otherwise right)
 
 Usage: state_only.py [FLAGS...] PATH-TO-lifecycle-kit"""
 import json
@@ -29,6 +30,8 @@ inner = subprocess.Popen([binary, "adapter"], stdin=subprocess.PIPE, stdout=subp
 handshake = json.loads(inner.stdout.readline())
 if "--compiles-per-start" in flags:
     handshake["capabilities"]["compilations"] = True
+if "--declares-no-fuel" in flags:
+    handshake["capabilities"]["fuel"] = False
 handshake["name"] = "state-only"
 print(json.dumps(handshake), flush=True)
 

@@ -183,12 +183,10 @@ impl Failure {
 const SHOWN: usize = 10;
 
 impl fmt::Display for Failure {
-    /// The cause; its detail; the consequences, one line each; the notes.
+    /// The cause; the consequences, one line each; the notes; then the detail (the
+    /// expected and actual trace side by side) of the first problem that has one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.cause.text)?;
-        if let Some(detail) = &self.cause.detail {
-            write!(f, "\n{}", detail.trim_end())?;
-        }
         if !self.consequences.is_empty() {
             write!(f, "\n{} consequence(s) of it:", self.consequences.len())?;
             for p in self.consequences.iter().take(SHOWN) {
@@ -200,6 +198,12 @@ impl fmt::Display for Failure {
         }
         for note in &self.notes {
             write!(f, "\nnote: {note}")?;
+        }
+        let detail = std::iter::once(&self.cause)
+            .chain(&self.consequences)
+            .find_map(|p| p.detail.as_ref());
+        if let Some(detail) = detail {
+            write!(f, "\n{}", detail.trim_end())?;
         }
         Ok(())
     }

@@ -82,7 +82,7 @@ fn trials_a_runtime_cannot_run_are_counted_unsupported_by_capability_and_fail_wh
     );
     let last = stdout.lines().last().unwrap();
     assert!(
-        last.contains(&format!("40 drawn (")) && last.contains(&format!("{fuel} need fuel")),
+        last.contains("40 drawn (") && last.contains(&format!("{fuel} need fuel")),
         "the summary shows drawn, ran, unsupported by capability: {last}"
     );
 }

@@ -193,6 +193,26 @@ fn a_runtime_that_compiles_every_start_is_headlined_by_lc_start_7_with_the_trace
     );
 }
 
+#[test]
+fn a_compilations_counter_that_never_counts_names_the_modules_the_trace_instantiated() {
+    let report = with_faults("--counts-no-compilations", Some("start-twice"));
+    let case = failing(&report)[0];
+    let (clause, text) = cause(case);
+    assert_eq!(clause, "LC-START-7");
+    // "N compilations counted, but D distinct module(s) were instantiated"
+    let [compiled, instantiated] = numbers(text)[..] else {
+        panic!("{text}")
+    };
+    assert_eq!(compiled, 0, "{text}");
+    let started = case["trace"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["result"]["op"] == "start" && s["result"]["ok"] == true);
+    assert!(started, "the trace shows the module instantiated");
+    assert_eq!(instantiated, 1, "{text}");
+}
+
 /// Each counter problem's numbers are the ones the trace shows at the step it names.
 #[test]
 fn every_counter_problem_names_the_numbers_the_trace_shows() {

@@ -488,7 +488,7 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
                 Some(at.place(i)),
                 Aspect::NotEntered,
                 format!(
-                    "{here} never entered the guest: it should call {} (nothing reported: not entered, or not reported, LC-REPORT-1)",
+                    "{here} never entered the guest: it should call {} (no call reported: the runtime did not enter the guest, or did not report it, LC-REPORT-1)",
                     calls_text(&e.calls)
                 ),
                 format!("ops[{}].calls: not entered", e.outcome.name()),

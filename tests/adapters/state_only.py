@@ -16,6 +16,7 @@ kit was tried on, one fault per flag:
   --no-accounting             accounts no memory
   --over-accounting           accounts a tebibyte more than it holds, while it holds any
   --no-instances              counts no live instances
+  --counts-no-compilations    declares `compilations`, and counts none
   --declares-no-fuel          declares no `fuel` capability (and is otherwise right)
 
 Usage: state_only.py [FLAGS...] PATH-TO-lifecycle-kit"""
@@ -28,7 +29,7 @@ binary = [a for a in sys.argv[1:] if not a.startswith("--")][0]
 inner = subprocess.Popen([binary, "adapter"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 handshake = json.loads(inner.stdout.readline())
-if "--compiles-per-start" in flags:
+if "--compiles-per-start" in flags or "--counts-no-compilations" in flags:
     handshake["capabilities"]["compilations"] = True
 if "--declares-no-fuel" in flags:
     handshake["capabilities"]["fuel"] = False
@@ -82,4 +83,6 @@ for line in sys.stdin:
             answer["live_instances"] = 0
         if "--compiles-per-start" in flags:
             answer["compilations"] = compiled
+        if "--counts-no-compilations" in flags:
+            answer["compilations"] = 0
     print(json.dumps(answer), flush=True)

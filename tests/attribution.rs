@@ -128,6 +128,34 @@ fn a_runtime_whose_messages_never_reach_the_guest_is_headlined_by_delivery_not_t
 }
 
 #[test]
+fn a_runtime_that_reports_no_guest_calls_is_headlined_by_the_export_it_did_not_report() {
+    let report = with_faults("--no-guest-calls", None);
+    assert_rows_add_up(&report);
+    let by = causes(&report);
+    let allowed = ["LC-HEALTH-2", "LC-MSG-1", "LC-START-6", "LC-STOP-2"];
+    assert!(
+        by.keys().all(|c| allowed.contains(&c.as_str())),
+        "only the rules for entering an export: {by:?}"
+    );
+    for case in failing(&report) {
+        let (_, text) = cause(case);
+        assert!(
+            text.contains(" never entered the guest: it should call "),
+            "{}: {text}",
+            case["id"]
+        );
+        let n = numbers(text)[0];
+        assert!(
+            step(case, n)["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| !e.as_str().unwrap().starts_with("call "))
+        );
+    }
+}
+
+#[test]
 fn a_runtime_that_never_calls_health_is_headlined_by_lc_health_2() {
     let report = with_faults("--health-never-called", Some("health"));
     assert_rows_add_up(&report);

@@ -629,17 +629,27 @@ fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace) -> Vec<Problem> {
             if all.contains(&summary) {
                 return Vec::new();
             }
+            // The nearest: the one the trace follows longest, then the one whose outcomes
+            // it shows most often (a runtime that reports no guest calls still shows
+            // which outcome it took), then the one it differs from in the fewest lines.
             let nearest = all
                 .iter()
-                .map(|want| (want, attribution::divergences(want, trace, context)))
-                .max_by_key(|(_, problems)| {
+                .map(|want| {
+                    let problems = attribution::divergences(want, trace, context);
+                    (problems, diff(&want.to_json(), &summary.to_json()))
+                })
+                .max_by_key(|(problems, diff)| {
                     let first = problems.iter().map(|p| p.place).min().flatten();
-                    (first, std::cmp::Reverse(problems.len()))
+                    let outcomes = problems
+                        .iter()
+                        .filter(|p| p.aspect == Aspect::Outcome)
+                        .count();
+                    let lines = diff.lines().count();
+                    (first, std::cmp::Reverse(outcomes), std::cmp::Reverse(lines))
                 });
-            let Some((want, problems)) = nearest else {
+            let Some((problems, diff)) = nearest else {
                 return Vec::new();
             };
-            let diff = diff(&want.to_json(), &summary.to_json());
             let detail = match all.len() {
                 1 => diff,
                 n => format!(

@@ -91,7 +91,7 @@ impl Problem {
             }
             _ => (None, text.as_str()),
         };
-        let field = crate::fuzz::signature::masked(rest);
+        let field = crate::difference::masked(rest);
         Problem {
             clause,
             place,
@@ -120,17 +120,12 @@ impl Problem {
             detail: None,
         }
     }
-
-    fn order(&self) -> (Option<Place>, Aspect) {
-        // What has no place is judged over the whole case: after every place.
-        (self.place, self.aspect)
-    }
 }
 
-/// Orders places before no place (`None` is judged after every operation).
+/// The order problems come in: by place, what has none (judged over the whole case)
+/// after every place; then by aspect.
 fn sort_key(p: &Problem) -> (bool, Option<Place>, Aspect) {
-    let (place, aspect) = p.order();
-    (place.is_none(), place, aspect)
+    (p.place.is_none(), p.place, p.aspect)
 }
 
 /// A failing case: the problem that came first, and what followed from it.
@@ -461,14 +456,12 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
         let here = at.here(i);
         if e.outcome != a.outcome {
             let clause = outcome_clause(&e.outcome, &a.outcome);
-            let field = crate::fuzz::signature::first_difference(
-                &e.outcome.to_json(),
-                &a.outcome.to_json(),
-            )
-            .map_or_else(
-                || "ops".into(),
-                |f| format!("ops[{}].{f}", e.outcome.name()),
-            );
+            let field =
+                crate::difference::first_difference(&e.outcome.to_json(), &a.outcome.to_json())
+                    .map_or_else(
+                        || "ops".into(),
+                        |f| format!("ops[{}].{f}", e.outcome.name()),
+                    );
             problems.push(Problem::divergence(
                 clause,
                 Some(at.place(i)),
@@ -502,7 +495,7 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
                 .unwrap_or(e.calls.len().min(a.calls.len()));
             let export = e.calls.get(k).or(a.calls.get(k)).map(|c| c.export);
             let clause = export.map_or("LC-REPORT-1", |x| call_clause(x, &e.outcome));
-            let field = crate::fuzz::signature::first_difference(
+            let field = crate::difference::first_difference(
                 &serde_json::json!(e.calls),
                 &serde_json::json!(a.calls),
             )

@@ -29,6 +29,7 @@
 pub mod adapter;
 pub mod attribution;
 pub mod case;
+pub mod difference;
 pub mod drive;
 pub mod fuzz;
 mod hash;

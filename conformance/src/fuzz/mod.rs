@@ -342,12 +342,12 @@ fn difference(mine: &CaseResult, theirs: &CaseResult, against: &str) -> Option<S
     let (oa, ob) = (ops(a), ops(b));
     let cut = oa.iter().zip(&ob).position(|(x, y)| open(x) || open(y));
     let field = match cut {
-        Some(i) => signature::first_difference(
+        Some(i) => crate::difference::first_difference(
             &Value::Array(ob[..i].to_vec()),
             &Value::Array(oa[..i].to_vec()),
         )
         .map(|f| format!("ops{f}")),
-        None => signature::first_difference(b, a),
+        None => crate::difference::first_difference(b, a),
     }?;
     // The clause of the first difference, theirs held right, by the one table.
     let cut_at = |v: &Value| {

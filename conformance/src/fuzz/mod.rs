@@ -843,3 +843,64 @@ async fn same_failure_smith<S: Subject, T: Subject>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ran(actual: Value) -> CaseResult {
+        CaseResult {
+            id: "smith".into(),
+            clauses: vec!["LC-STATE-2".into()],
+            description: String::new(),
+            verdict: Verdict::Pass,
+            duration: Duration::ZERO,
+            trace: None,
+            expected: None,
+            actual: Some(actual),
+            repro: None,
+        }
+    }
+
+    fn run_of(health: Value) -> Value {
+        json!({
+            "final_state": "terminated",
+            "transitions": [["creating", "starting"], ["starting", "ready"], ["ready", "stopping"], ["stopping", "terminated"]],
+            "ops": [
+                {"op": "start", "ok": true, "calls": [{"export": "_start", "outcome": "returned"}]},
+                health,
+                {"op": "stop", "ok": true, "warnings": [], "calls": []},
+            ],
+            "live_instances": 0, "accounted_memory_bytes": 0,
+        })
+    }
+
+    #[test]
+    fn a_difference_between_two_runtimes_is_filed_under_the_clause_that_diverged() {
+        let mine = ran(run_of(
+            json!({"op": "health", "ok": true, "health": "healthy", "calls": []}),
+        ));
+        let theirs = ran(run_of(
+            json!({"op": "health", "ok": true, "health": "degraded",
+            "reason": "guest_reported", "calls": [{"export": "_health", "outcome": "returned"}]}),
+        ));
+        let s = difference(&mine, &theirs, "wasmi").expect("they differ");
+        assert_eq!(s.clause, "LC-HEALTH-2");
+        assert!(
+            s.field.starts_with("differs from wasmi: ops[health]"),
+            "{s}"
+        );
+        // An outcome each engine decides ends the comparison there.
+        let spun = |outcome: &str| {
+            ran(run_of(
+                json!({"op": "health", "ok": true, "health": "unhealthy",
+                "reason": outcome, "calls": [{"export": "_health", "outcome": outcome}]}),
+            ))
+        };
+        assert_eq!(
+            difference(&spun("fuel_exhausted"), &spun("execution_timeout"), "wasmi"),
+            None
+        );
+    }
+}

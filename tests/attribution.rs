@@ -81,6 +81,44 @@ fn numbers(text: &str) -> Vec<u64> {
         .collect()
 }
 
+/// Every `step N (op)` (and `of component K`) a problem line of `case` names must be an
+/// operation of that kind at that place in the case's trace.
+fn assert_steps_named_right(case: &Value) {
+    let mut lines = vec![case["first_cause"]["text"].as_str().unwrap()];
+    lines.extend(
+        case["consequences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap()),
+    );
+    let steps = case["trace"]["steps"].as_array().unwrap();
+    let components = steps
+        .iter()
+        .filter_map(|s| s["component"].as_u64())
+        .max()
+        .unwrap_or(1);
+    for line in lines {
+        let Some((_, rest)) = line.split_once(" step ") else {
+            continue;
+        };
+        let (n, rest) = rest.split_once(" (").unwrap();
+        let (op, rest) = rest.split_once(')').unwrap();
+        let n: u64 = n.parse().unwrap();
+        let k: u64 = rest.strip_prefix(" of component ").map_or(1, |r| {
+            let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().unwrap()
+        });
+        let index = ((n - 1) * components + (k - 1)) as usize;
+        let shown = steps[index]["result"]["op"].as_str().unwrap();
+        assert_eq!(
+            shown, op,
+            "{}: `{line}` names step {n} of component {k}",
+            case["id"]
+        );
+    }
+}
+
 /// The normalized trace's step `n` (1-based), as the problem names it.
 fn step(case: &Value, n: u64) -> &Value {
     &case["trace"]["steps"][(n - 1) as usize]
@@ -100,6 +138,7 @@ fn a_runtime_whose_messages_never_reach_the_guest_is_headlined_by_delivery_not_t
     for case in failing(&report) {
         let (clause, text) = cause(case);
         assert!(!clause.starts_with("LC-TEARDOWN"), "{}: {text}", case["id"]);
+        assert_steps_named_right(case);
     }
     // The case that misled before: its memory really was 65 536 bytes, since the guest
     // never ran to grow it.
@@ -144,6 +183,7 @@ fn a_runtime_that_reports_no_guest_calls_is_headlined_by_the_export_it_did_not_r
             "{}: {text}",
             case["id"]
         );
+        assert_steps_named_right(case);
         let n = numbers(text)[0];
         assert!(
             step(case, n)["events"]
@@ -335,4 +375,26 @@ fn every_teardown_problem_names_the_numbers_the_trace_shows() {
             "{text}: the trace ends holding {live} and {memory}"
         );
     }
+}
+
+#[test]
+fn a_runtime_that_cannot_be_judged_counts_under_runner_not_under_a_clause() {
+    // The adapter answers `start` outside the protocol: nothing diverged from a clause.
+    let adapter = format!("python3 tests/adapters/malformed.py wrong-op {KIT}");
+    let report = report(&["--adapter", &adapter, "--filter", "start-returns"]);
+    let case = failing(&report)[0];
+    let (clause, text) = cause(case);
+    assert_eq!(clause, "(runner)", "{text}");
+    assert!(text.starts_with("adapter protocol: "), "{text}");
+    let rows = report["clauses"].as_object().unwrap();
+    assert_eq!(rows["(runner)"]["fail"], 1, "{report:#}");
+    for own in case["clauses"].as_array().unwrap() {
+        let row = &rows[own.as_str().unwrap()];
+        assert_eq!(
+            (&row["fail"], &row["elsewhere"]),
+            (&0.into(), &1.into()),
+            "{own}"
+        );
+    }
+    assert_rows_add_up(&report);
 }

@@ -128,6 +128,10 @@ fn sort_key(p: &Problem) -> (bool, Option<Place>, Aspect) {
     (p.place.is_none(), p.place, p.aspect)
 }
 
+/// Where a failure whose cause names no clause counts: the per-clause table's row and
+/// fuzzing's signature for a runtime that could not be judged.
+pub const UNATTRIBUTED: &str = "(runner)";
+
 /// A failing case: the problem that came first, and what followed from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
@@ -164,13 +168,11 @@ impl Failure {
         &self.cause.text
     }
 
-    /// The clause the failure counts under: its cause's, or `own` (the case's first
-    /// clause) when the cause names none.
-    pub fn clause<'a>(&'a self, own: &'a [String]) -> Option<&'a str> {
-        self.cause
-            .clause
-            .as_deref()
-            .or_else(|| own.first().map(String::as_str))
+    /// The clause the failure counts under: its cause's, or [`UNATTRIBUTED`] when the
+    /// cause names none (the runtime panicked, overran the watchdog or broke the adapter
+    /// protocol), never a clause that did not diverge.
+    pub fn clause(&self) -> &str {
+        self.cause.clause.as_deref().unwrap_or(UNATTRIBUTED)
     }
 }
 

@@ -816,8 +816,7 @@ impl Case {
     }
 }
 
-/// The clause a generated case's failure counts under when its first cause names none
-/// (a panic, a watchdog): its transitions, step by step.
+/// The clause every generated case checks: its transitions, step by step.
 pub const GENERATED: &str = "LC-STATE-2";
 
 /// The clauses a generated case checks: those its expected outcomes show, by the table

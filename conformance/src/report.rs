@@ -88,7 +88,7 @@ impl RunReport {
     /// cause ([`crate::attribution`]); an xpass's first clause (its expectation is stale).
     pub fn failed_under(result: &CaseResult) -> Option<&str> {
         match &result.verdict {
-            Verdict::Fail(failure) => failure.clause(&result.clauses),
+            Verdict::Fail(failure) => Some(failure.clause()),
             Verdict::Xpass(_) => result.clauses.first().map(String::as_str),
             _ => None,
         }
@@ -246,7 +246,7 @@ impl RunReport {
                 }
                 if let Verdict::Fail(failure) = &r.verdict {
                     case["first_cause"] = json!({
-                        "clause": failure.clause(&r.clauses),
+                        "clause": failure.clause(),
                         "text": failure.cause.text,
                     });
                     case["consequences"] = json!(

@@ -75,10 +75,13 @@ pub fn text(entry: &Entry, repro: &str) -> std::io::Result<String> {
         case.insert(k.into(), v);
     };
     put("id", entry.id.into());
-    put(
-        "clauses",
-        vec![toml::Value::from(entry.signature.clause.as_str())].into(),
-    );
+    // The clause it was filed under; a failure that names none (a panic, a watchdog)
+    // checks the transitions as every generated case does.
+    let clause = match entry.signature.clause.starts_with("LC-") {
+        true => entry.signature.clause.as_str(),
+        false => crate::case::GENERATED,
+    };
+    put("clauses", vec![toml::Value::from(clause)].into());
     put(
         "description",
         format!("found by lifecycle-kit fuzz: {}", entry.signature).into(),

@@ -365,7 +365,7 @@ fn difference(mine: &CaseResult, theirs: &CaseResult, against: &str) -> Option<S
         _ => None,
     };
     Some(Signature {
-        clause: clause.unwrap_or_else(|| crate::case::GENERATED.into()),
+        clause: clause.unwrap_or_else(|| crate::attribution::UNATTRIBUTED.into()),
         field: format!("differs from {against}: {field}"),
     })
 }

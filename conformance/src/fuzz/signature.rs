@@ -22,18 +22,14 @@ impl std::fmt::Display for Signature {
 
 impl Signature {
     /// How `result` fails; `None` if it does not fail the run: its first cause
-    /// ([`crate::attribution`]), by the clause it breaks (the case's own first clause
-    /// when it names none) and the field it shows in.
+    /// ([`crate::attribution`]), by the clause it breaks (`(runner)` when it names none)
+    /// and the field it shows in.
     pub fn of(result: &CaseResult) -> Option<Signature> {
         let Verdict::Fail(failure) = &result.verdict else {
             return None;
         };
-        let clause = failure
-            .clause(&result.clauses)
-            .unwrap_or(crate::case::GENERATED)
-            .to_string();
         Some(Signature {
-            clause,
+            clause: failure.clause().to_string(),
             field: failure.cause.field.clone(),
         })
     }

@@ -398,3 +398,35 @@ fn a_runtime_that_cannot_be_judged_counts_under_runner_not_under_a_clause() {
     }
     assert_rows_add_up(&report);
 }
+
+#[test]
+fn a_component_left_in_the_wrong_state_is_headlined_where_it_was_left() {
+    // A failed start that leaves the component `starting`: at the start, not at the
+    // stop that later finds it there.
+    let starting = report(&[
+        "--runtime",
+        "faulty:failed-load-stays-starting",
+        "--filter",
+        "bad-magic",
+    ]);
+    let case = failing(&starting)[0];
+    assert_eq!(
+        cause(case).1,
+        "LC-STATE-6: step 1 (start) should leave the component `failed` but left it `starting`"
+    );
+    assert_steps_named_right(case);
+    // An application error that fails the component: its own rule says it stays ready.
+    let fatal = report(&[
+        "--runtime",
+        "faulty:app-error-fatal",
+        "--filter",
+        "LC-MSG-4",
+    ]);
+    let found = failing(&fatal);
+    assert!(!found.is_empty());
+    for case in found {
+        let (clause, text) = cause(case);
+        assert_eq!(clause, "LC-MSG-4", "{text}");
+        assert!(text.ends_with("should leave the component `ready` but left it `failed`"));
+    }
+}

@@ -6,8 +6,9 @@
 //! ungrown and its later health different. The runner and `fuzz` record every such
 //! [`Problem`] with its [`Place`] in the trace and its [`Aspect`]; a [`Failure`] leads
 //! with the earliest (the first operation that diverged, and within it the first of: the
-//! guest not entered at all, its outcome, its timing, its guest calls, its transitions,
-//! then the counters) and lists the rest as consequences.
+//! guest not entered at all by an operation that claims success, its outcome, the state
+//! it left, its timing, its guest calls, its transitions, then the counters) and lists
+//! the rest as consequences.
 //!
 //! This module also holds the one table from a divergence to the SPEC clause it breaks
 //! ([`outcome_clause`], [`call_clause`], [`transition_clause`]): the runner's verdicts,
@@ -22,7 +23,8 @@
 use crate::trace::{self, Trace};
 use lifecycle_contract::error::{ExportReason, RejectReason, ValidationReason};
 use lifecycle_contract::{
-    Entry, Event, Fault, GuestCall, HealthReason, Outcome, Stage, State, Step, Summary, TrapCode,
+    Entry, Event, Fault, GuestCall, HealthReason, Operation, Outcome, Stage, State, Step, Summary,
+    TrapCode,
 };
 use std::fmt;
 
@@ -45,6 +47,8 @@ pub enum Aspect {
     NotEntered,
     /// How the operation ended: its result, error or health.
     Outcome,
+    /// The state the operation left the component in.
+    State,
     /// When a timeout fired against its limit.
     Timing,
     /// Which exports the guest entered, and how each call ended.
@@ -394,6 +398,15 @@ pub fn describe(place: Place, steps: &[Step], components: usize, cycles: u32) ->
     here
 }
 
+/// Whether an operation's outcome says it did what was asked: a start or message that
+/// succeeded, a health check of a `ready` component, a stop without error.
+fn claims_success(outcome: &Outcome) -> bool {
+    match outcome {
+        Outcome::Health(h) => !matches!(h.reason, Some(HealthReason::NotReady { .. })),
+        other => other.error().is_none(),
+    }
+}
+
 /// Guest calls for a person: `alloc (returned), handle-message (trapped: unreachable)`.
 fn calls_text(calls: &[GuestCall]) -> String {
     if calls.is_empty() {
@@ -437,16 +450,6 @@ impl Context<'_> {
     }
 }
 
-/// The first operation (0-based) at which `actual` stops showing `expected`: its outcome
-/// or its guest calls; `None` when every operation agrees.
-pub fn first_divergent_op(expected: &Summary, actual: &Summary) -> Option<usize> {
-    let n = expected.ops.len().max(actual.ops.len());
-    (0..n).find(|&i| match (expected.ops.get(i), actual.ops.get(i)) {
-        (Some(e), Some(a)) => e.outcome != a.outcome.without_detail() || e.calls != a.calls,
-        _ => true,
-    })
-}
-
 /// Every way `trace` differs from `expected`, each at its place: per operation its
 /// outcome and its guest calls; the first transition that differs, at the operation that
 /// reported it (or, when one is missing, the operation after the last that agreed); the
@@ -476,15 +479,28 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
                 field,
             ));
         }
-        if e.calls != a.calls && a.calls.is_empty() {
-            let export = e.calls[0].export;
+        // The runtime stopped entering the guest where the expectation goes on: the
+        // calls it made agree, and end early.
+        let stopped_short = a.calls.len() < e.calls.len() && e.calls.starts_with(&a.calls);
+        if stopped_short {
+            let missing = &e.calls[a.calls.len()..];
+            // An operation that claims success without running the guest: that is the
+            // cause, and its outcome follows from it. A refusal explains itself.
+            let aspect = match claims_success(&a.outcome) {
+                true => Aspect::NotEntered,
+                false => Aspect::Calls,
+            };
+            let what = match a.calls.is_empty() {
+                true => "never entered the guest".to_string(),
+                false => format!("stopped entering the guest after {}", calls_text(&a.calls)),
+            };
             problems.push(Problem::divergence(
-                call_clause(export, &e.outcome),
+                call_clause(missing[0].export, &e.outcome),
                 Some(at.place(i)),
-                Aspect::NotEntered,
+                aspect,
                 format!(
-                    "{here} never entered the guest: it should call {} (no call reported: the runtime did not enter the guest, or did not report it, LC-REPORT-1)",
-                    calls_text(&e.calls)
+                    "{here} {what}: it should call {} (no call reported: the runtime did not enter the guest, or did not report it, LC-REPORT-1)",
+                    calls_text(missing)
                 ),
                 format!("ops[{}].calls: not entered", e.outcome.name()),
             ));
@@ -528,7 +544,7 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
             "ops: count".into(),
         ));
     }
-    problems.extend(transition_divergence(expected, trace, at));
+    problems.extend(transition_divergences(expected, trace, at));
     if expected.final_state != actual.final_state {
         let clause = match expected.final_state {
             State::Terminated => "LC-STOP-1",
@@ -565,76 +581,135 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
     problems
 }
 
-/// The first transition that differs, at the operation that reported it; a transition
-/// the runtime did not report is placed at the operation after the last one whose
-/// transitions agreed.
-fn transition_divergence(expected: &Summary, trace: &Trace, at: Context<'_>) -> Option<Problem> {
-    let mut k = 0usize;
-    let mut state = State::Creating;
-    for (i, op) in trace.ops.iter().enumerate() {
-        for shown in trace::transitions(&op.events) {
-            let want = expected.transitions.get(k).copied();
-            if want != Some(shown) {
-                return Some(transition_problem(want, Some(shown), state, i, at));
-            }
-            state = shown.1;
-            k += 1;
-        }
+/// Whether `outcome`'s operation makes `transition` (SPEC LC-STATE-2, -3, -6, -7,
+/// LC-STOP-1): a start that is not refused moves out of `creating` and `starting`; a
+/// message that is a fatal error (a trap, fuel, a timeout) from `ready` to `failed`; a
+/// stop that is not refused into and out of `stopping`; a health check never.
+fn made_by(outcome: &Outcome, (from, to): (State, State)) -> bool {
+    let refused = outcome
+        .error()
+        .is_some_and(|e| matches!(e.fault, Fault::InvalidState { .. }));
+    let fatal = outcome.error().is_some_and(|e| {
+        matches!(
+            e.fault,
+            Fault::Trapped { .. } | Fault::FuelExhausted | Fault::ExecutionTimeout
+        )
+    });
+    match outcome {
+        _ if refused => false,
+        Outcome::Start(_) => matches!(from, State::Creating | State::Starting),
+        Outcome::Message { .. } => fatal && (from, to) == (State::Ready, State::Failed),
+        Outcome::Health(_) => false,
+        Outcome::Stop(_) => to == State::Stopping || from == State::Stopping,
     }
-    let want = expected.transitions.get(k).copied()?;
-    // Missing at the end: at the first operation whose outcome or calls differ, else
-    // the last.
-    let i = first_divergent_op(expected, &trace.summary())
-        .unwrap_or(trace.ops.len().saturating_sub(1))
-        .min(trace.ops.len().saturating_sub(1));
-    Some(transition_problem(Some(want), None, state, i, at))
 }
 
-fn transition_problem(
-    want: Option<(State, State)>,
-    shown: Option<(State, State)>,
-    before: State,
-    i: usize,
-    at: Context<'_>,
-) -> Problem {
-    let show =
-        |t: Option<(State, State)>| t.map_or("nothing".into(), |(a, b)| format!("{a} -> {b}"));
-    Problem::divergence(
-        transition_clause(before, shown),
-        Some(at.place(i)),
-        Aspect::Transitions,
-        format!(
-            "{} should report the transition {} but reported {}",
-            at.here(i),
-            show(want),
-            show(shown)
-        ),
-        format!(
-            "transitions: {} expected, {} shown",
-            show(want),
-            show(shown)
-        ),
-    )
+/// A summary's transitions split among its operations: each takes, in order, those it
+/// can make ([`made_by`]); the last takes whatever is left.
+fn by_operation(ops: &[Operation], transitions: &[(State, State)]) -> Vec<Vec<(State, State)>> {
+    let mut rest = transitions.iter().copied().peekable();
+    let last = ops.len().saturating_sub(1);
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let mut mine = Vec::new();
+            while let Some(&t) = rest.peek() {
+                if !(made_by(&op.outcome, t) || i == last) {
+                    break;
+                }
+                mine.push(t);
+                rest.next();
+            }
+            mine
+        })
+        .collect()
+}
+
+/// The clause a component left in the wrong state breaks: never left `starting`
+/// (LC-STATE-6) or `stopping` (LC-STOP-1); changed by a health check (LC-HEALTH-1); not
+/// failed by a fatal message (LC-STATE-7) or a failed start (LC-STATE-6); failed by a
+/// message that is no fatal error (that outcome's own rule: LC-MSG-4 for an application
+/// error); else the transition table (LC-STATE-2).
+fn state_clause(outcome: &Outcome, expected: State, shown: State) -> &'static str {
+    match (outcome, expected, shown) {
+        (_, _, State::Starting) => "LC-STATE-6",
+        (_, _, State::Stopping) | (Outcome::Stop(_), _, _) => "LC-STOP-1",
+        (Outcome::Health(_), _, _) => "LC-HEALTH-1",
+        (Outcome::Message { .. }, State::Failed, _) => "LC-STATE-7",
+        // A message that is no fatal error leaves the component `ready`: its own rule.
+        (Outcome::Message { .. }, State::Ready, _) => outcome_clause(outcome, outcome),
+        (Outcome::Start(_), State::Failed, _) => "LC-STATE-6",
+        _ => "LC-STATE-2",
+    }
+}
+
+/// Per operation, where the state it left and the transitions it reported first differ
+/// from the expectation's: once for each operation that began in agreement (what
+/// follows from a state already wrong is not said again).
+fn transition_divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Problem> {
+    let want = by_operation(&expected.ops, &expected.transitions);
+    let mut problems = Vec::new();
+    let (mut expected_state, mut shown_state) = (State::Creating, State::Creating);
+    for (i, (e, op)) in expected.ops.iter().zip(&trace.ops).enumerate() {
+        let shown = trace::transitions(&op.events);
+        let agreed = expected_state == shown_state;
+        let before = shown_state;
+        expected_state = want[i].last().map_or(expected_state, |t| t.1);
+        shown_state = shown.last().map_or(shown_state, |t| t.1);
+        if !agreed {
+            continue;
+        }
+        let here = at.here(i);
+        if expected_state != shown_state {
+            problems.push(Problem::divergence(
+                state_clause(&e.outcome, expected_state, shown_state),
+                Some(at.place(i)),
+                Aspect::State,
+                format!("{here} should leave the component `{expected_state}` but left it `{shown_state}`"),
+                format!(
+                    "ops[{}].state: \"{expected_state}\" expected, \"{shown_state}\" shown",
+                    e.outcome.name()
+                ),
+            ));
+        }
+        if want[i] != shown {
+            let k = want[i]
+                .iter()
+                .zip(&shown)
+                .position(|(x, y)| x != y)
+                .unwrap_or(want[i].len().min(shown.len()));
+            let from = k.checked_sub(1).map_or(before, |j| shown[j].1);
+            let show = |t: Option<&(State, State)>| {
+                t.map_or("nothing".into(), |(a, b)| format!("{a} -> {b}"))
+            };
+            let (w, s) = (show(want[i].get(k)), show(shown.get(k)));
+            problems.push(Problem::divergence(
+                transition_clause(from, shown.get(k).copied()),
+                Some(at.place(i)),
+                Aspect::Transitions,
+                format!("{here} should report the transition {w} but reported {s}"),
+                format!("transitions: {w} expected, {s} shown"),
+            ));
+        }
+    }
+    problems
 }
 
 /// The first cause of how one whole run differs from another held right (for two
-/// runtimes compared on one module): [`divergences`] over `actual` as a trace whose
-/// transitions all belong to its last operation (a summary does not say which operation
-/// made each), so an operation's own difference is found before a transition's.
+/// runtimes compared on one module): [`divergences`] over `actual` as a trace, its
+/// transitions given to the operations that can make them (a summary does not say).
 pub fn first_cause(expected: &Summary, actual: &Summary, steps: &[Step]) -> Option<Problem> {
-    let last = actual.ops.len().saturating_sub(1);
+    let transitions = by_operation(&actual.ops, &actual.transitions);
     let trace = Trace {
         ops: actual
             .ops
             .iter()
-            .enumerate()
-            .map(|(i, op)| {
+            .zip(transitions)
+            .map(|(op, made)| {
                 let calls = op.calls.iter().map(|c| Event::GuestCall(*c));
-                let transitions = actual
-                    .transitions
-                    .iter()
-                    .filter(|_| i == last)
-                    .map(|&(from, to)| Event::Transition { from, to });
+                let transitions = made
+                    .into_iter()
+                    .map(|(from, to)| Event::Transition { from, to });
                 trace::Op {
                     outcome: op.outcome.clone(),
                     events: calls.chain(transitions).collect(),
@@ -731,6 +806,44 @@ mod tests {
         assert_eq!(
             transition_clause(Ready, Some((Ready, Failed))),
             "LC-REPORT-1"
+        );
+    }
+
+    #[test]
+    fn transitions_go_to_the_operations_that_can_make_them() {
+        use State::*;
+        let op = |outcome| Operation::new(outcome, Vec::new());
+        let ops = [
+            op(Outcome::Start(Ok(()))),
+            op(message(Ok(b""))),
+            op(message(Err(Fault::Trapped {
+                trap: TrapCode::Unreachable,
+            }))),
+            op(Outcome::Stop(Ok(Vec::new()))),
+        ];
+        let all = [
+            (Creating, Starting),
+            (Starting, Ready),
+            (Ready, Failed),
+            (Failed, Stopping),
+            (Stopping, Terminated),
+        ];
+        let split = by_operation(&ops, &all);
+        assert_eq!(
+            split,
+            [
+                vec![(Creating, Starting), (Starting, Ready)],
+                vec![],
+                vec![(Ready, Failed)],
+                vec![(Failed, Stopping), (Stopping, Terminated)],
+            ],
+            "only the fatal message fails the component"
+        );
+        let failed = message(Err(Fault::MessageError { code: 1 }));
+        assert_eq!(state_clause(&failed, Ready, Failed), "LC-MSG-4");
+        assert_eq!(
+            state_clause(&Outcome::Start(Ok(())), Failed, Starting),
+            "LC-STATE-6"
         );
     }
 

@@ -430,3 +430,76 @@ fn a_component_left_in_the_wrong_state_is_headlined_where_it_was_left() {
         assert!(text.ends_with("should leave the component `ready` but left it `failed`"));
     }
 }
+
+#[test]
+fn a_guest_entered_where_it_should_not_be_is_the_cause_of_what_follows() {
+    // `_cleanup` run on a component a message failed: its trap warning follows from it.
+    let report = report(&[
+        "--runtime",
+        "faulty:cleanup-after-failure",
+        "--filter",
+        "handle-message-traps-unreachable",
+    ]);
+    let case = failing(&report)[0];
+    // This mutant keeps the failed component's store: that leak comes first (LC-TEARDOWN-1,
+    // step 2). At the stop, the entry leads the outcome it explains.
+    assert_eq!(cause(case).0, "LC-TEARDOWN-1");
+    let lines: Vec<&str> = case["consequences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    let entered = lines
+        .iter()
+        .position(|l| {
+            l.starts_with("LC-STOP-2: ")
+                && l.contains("(stop) entered the guest where it should not: _cleanup")
+        })
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    let warned = lines
+        .iter()
+        .position(|l| l.contains("(stop) should end `stop: ok` but ended"))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(entered < warned, "{lines:#?}");
+    assert_steps_named_right(case);
+}
+
+#[test]
+fn a_state_the_transitions_do_not_lead_to_is_headlined_as_a_report_fault() {
+    let report = with_faults("--state-always-ready", Some("echo"));
+    let found = failing(&report);
+    assert!(!found.is_empty());
+    for case in found {
+        let (clause, text) = cause(case);
+        assert_eq!(clause, "LC-REPORT-1", "{text}");
+        assert!(
+            text.contains(
+                "the runtime says the component is `ready` but the transitions it reported leave it"
+            ),
+            "{text}"
+        );
+        assert_steps_named_right(case);
+    }
+    // And a health check that fails the component: at the health check.
+    let health = report_of_health_failure();
+    assert!(
+        health.iter().all(|t| t.starts_with("LC-HEALTH-1: ")),
+        "{health:?}"
+    );
+}
+
+fn report_of_health_failure() -> Vec<String> {
+    let report = report(&[
+        "--runtime",
+        "faulty:health-failure-fails-component",
+        "--filter",
+        "LC-HEALTH-3",
+    ]);
+    let found: Vec<String> = failing(&report)
+        .into_iter()
+        .map(|c| cause(c).1.to_string())
+        .collect();
+    assert!(!found.is_empty());
+    found
+}

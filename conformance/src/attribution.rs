@@ -6,9 +6,9 @@
 //! ungrown and its later health different. The runner and `fuzz` record every such
 //! [`Problem`] with its [`Place`] in the trace and its [`Aspect`]; a [`Failure`] leads
 //! with the earliest (the first operation that diverged, and within it the first of: the
-//! guest not entered at all by an operation that claims success, its outcome, the state
-//! it left, its timing, its guest calls, its transitions, then the counters) and lists
-//! the rest as consequences.
+//! guest entered where it should not be, or not entered by an operation that claims
+//! success; its outcome; the state it left; its timing; its guest calls; its
+//! transitions; then the counters) and lists the rest as consequences.
 //!
 //! This module also holds the one table from a divergence to the SPEC clause it breaks
 //! ([`outcome_clause`], [`call_clause`], [`transition_clause`]): the runner's verdicts,
@@ -42,9 +42,10 @@ pub struct Place {
 /// operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Aspect {
-    /// The guest was not entered at all where the contract enters it: whatever the
-    /// operation then returned follows from that.
-    NotEntered,
+    /// The guest was entered where the contract does not enter it, or an operation that
+    /// claims success did not enter it where the contract does: whatever the operation
+    /// then returned follows from that.
+    Entry,
     /// How the operation ended: its result, error or health.
     Outcome,
     /// The state the operation left the component in.
@@ -467,15 +468,17 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
                         || "ops".into(),
                         |f| format!("ops[{}].{f}", e.outcome.name()),
                     );
+            let (want, shown) = (e.outcome.headline(), a.outcome.headline());
+            // Where the two read alike, the field that differs says how.
+            let how = match want == shown {
+                true => format!(" ({field})"),
+                false => String::new(),
+            };
             problems.push(Problem::divergence(
                 clause,
                 Some(at.place(i)),
                 Aspect::Outcome,
-                format!(
-                    "{here} should end `{}` but ended `{}`",
-                    e.outcome.headline(),
-                    a.outcome.headline()
-                ),
+                format!("{here} should end `{want}` but ended `{shown}`{how}"),
                 field,
             ));
         }
@@ -487,7 +490,7 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
             // An operation that claims success without running the guest: that is the
             // cause, and its outcome follows from it. A refusal explains itself.
             let aspect = match claims_success(&a.outcome) {
-                true => Aspect::NotEntered,
+                true => Aspect::Entry,
                 false => Aspect::Calls,
             };
             let what = match a.calls.is_empty() {
@@ -503,6 +506,21 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
                     calls_text(missing)
                 ),
                 format!("ops[{}].calls: not entered", e.outcome.name()),
+            ));
+        } else if a.calls.len() > e.calls.len() && a.calls.starts_with(&e.calls) {
+            // The runtime entered the guest beyond the expectation: the extra call is the
+            // cause of whatever the operation then shows.
+            let extra = &a.calls[e.calls.len()..];
+            problems.push(Problem::divergence(
+                call_clause(extra[0].export, &e.outcome),
+                Some(at.place(i)),
+                Aspect::Entry,
+                format!(
+                    "{here} entered the guest where it should not: {} (the contract calls {})",
+                    calls_text(extra),
+                    calls_text(&e.calls)
+                ),
+                format!("ops[{}].calls: entered", e.outcome.name()),
             ));
         } else if e.calls != a.calls {
             let k = e
@@ -680,14 +698,31 @@ fn transition_divergences(expected: &Summary, trace: &Trace, at: Context<'_>) ->
                 .unwrap_or(want[i].len().min(shown.len()));
             let from = k.checked_sub(1).map_or(before, |j| shown[j].1);
             let show = |t: Option<&(State, State)>| {
-                t.map_or("nothing".into(), |(a, b)| format!("{a} -> {b}"))
+                t.map_or("none".into(), |(a, b)| format!("{a} -> {b}"))
             };
             let (w, s) = (show(want[i].get(k)), show(shown.get(k)));
+            let list = |ts: &[(State, State)]| {
+                let all: Vec<String> = ts.iter().map(|t| show(Some(t))).collect();
+                format!("[{}]", all.join(", "))
+            };
+            let reordered =
+                want[i].len() == shown.len() && want[i].iter().all(|t| shown.contains(t));
+            let text = if reordered {
+                format!(
+                    "{here} reported its transitions in another order: {} where {} was expected",
+                    list(&shown),
+                    list(&want[i])
+                )
+            } else if want[i].get(k).is_none() {
+                format!("{here} should report no further transition but reported {s}")
+            } else {
+                format!("{here} should report the transition {w} but reported {s}")
+            };
             problems.push(Problem::divergence(
                 transition_clause(from, shown.get(k).copied()),
                 Some(at.place(i)),
                 Aspect::Transitions,
-                format!("{here} should report the transition {w} but reported {s}"),
+                text,
                 format!("transitions: {w} expected, {s} shown"),
             ));
         }

@@ -441,6 +441,9 @@ struct Judge<'a> {
     counters_wrong: bool,
     /// Each component's operations so far in this cycle, as the expectation compares them.
     so_far: Vec<Vec<Operation>>,
+    /// Each component's state as the transitions it reported so far in this cycle leave
+    /// it, and whether the state the runtime says disagreed with it already.
+    chain: Vec<(State, bool)>,
     /// Start operations performed, over every component and cycle.
     starts: usize,
     problems: Vec<Problem>,
@@ -486,6 +489,7 @@ impl Judge<'_> {
         self.cycle = cycle;
         self.counters_wrong = false;
         self.so_far = vec![Vec::new(); self.case.modules.len()];
+        self.chain = vec![(State::Creating, false); self.case.modules.len()];
     }
 }
 
@@ -529,6 +533,23 @@ impl Observer for Judge<'_> {
             op.outcome.without_detail(),
             trace::guest_calls(&op.events),
         ));
+        // The state the runtime says must be where its transitions lead (LC-REPORT-1):
+        // the counters are judged by the state it says.
+        let (chain, told) = &mut self.chain[at.component];
+        if let Some((_, to)) = trace::transitions(&op.events).last() {
+            *chain = *to;
+        }
+        let (reported, led) = (states[at.component], *chain);
+        if reported != led && !*told {
+            *told = true;
+            let place = Some(self.place(at));
+            let text = format!(
+                "LC-REPORT-1: after {}, the runtime says the component is `{reported}` but the transitions it reported leave it `{led}`",
+                self.where_(at)
+            );
+            self.problems
+                .push(Problem::said(place, Aspect::State, text));
+        }
         if self.counters_wrong {
             return;
         }
@@ -688,6 +709,7 @@ pub async fn execute<S: Subject>(
         cycle: 0,
         counters_wrong: false,
         so_far: Vec::new(),
+        chain: Vec::new(),
         starts: 0,
         problems: Vec::new(),
         notes: Vec::new(),

@@ -17,6 +17,7 @@ kit was tried on, one fault per flag:
   --over-accounting           accounts a tebibyte more than it holds, while it holds any
   --no-instances              counts no live instances
   --counts-no-compilations    declares `compilations`, and counts none
+  --state-always-ready        says every component is `ready` after every operation
   --declares-no-fuel          declares no `fuel` capability (and is otherwise right)
 
 Usage: state_only.py [FLAGS...] PATH-TO-lifecycle-kit"""
@@ -67,6 +68,8 @@ for line in sys.stdin:
         answer = ask(line)
     if "state" in answer and component is not None:
         states[component] = answer["state"]
+        if "--state-always-ready" in flags:
+            answer["state"] = "ready"
     if op == "start":
         outcome = answer["outcome"]
         kind = outcome.get("error", {}).get("kind")

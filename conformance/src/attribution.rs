@@ -511,8 +511,14 @@ pub fn divergences(expected: &Summary, trace: &Trace, at: Context<'_>) -> Vec<Pr
             // The runtime entered the guest beyond the expectation: the extra call is the
             // cause of whatever the operation then shows.
             let extra = &a.calls[e.calls.len()..];
+            // Where the contract refuses the operation, its refusal is the rule broken
+            // (a message too large, a health check outside `ready`); else the export's.
+            let clause = match claims_success(&e.outcome) {
+                true => call_clause(extra[0].export, &e.outcome),
+                false => outcome_clause(&e.outcome, &e.outcome),
+            };
             problems.push(Problem::divergence(
-                call_clause(extra[0].export, &e.outcome),
+                clause,
                 Some(at.place(i)),
                 Aspect::Entry,
                 format!(

@@ -94,17 +94,6 @@ impl RunReport {
         }
     }
 
-    /// Clause id -> the failing results whose first cause broke it.
-    pub fn failures_by_clause(&self) -> BTreeMap<&str, Vec<&CaseResult>> {
-        let mut map: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-        for r in &self.results {
-            if let Some(clause) = Self::failed_under(r) {
-                map.entry(clause).or_default().push(r);
-            }
-        }
-        map
-    }
-
     /// The per-clause table: a row per clause any case names or any failure's first
     /// cause breaks. Each case counts once in a row: a failing case under its first
     /// cause only (with the consequences folded into it); in the rows of the other

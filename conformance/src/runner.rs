@@ -607,10 +607,10 @@ impl Observer for Judge<'_> {
     }
 }
 
-/// How component `k`'s trace of one cycle differs from its expectation, each problem at
-/// its place. Where several outcomes conform, the nearest: the one the trace follows
-/// longest.
-fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace) -> Vec<Problem> {
+/// How component `k`'s trace of one cycle (and its summary) differs from its
+/// expectation, each problem at its place. Where several outcomes conform, the nearest:
+/// the one the trace follows longest.
+fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace, summary: &Summary) -> Vec<Problem> {
     let module = &case.modules[k];
     let context = Context {
         steps: &case.steps,
@@ -619,7 +619,6 @@ fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace) -> Vec<Problem> {
         cycle,
         component: k,
     };
-    let summary = trace.summary().without_detail();
     let several = case.modules.len() > 1;
     let with_detail = |mut problems: Vec<Problem>, detail: String| {
         let detail = match several {
@@ -632,7 +631,7 @@ fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace) -> Vec<Problem> {
         problems
     };
     match &module.expected {
-        Expected::Invariants => match lifecycle_generators::invariants::check(&summary) {
+        Expected::Invariants => match lifecycle_generators::invariants::check(summary) {
             Ok(()) => Vec::new(),
             Err(broken) => {
                 let text = format!("{}: invariant broken: {}", broken.clause, broken.text);
@@ -647,7 +646,7 @@ fn judged(case: &Case, k: usize, cycle: u32, trace: &Trace) -> Vec<Problem> {
         },
         expected => {
             let all = expected.candidates();
-            if all.contains(&summary) {
+            if all.contains(summary) {
                 return Vec::new();
             }
             // The nearest: the one the trace follows longest, then the one whose outcomes
@@ -717,7 +716,7 @@ pub async fn execute<S: Subject>(
         timed_out: Vec::new(),
         fastest_other: Duration::MAX,
     };
-    let invariants_only = case
+    let without_expectation = case
         .modules
         .iter()
         .any(|m| matches!(m.expected, Expected::Invariants));
@@ -745,19 +744,21 @@ pub async fn execute<S: Subject>(
                 "LC-TEARDOWN-1: after cycle {cycle}, every component dropped, {live} live instance(s) and {memory} byte(s) still accounted"
             )));
         }
-        for (k, trace) in traces.iter().enumerate() {
-            judge.problems.extend(judged(case, k, cycle, trace));
-        }
         let summaries: Vec<Summary> = traces
             .iter()
             .map(|t| t.summary().without_detail())
             .collect();
+        for (k, (trace, summary)) in traces.iter().zip(&summaries).enumerate() {
+            judge
+                .problems
+                .extend(judged(case, k, cycle, trace, summary));
+        }
         let trace = NormalizedTrace::new(&traces, case.cycles);
         match &first {
             None => first = Some((summaries, trace)),
             // Without an expectation to hold each cycle to, every cycle of fresh
             // components must repeat the first.
-            Some((s, _)) if invariants_only && *s != summaries => {
+            Some((s, _)) if without_expectation && *s != summaries => {
                 let shown: Vec<Value> = summaries.iter().map(Summary::to_json).collect();
                 judge.problems.push(Problem::said(
                     after_steps,

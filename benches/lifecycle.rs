@@ -11,9 +11,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lifecycle_kit::bench::{Floor, MESSAGE, seed_style_cycle};
-use lifecycle_kit::engine::Engine;
-use lifecycle_kit::engine::wasmtime::config::Allocation;
-use lifecycle_kit::{ComponentConfig, Limits, ModuleSource, Runtime, WasmiRuntime, lifecycle};
+use lifecycle_runtime::engine::Engine;
+use lifecycle_runtime::engine::wasmtime::config::Allocation;
+use lifecycle_runtime::{ComponentConfig, Limits, ModuleSource, Runtime, WasmiRuntime, lifecycle};
 use std::time::{Duration, Instant};
 
 /// Start, one message, stop: one component's whole lifecycle.

@@ -4,7 +4,7 @@
 //! cargo build --release --example profile` for symbols. What the README's "Where a
 //! cycle's time goes" comes from.
 
-use lifecycle_kit::{ComponentConfig, ModuleSource, Runtime};
+use lifecycle_runtime::{ComponentConfig, ModuleSource, Runtime};
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();

@@ -3,10 +3,11 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use lifecycle_conformance::{Capability, ModuleSource, Subject};
-use lifecycle_kit::engine::wasmtime::config::Allocation;
-use lifecycle_kit::limits::LimitFlags;
-use lifecycle_kit::trace::{self, Script};
-use lifecycle_kit::{ComponentConfig, Profile};
+use lifecycle_conformance::{Trace, drive};
+use lifecycle_contract::Script;
+use lifecycle_contract::limits::LimitFlags;
+use lifecycle_runtime::engine::wasmtime::config::Allocation;
+use lifecycle_runtime::{ComponentConfig, Profile};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -231,10 +232,10 @@ async fn with_subject<J: Job>(
     match runtime {
         "reference" => {
             let allocation = engine.allocator;
-            job.with(move || lifecycle_kit::runtimes::reference_on(allocation))
+            job.with(move || lifecycle_runtime::runtimes::reference_on(allocation))
                 .await
         }
-        "wasmi" => job.with(lifecycle_kit::runtimes::wasmi).await,
+        "wasmi" => job.with(lifecycle_runtime::runtimes::wasmi).await,
         other => match other.strip_prefix("faulty:") {
             Some(name) => with_faulty(name, engine, job).await,
             None => Err(Usage(format!(
@@ -440,7 +441,7 @@ struct TraceArgs {
     #[command(flatten)]
     limits: LimitFlags,
     /// Wall clock for `_cleanup` during stop.
-    #[arg(long, value_name = "N", default_value_t = default_ms(lifecycle_kit::limits::DEFAULT_STOP_TIMEOUT))]
+    #[arg(long, value_name = "N", default_value_t = default_ms(lifecycle_runtime::limits::DEFAULT_STOP_TIMEOUT))]
     stop_timeout_ms: u64,
     /// Send this message (its UTF-8 bytes) after start; repeat for more, sent in order.
     #[arg(long, value_name = "TEXT")]
@@ -796,15 +797,16 @@ async fn run_trace(args: TraceArgs) -> anyhow::Result<()> {
 struct TraceJob<'a>(&'a TraceArgs);
 
 impl Job for TraceJob<'_> {
-    type Output = trace::Trace;
+    type Output = Trace;
     async fn with<S: Subject>(
         self,
         make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
-    ) -> anyhow::Result<trace::Trace> {
+    ) -> anyhow::Result<Trace> {
         let TraceJob(args) = self;
         let subject = made(make)?;
         let module = ModuleSource::File(args.module.clone());
-        Ok(trace::run(&subject, module, args.config(), &args.script()).await?)
+        let ComponentConfig { profile, limits } = args.config();
+        Ok(drive::script(&subject, module, profile, limits, &args.script()).await?)
     }
 }
 
@@ -844,7 +846,7 @@ async fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
 
 async fn run_soak(args: SoakArgs) -> anyhow::Result<bool> {
     use lifecycle_kit::soak;
-    let runtime = lifecycle_kit::runtimes::reference_on(args.engine.allocator)
+    let runtime = lifecycle_runtime::runtimes::reference_on(args.engine.allocator)
         .map_err(|why| anyhow::anyhow!("cannot create the runtime: {why}"))?;
     let bar = progress_bar(args.cycles, "{bar:30} {pos}/{len} cycles {msg} ({elapsed})");
     let report = soak::run(&runtime, args.cycles, &mut |p| {

@@ -12,10 +12,10 @@
 
 use crate::bench::modules::echo_running;
 use crate::bench::{Footprint, footprint};
-use crate::engine::wasmtime::Wasmtime;
-use crate::lifecycle::{ComponentConfig, Runtime};
-use crate::source::ModuleSource;
 use lifecycle_contract::{Entry, Limits};
+use lifecycle_runtime::engine::wasmtime::Wasmtime;
+use lifecycle_runtime::lifecycle::{ComponentConfig, Runtime};
+use lifecycle_runtime::source::ModuleSource;
 use std::time::Duration;
 
 /// Cycles run before the baseline footprint is read: warm caches and pools first.
@@ -211,11 +211,7 @@ pub async fn run(
         progress.accounted_memory_bytes = counters
             .accounted_memory_bytes
             .saturating_sub(long_lived_memory);
-        if let Some(pool) = runtime.engine().engine().pooling_allocator_metrics() {
-            progress.pool_instances_in_use = Some(pool.core_instances());
-            progress.pool_memories_in_use = Some(pool.memories());
-            progress.pool_warm_memory_bytes_resident = Some(pool.unused_memory_bytes_resident());
-        }
+        read_pool(runtime, &mut progress);
         if progress.cycles == BASELINE_CYCLES {
             report.baseline = footprint();
         }
@@ -243,10 +239,10 @@ pub async fn run(
 
 /// The pool's counters, where the engine pools.
 fn read_pool(runtime: &Runtime<Wasmtime>, progress: &mut Progress) {
-    if let Some(pool) = runtime.engine().engine().pooling_allocator_metrics() {
-        progress.pool_instances_in_use = Some(pool.core_instances());
-        progress.pool_memories_in_use = Some(pool.memories());
-        progress.pool_warm_memory_bytes_resident = Some(pool.unused_memory_bytes_resident());
+    if let Some(pool) = runtime.engine().pool_usage() {
+        progress.pool_instances_in_use = Some(pool.instances);
+        progress.pool_memories_in_use = Some(pool.memories);
+        progress.pool_warm_memory_bytes_resident = Some(pool.warm_memory_bytes_resident);
     }
 }
 
@@ -325,7 +321,7 @@ mod tests {
     async fn a_short_soak_reports_its_counters() {
         // Its own engine: a pool's counters are the engine's, and the other tests share
         // the default one.
-        let mut config = crate::RuntimeConfig::default();
+        let mut config = lifecycle_runtime::RuntimeConfig::default();
         config.engine.pool_instances = 16;
         let runtime = Runtime::<Wasmtime>::with_config(config).unwrap();
         let mut seen = 0;

@@ -3,16 +3,17 @@
 //! match the oracle's expectation exactly?).
 
 use lifecycle_conformance::ModuleSource;
+use lifecycle_conformance::drive;
+use lifecycle_contract::Outcome;
 use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::scenario::{Module, Scenario};
-use lifecycle_kit::error::ValidationReason;
-use lifecycle_kit::profile::all_standard_features;
-use lifecycle_kit::trace::{self, Outcome};
-use lifecycle_kit::{ComponentConfig, ErrorKind, Fault, Runtime};
+use lifecycle_runtime::error::ValidationReason;
+use lifecycle_runtime::profile::all_standard_features;
+use lifecycle_runtime::{ComponentConfig, ErrorKind, Fault, Runtime};
 use std::collections::HashSet;
 use wasmparser::Validator;
 
-fn start_error(s: &Scenario) -> Option<lifecycle_kit::Error> {
+fn start_error(s: &Scenario) -> Option<lifecycle_runtime::Error> {
     match &s.expected_any().unwrap()[0].ops[0].outcome {
         Outcome::Start(Err(e)) => Some(e.clone()),
         _ => None,
@@ -121,7 +122,7 @@ async fn the_reference_runtime_matches_every_expectation() {
             limits: s.limits.clone(),
         };
         let module = ModuleSource::Bytes(s.bytes().into());
-        let t = trace::run(&runtime, module, config, &s.script)
+        let t = drive::script(&runtime, module, config.profile, config.limits, &s.script)
             .await
             .unwrap();
         let got = t.summary().without_detail();

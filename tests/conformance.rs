@@ -9,7 +9,7 @@ use lifecycle_conformance::case::{builtin_dir, load_dir};
 async fn every_case_matches_its_snapshot() {
     let cases = load_dir(&builtin_dir()).unwrap();
     let report = lifecycle_conformance::run_cases(
-        lifecycle_kit::runtimes::reference,
+        lifecycle_runtime::runtimes::reference,
         cases,
         RunOptions::default(),
     )

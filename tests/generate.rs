@@ -2,10 +2,10 @@
 //! seeded families, reproduction from a name, bad input, and the wasm-smith family.
 
 use lifecycle_conformance::ModuleSource;
+use lifecycle_conformance::drive;
 use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::{invariants, random};
-use lifecycle_kit::trace;
-use lifecycle_kit::{ComponentConfig, Limits, Runtime};
+use lifecycle_runtime::{ComponentConfig, Limits, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -173,7 +173,7 @@ async fn the_seeded_family_matches_the_reference_runtime() {
             limits: s.limits.clone(),
         };
         let module = ModuleSource::Bytes(s.bytes().into());
-        let t = trace::run(&runtime, module, config, &s.script)
+        let t = drive::script(&runtime, module, config.profile, config.limits, &s.script)
             .await
             .unwrap();
         assert_eq!(
@@ -195,7 +195,7 @@ async fn smith_modules_keep_every_invariant() {
         health_timeout: Duration::from_millis(200),
         ..Limits::default()
     };
-    let script = trace::Script {
+    let script = lifecycle_contract::Script {
         messages: vec![b"one".to_vec(), b"two".to_vec()],
         health: true,
         stop_timeout: Duration::from_millis(200),
@@ -214,11 +214,13 @@ async fn smith_modules_keep_every_invariant() {
             ..Default::default()
         };
         let module = ModuleSource::Bytes(bytes.into());
-        let t = trace::run(&runtime, module, config, &script).await.unwrap();
+        let t = drive::script(&runtime, module, config.profile, config.limits, &script)
+            .await
+            .unwrap();
         let summary = t.summary();
         invariants::check(&summary)
             .unwrap_or_else(|e| panic!("smith seed {seed}: {e}: {}", summary.to_json()));
-        if let trace::Outcome::Start(Err(e)) = &summary.ops[0].outcome {
+        if let lifecycle_contract::Outcome::Start(Err(e)) = &summary.ops[0].outcome {
             let allowed = [
                 "trapped",
                 "fuel_exhausted",

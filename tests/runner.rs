@@ -9,7 +9,7 @@ use lifecycle_conformance::{
     SubjectComponent, Verdict,
 };
 use lifecycle_kit::mutants::{Defect, faulty};
-use lifecycle_kit::{Error, Event, Health, Limits, Profile, Runtime, State, Warning};
+use lifecycle_runtime::{Error, Event, Health, Limits, Profile, Runtime, State, Warning};
 use std::time::Duration;
 
 async fn run_with(defect: Option<Defect>, filter: Option<&str>, options: RunOptions) -> RunReport {
@@ -285,7 +285,7 @@ async fn cases_needing_an_undeclared_capability_are_unsupported() {
 struct WithoutFuel(Runtime);
 
 impl Subject for WithoutFuel {
-    type Component = lifecycle_kit::Component;
+    type Component = lifecycle_runtime::Component;
     fn name(&self) -> String {
         "without-fuel".into()
     }

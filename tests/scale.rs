@@ -3,9 +3,9 @@
 
 mod common;
 use common::lifecycle_kit;
-use lifecycle_kit::engine::wasmtime::config::{Allocation, WasmtimeConfig};
-use lifecycle_kit::lifecycle::{Options, Runtime};
-use lifecycle_kit::{ComponentConfig, Fault, ModuleSource, Resource, Stage, State};
+use lifecycle_runtime::engine::wasmtime::config::{Allocation, WasmtimeConfig};
+use lifecycle_runtime::lifecycle::{Options, Runtime};
+use lifecycle_runtime::{ComponentConfig, Fault, ModuleSource, Resource, Stage, State};
 use serde_json::Value;
 use std::process::Output;
 
@@ -51,7 +51,7 @@ async fn a_full_pool_fails_start_with_resource_limit_exceeded() {
         pool_instances: 2,
         ..WasmtimeConfig::default()
     };
-    let engine = lifecycle_kit::Wasmtime::new(&config).unwrap();
+    let engine = lifecycle_runtime::Wasmtime::new(&config).unwrap();
     assert_eq!(engine.allocation(), Allocation::Pooling);
     let runtime = Runtime::on(engine, Options::default());
     let echo = || {
@@ -180,7 +180,7 @@ async fn a_pool_slot_is_a_ceiling_like_a_limit() {
             ..WasmtimeConfig::default()
         };
         let runtime = Runtime::on(
-            lifecycle_kit::Wasmtime::new(&config).unwrap(),
+            lifecycle_runtime::Wasmtime::new(&config).unwrap(),
             Options::default(),
         );
         let mut c = runtime.component(wasm(grows), ComponentConfig::default());
@@ -189,7 +189,7 @@ async fn a_pool_slot_is_a_ceiling_like_a_limit() {
         let denied = c
             .events()
             .iter()
-            .any(|e| matches!(e, lifecycle_kit::Event::GrowthDenied { .. }));
+            .any(|e| matches!(e, lifecycle_runtime::Event::GrowthDenied { .. }));
         let mut big = runtime.component(wasm(declares), ComponentConfig::default());
         let refused = big.start().await.err().map(|e| e.fault);
         match allocation {
@@ -217,7 +217,7 @@ async fn a_pool_the_host_cannot_reserve_falls_back_to_on_demand() {
         pool_instances: u32::MAX,
         ..WasmtimeConfig::default()
     };
-    let engine = lifecycle_kit::Wasmtime::new(&config).unwrap();
+    let engine = lifecycle_runtime::Wasmtime::new(&config).unwrap();
     assert_eq!(engine.allocation(), Allocation::OnDemand);
     let runtime = Runtime::on(engine, Options::default());
     let mut c = runtime.component(

@@ -7,8 +7,9 @@
 //! the test says so and passes, except under CI (`CI` set), where it must be there.
 
 use lifecycle_conformance::ModuleSource;
-use lifecycle_kit::trace::{self, Outcome, Script};
-use lifecycle_kit::{ComponentConfig, Limits, Profile, Runtime, State};
+use lifecycle_conformance::drive;
+use lifecycle_contract::{Outcome, Script};
+use lifecycle_runtime::{ComponentConfig, Limits, Profile, Runtime, State};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -136,10 +137,11 @@ async fn every_spec_module_runs_a_clean_trace() {
     let mut wrong = Vec::new();
     for file in &files {
         for (i, (expect, bytes)) in modules(file).into_iter().enumerate() {
-            let t = trace::run(
+            let t = drive::script(
                 &runtime,
                 ModuleSource::Bytes(bytes.into()),
-                config.clone(),
+                config.profile,
+                config.limits.clone(),
                 &script,
             )
             .await

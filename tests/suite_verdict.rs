@@ -12,7 +12,7 @@ async fn the_reference_runtime_passes_the_suite() {
     let cases = load_dir(&builtin_dir()).unwrap();
     let count = cases.len();
     let report = lifecycle_conformance::run_cases(
-        lifecycle_kit::runtimes::reference,
+        lifecycle_runtime::runtimes::reference,
         cases,
         RunOptions::default(),
     )

@@ -3,8 +3,8 @@
 
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_conformance::{Expectations, RunOptions, Subject, SubjectComponent};
-use lifecycle_kit::runtimes::{WasmiRuntime, wasmi};
-use lifecycle_kit::{Limits, Profile};
+use lifecycle_runtime::runtimes::{WasmiRuntime, wasmi};
+use lifecycle_runtime::{Limits, Profile};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

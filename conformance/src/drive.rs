@@ -4,8 +4,9 @@
 //! [`step`] performs one step on any [`SubjectComponent`] and returns its outcome with
 //! the events it caused; the adapter server answers each request with it. [`run`]
 //! drives a sequence of steps over components of one [`Subject`] and returns a trace per
-//! component; `lifecycle-kit trace` and the runner's cases use it, the runner judging each
-//! operation as it happens through an [`Observer`].
+//! component; the runner's cases use it, the runner judging each operation as it happens
+//! through an [`Observer`]. [`script`] runs a [`Script`] (start, messages, an optional
+//! health check, stop) on one new component: `lifecycle-kit trace`.
 //!
 //! Invariants:
 //! * every operation's events are taken right after it, so each event belongs to the
@@ -21,7 +22,7 @@
 
 use crate::subject::{Counters, Subject, SubjectComponent};
 use crate::trace::{Op, Trace};
-use lifecycle_contract::{Event, Outcome, State, Step};
+use lifecycle_contract::{Event, Limits, ModuleSource, Outcome, Profile, Script, State, Step};
 use std::time::{Duration, Instant};
 
 /// One step, performed: how it ended, and the events it caused, oldest first.
@@ -136,4 +137,20 @@ pub async fn run<S: Subject>(
             accounted_memory_bytes: end.accounted_memory_bytes,
         })
         .collect())
+}
+
+/// Runs `script` on a new component of `subject` for `module`: start, each message, an
+/// optional health check, stop. Every message is sent even if start failed: those report
+/// `invalid_state`. `Err` only when the subject can no longer be judged (an adapter that
+/// left its protocol); a runtime in process always traces.
+pub async fn script<S: Subject>(
+    subject: &S,
+    module: ModuleSource,
+    profile: Profile,
+    limits: Limits,
+    script: &Script,
+) -> Result<Trace, Unjudgeable> {
+    let component = subject.component(module, profile, limits);
+    let mut traces = run(subject, vec![component], &script.steps(), &mut ()).await?;
+    Ok(traces.remove(0))
 }

@@ -36,13 +36,16 @@ mod hash;
 pub mod report;
 pub mod runner;
 pub mod spec;
-pub mod subject;
 pub mod trace;
 
 pub use case::{Case, CaseError, CaseModule, Expected, Timing};
 pub use report::{RunReport, Totals};
 pub use runner::{CaseResult, Expectations, RunOptions, Verdict};
-pub use subject::{Capabilities, Capability, Counters, ModuleSource, Subject, SubjectComponent};
+// What a runtime under test implements lives in the contract, so that a runtime need not
+// depend on its test harness; its paths here stay as they were.
+pub use lifecycle_contract::subject::{
+    self, Capabilities, Capability, Counters, ModuleSource, Subject, SubjectComponent,
+};
 pub use trace::{Held, NormalizedTrace, Trace};
 
 /// Runs every built-in case against fresh subjects from `make`.

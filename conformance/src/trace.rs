@@ -20,7 +20,7 @@
 //!   show the outcome leave it out (see [`shown`]); the JSON keeps every event.
 
 use crate::subject::Counters;
-use lifecycle_contract::{Event, GuestCall, Operation, Outcome, State, Summary};
+use lifecycle_contract::{Event, Operation, Outcome, State, Summary};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -60,27 +60,7 @@ pub struct Trace {
     pub accounted_memory_bytes: u64,
 }
 
-/// The transitions among `events`, in order.
-pub fn transitions(events: &[Event]) -> Vec<(State, State)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Transition { from, to } => Some((*from, *to)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The guest calls among `events`, in order.
-pub fn guest_calls(events: &[Event]) -> Vec<GuestCall> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::GuestCall(call) => Some(*call),
-            _ => None,
-        })
-        .collect()
-}
+pub use lifecycle_contract::events::{guest_calls, transitions};
 
 /// The events a view shows beside its operation's outcome: all but the error, which the
 /// outcome already carries.

@@ -3,8 +3,10 @@
 //! The vocabulary of the WebAssembly component lifecycle contract, shared by the
 //! reference runtime, the module generators and their oracle, and any runtime under test:
 //! states and the one transition table, the one error taxonomy, the health mapping, the
-//! limits with their defaults, the feature profiles, events, and the shape of a trace.
-//! It knows nothing of any engine.
+//! limits with their defaults, the feature profiles, events, the shape of a trace, and
+//! what every runtime under the contract offers ([`Subject`]: the runtime implements it,
+//! the conformance suite judges it, neither depends on the other). It knows nothing of
+//! any engine.
 
 #[macro_use]
 mod ident;
@@ -19,6 +21,7 @@ pub mod outcome;
 pub mod profile;
 pub mod source;
 pub mod state;
+pub mod subject;
 
 pub use error::{Error, ErrorKind, Fault, GuestFailure, Resource, Stage, TrapCode, Warning};
 pub use events::{CallOutcome, Event, GuestCall};
@@ -29,3 +32,4 @@ pub use outcome::{Operation, Outcome, Script, Step, Summary};
 pub use profile::Profile;
 pub use source::ModuleSource;
 pub use state::State;
+pub use subject::{Capabilities, Capability, Counters, Subject, SubjectComponent};

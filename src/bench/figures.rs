@@ -4,10 +4,10 @@
 use super::floor::MESSAGE;
 use super::modules;
 use super::stats::Samples;
-use crate::engine::Engine;
-use crate::lifecycle::{Component, ComponentConfig, Runtime};
-use crate::source::ModuleSource;
 use lifecycle_contract::{Entry, HealthReason, Limits, Warning};
+use lifecycle_runtime::engine::Engine;
+use lifecycle_runtime::lifecycle::{Component, ComponentConfig, Runtime};
+use lifecycle_runtime::source::ModuleSource;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -9,7 +9,7 @@
 //!   was born from and the defect it exists to catch.
 
 use super::stats::Samples;
-use crate::engine::wasmtime::config::{Allocation, WasmtimeConfig, engine_for, every_profile};
+use lifecycle_runtime::engine::wasmtime::config::{Allocation, WasmtimeConfig};
 use std::time::{Duration, Instant};
 use wasmtime::{Engine, Instance, InstancePre, Linker, Module, Store, TypedFunc};
 
@@ -78,7 +78,7 @@ impl Floor {
             allocation,
             ..WasmtimeConfig::default()
         };
-        let (engine, got) = engine_for(every_profile(), &config)?;
+        let (engine, got) = config.bare_engine()?;
         if got != allocation {
             return Ok(None);
         }

@@ -24,9 +24,9 @@ pub use host::{Footprint, footprint};
 pub use modules::echo;
 pub use scale::{Held, Scale};
 
-use crate::engine::wasmtime::config::Allocation;
-use crate::runtimes::RuntimeConfig;
-use crate::{Runtime, WasmiRuntime};
+use lifecycle_runtime::engine::wasmtime::config::Allocation;
+use lifecycle_runtime::runtimes::RuntimeConfig;
+use lifecycle_runtime::{Runtime, WasmiRuntime};
 use stats::Samples;
 use std::fmt;
 

@@ -7,11 +7,11 @@
 
 use super::host;
 use super::modules;
-use crate::engine::wasmtime::Wasmtime;
-use crate::engine::wasmtime::config::{Allocation, WasmtimeConfig};
-use crate::lifecycle::{ComponentConfig, Options, Runtime};
-use crate::source::ModuleSource;
 use lifecycle_contract::Limits;
+use lifecycle_runtime::engine::wasmtime::Wasmtime;
+use lifecycle_runtime::engine::wasmtime::config::{Allocation, WasmtimeConfig};
+use lifecycle_runtime::lifecycle::{ComponentConfig, Options, Runtime};
+use lifecycle_runtime::source::ModuleSource;
 
 /// What holding many idle `ready` echo components showed, per allocator.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]

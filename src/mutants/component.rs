@@ -8,15 +8,15 @@
 
 use super::defects::Defect;
 use super::engine::Faulty;
-use crate::engine::{Call, Guest};
-use crate::lifecycle::{Component, ComponentConfig, Runtime};
-use crate::source::ModuleSource;
-use lifecycle_conformance::{Capabilities, Counters, Subject, SubjectComponent};
 use lifecycle_contract::error::RejectReason;
 use lifecycle_contract::{
     CallOutcome, Entry, Error, Event, Fault, GuestCall, Health, Limits, Profile, Stage, State,
     Warning,
 };
+use lifecycle_contract::{Capabilities, Counters, Subject, SubjectComponent};
+use lifecycle_runtime::engine::{Call, Guest};
+use lifecycle_runtime::lifecycle::{Component, ComponentConfig, Runtime};
+use lifecycle_runtime::source::ModuleSource;
 use std::time::Duration;
 
 /// A runtime with one defect: the reference lifecycle on a [`Faulty`] engine, each
@@ -139,7 +139,7 @@ impl FaultyComponent {
     async fn parse_as_wat(&mut self) {
         let bytes = match &self.module {
             ModuleSource::Bytes(bytes) => bytes.to_vec(),
-            ModuleSource::File(path) if !crate::source::is_wat(path) => {
+            ModuleSource::File(path) if !lifecycle_contract::source::is_wat(path) => {
                 match tokio::fs::read(path).await {
                     Ok(bytes) => bytes,
                     Err(_) => return,

@@ -6,11 +6,11 @@
 //! sets them, so that a defect can tell which export they were meant for.
 
 use super::defects::Defect;
-use crate::engine::wasmtime::{Wasmtime, WasmtimeGuest};
-use crate::engine::{Call, Engine, Guest, Instantiate, Limiter, Release, Stopped};
 use lifecycle_contract::limits::UNLIMITED_FUEL;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
 use lifecycle_contract::{Entry, Event, GuestFailure, Limits, Profile, Resource, TrapCode};
+use lifecycle_runtime::engine::wasmtime::{Wasmtime, WasmtimeGuest};
+use lifecycle_runtime::engine::{Call, Engine, Guest, Instantiate, Limiter, Release, Stopped};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -82,7 +82,7 @@ impl Engine for Faulty {
         !self.has(Defect::NoFuelNoTimeouts)
     }
 
-    fn ceilings(&self) -> crate::engine::Ceilings {
+    fn ceilings(&self) -> lifecycle_runtime::engine::Ceilings {
         self.inner.ceilings()
     }
 

@@ -14,24 +14,24 @@ pub mod engine;
 pub use component::{FaultyComponent, FaultyRuntime};
 pub use defects::Defect;
 
-use crate::engine::wasmtime::Wasmtime;
-use crate::engine::wasmtime::config::Allocation;
-use crate::lifecycle::{Gate, Options, Runtime, StartOrder, content_key};
-use crate::runtimes::RuntimeConfig;
 use lifecycle_conformance::{Case, RunOptions, Verdict};
 use lifecycle_contract::Profile;
+use lifecycle_runtime::engine::wasmtime::Wasmtime;
+use lifecycle_runtime::engine::wasmtime::config::Allocation;
+use lifecycle_runtime::lifecycle::{Gate, Options, Runtime, StartOrder, content_key};
+use lifecycle_runtime::runtimes::RuntimeConfig;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 /// The cache key of `module-cache-keyed-by-length`.
-fn length_key(profile: Profile, bytes: &[u8]) -> crate::lifecycle::CacheKey {
+fn length_key(profile: Profile, bytes: &[u8]) -> lifecycle_runtime::lifecycle::CacheKey {
     let mut by_length = [0; 32];
     by_length[..8].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
     (profile, by_length)
 }
 
 /// The cache key of `module-cache-ignores-profile`.
-fn bytes_key(_: Profile, bytes: &[u8]) -> crate::lifecycle::CacheKey {
+fn bytes_key(_: Profile, bytes: &[u8]) -> lifecycle_runtime::lifecycle::CacheKey {
     content_key(Profile::Strict, bytes)
 }
 

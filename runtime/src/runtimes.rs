@@ -6,7 +6,7 @@ use crate::engine::wasmi::Wasmi;
 use crate::engine::wasmtime::Wasmtime;
 use crate::engine::wasmtime::config::{Allocation, WasmtimeConfig};
 use crate::lifecycle::{DEFAULT_CACHE_CAPACITY, Options, Runtime};
-use lifecycle_contract::Error;
+use lifecycle_contract::{Error, Fault, Stage};
 
 /// Settings of the reference runtime.
 #[derive(Clone, Debug)]
@@ -36,7 +36,8 @@ impl Runtime<Wasmtime> {
     }
 
     pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
-        let engine = Wasmtime::new(&config.engine)?;
+        let engine = Wasmtime::new(&config.engine)
+            .map_err(|e| Error::new(Stage::Load, Fault::EngineInitialization).with_detail(e))?;
         let options = Options {
             cache_capacity: config.cache_capacity,
             ..Options::default()

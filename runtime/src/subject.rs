@@ -4,7 +4,7 @@
 use crate::engine::Engine;
 use crate::lifecycle::{Component, ComponentConfig, Runtime};
 use crate::source::ModuleSource;
-use lifecycle_conformance::{Capabilities, Counters, Subject, SubjectComponent};
+use lifecycle_contract::{Capabilities, Counters, Subject, SubjectComponent};
 use lifecycle_contract::{Error, Event, Health, Limits, Profile, State, Warning};
 use std::future::Future;
 use std::time::Duration;

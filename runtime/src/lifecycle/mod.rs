@@ -23,7 +23,7 @@ use crate::accounting::Ledger;
 use crate::engine::Engine;
 use crate::source::ModuleSource;
 use checks::Facts;
-use lifecycle_conformance::Counters;
+use lifecycle_contract::Counters;
 use lifecycle_contract::{Error, Fault, Profile, Stage};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};

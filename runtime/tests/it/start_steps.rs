@@ -1,9 +1,7 @@
 //! CONTRACT §2: the start steps in order, and the error each one gives.
 
-mod common;
-
-use common::*;
-use lifecycle_kit::{ModuleSource, Profile, State};
+use crate::common::*;
+use lifecycle_runtime::{ModuleSource, Profile, State};
 use rstest::rstest;
 use serde_json::json;
 use std::time::{Duration, Instant};

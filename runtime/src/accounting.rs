@@ -12,7 +12,7 @@
 //!   growth the engine then failed is taken back;
 //! * every refused growth is reported once, as an [`Event::GrowthDenied`].
 
-use lifecycle_conformance::Counters;
+use lifecycle_contract::Counters;
 use lifecycle_contract::{Event, Limits, Resource};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -22,7 +22,7 @@ use super::{
     Call, Ceilings, Engine, Exports, Guest, Instantiate, Limiter, Signatures, Stopped, bytes_at,
 };
 use config::{Allocation, WasmtimeConfig, engine_for, every_profile};
-use lifecycle_contract::{Entry, Error, Event, Fault, GuestFailure, Profile, Stage, TrapCode};
+use lifecycle_contract::{Entry, Event, GuestFailure, Profile, TrapCode};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::{
@@ -56,7 +56,7 @@ static MADE: Mutex<Vec<(WasmtimeConfig, Arc<Engines>)>> = Mutex::new(Vec::new())
 impl Wasmtime {
     /// Engines built as `config` says, their epochs ticked every `config.epoch_tick`;
     /// the ones already made for an equal `config`, if any.
-    pub fn new(config: &WasmtimeConfig) -> Result<Wasmtime, Error> {
+    pub fn new(config: &WasmtimeConfig) -> Result<Wasmtime, InitError> {
         let mut made = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((_, shared)) = made.iter().find(|(c, _)| c == config) {
             return Ok(Wasmtime {
@@ -71,7 +71,7 @@ impl Wasmtime {
     /// Engines of its own, shared with no other runtime and dropped with the last
     /// runtime on them: for a pool that must give its reservation back (the benchmark's
     /// largest pools).
-    pub fn unshared(config: &WasmtimeConfig) -> Result<Wasmtime, Error> {
+    pub fn unshared(config: &WasmtimeConfig) -> Result<Wasmtime, InitError> {
         let built = engine_for(every_profile(), config);
         let on_demand = WasmtimeConfig {
             allocation: Allocation::OnDemand,
@@ -91,10 +91,30 @@ impl Wasmtime {
         self.shared.allocation
     }
 
-    /// The engine, shared by every profile.
-    pub fn engine(&self) -> &wasmtime::Engine {
-        &self.shared.engine
+    /// What the pool holds now, where the engine pools: how a soak sees that teardown
+    /// gives every slot back.
+    pub fn pool_usage(&self) -> Option<PoolUsage> {
+        let pool = self.shared.engine.pooling_allocator_metrics()?;
+        Some(PoolUsage {
+            instances: pool.core_instances(),
+            memories: pool.memories(),
+            warm_memory_bytes_resident: pool.unused_memory_bytes_resident(),
+        })
     }
+}
+
+/// Wasmtime could not build its engines or start their ticker: the engine's message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InitError(String);
+
+/// A pooling allocator's slots in use, and the resident bytes of its warm, unused
+/// memory slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub instances: u64,
+    pub memories: usize,
+    pub warm_memory_bytes_resident: usize,
 }
 
 impl Engines {
@@ -102,10 +122,8 @@ impl Engines {
         built: wasmtime::Result<(wasmtime::Engine, Allocation)>,
         unpooled: wasmtime::Result<Option<wasmtime::Engine>>,
         config: &WasmtimeConfig,
-    ) -> Result<Engines, Error> {
-        let init_error = |e: &dyn std::fmt::Display| {
-            Error::new(Stage::Load, Fault::EngineInitialization).with_detail(e)
-        };
+    ) -> Result<Engines, InitError> {
+        let init_error = |e: &dyn std::fmt::Display| InitError(e.to_string());
         let (engine, allocation) = built.map_err(|e| init_error(&e))?;
         let unpooled = unpooled
             .map_err(|e| init_error(&e))?
@@ -219,7 +237,7 @@ impl Engine for Wasmtime {
     fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Compiled, String> {
         // The profile was checked when the module was validated.
         let _ = profile;
-        let mut engine = self.engine();
+        let mut engine = &self.shared.engine;
         let module = match (Module::from_binary(engine, bytes), &self.shared.unpooled) {
             (Ok(module), _) => module,
             // No slot of the pool can hold it: on demand, then.
@@ -433,7 +451,7 @@ mod tests {
     use super::*;
     use crate::lifecycle::{ComponentConfig, Options, Runtime};
     use crate::source::ModuleSource;
-    use lifecycle_contract::ErrorKind;
+    use lifecycle_contract::{ErrorKind, Stage};
 
     /// `load_failed` is for a module the host validated that the engine cannot compile.
     /// Wasmtime compiles everything a profile admits, so reach that path with engines

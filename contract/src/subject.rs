@@ -9,13 +9,13 @@
 //!   `ready` it holds at least one instance and at least its linear memory; a component in
 //!   any other state holds nothing.
 
-use lifecycle_contract::{Error, Event, Health, Limits, Profile, State, Warning};
+use crate::{Error, Event, Health, Limits, Profile, State, Warning};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::time::Duration;
 
 /// A module handed to a runtime under test: the contract's one module-input type.
-pub use lifecycle_contract::ModuleSource;
+pub use crate::ModuleSource;
 
 /// What a runtime supports beyond the core of the contract. A case that needs a
 /// capability the runtime does not declare is reported `unsupported` (or failed, when the

@@ -1,9 +1,7 @@
 //! CONTRACT §3: the message ABI, with every bounds check.
 
-mod common;
-
-use common::*;
-use lifecycle_kit::{CallOutcome, State, TrapCode};
+use crate::common::*;
+use lifecycle_runtime::{CallOutcome, State, TrapCode};
 use rstest::rstest;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -314,7 +312,7 @@ async fn a_trap_code_travels_with_the_error() {
     let err = c.handle_message(b"x").await.unwrap_err();
     assert_eq!(
         err.fault,
-        lifecycle_kit::Fault::Trapped {
+        lifecycle_runtime::Fault::Trapped {
             trap: TrapCode::IntegerDivideByZero
         }
     );

@@ -1,10 +1,8 @@
 //! CONTRACT §1, §3 (health), §5 and §7: states, transitions, invalid operations, stop,
 //! teardown on every path, and the compile cache.
 
-mod common;
-
-use common::*;
-use lifecycle_kit::{
+use crate::common::*;
+use lifecycle_runtime::{
     CallOutcome, Event, Health, HealthReason, HealthStatus, ModuleSource, Profile, State,
 };
 use rstest::rstest;
@@ -393,7 +391,7 @@ async fn guest_calls_are_reported_with_their_outcomes() {
             (
                 "handle-message",
                 CallOutcome::Trapped {
-                    trap: lifecycle_kit::TrapCode::Unreachable
+                    trap: lifecycle_runtime::TrapCode::Unreachable
                 }
             )
         ]
@@ -409,9 +407,9 @@ async fn guest_calls_are_reported_with_their_outcomes() {
 #[test]
 fn an_engine_that_cannot_be_built_is_engine_initialization() {
     // Wasmtime refuses a guest stack larger than the async stack it runs on.
-    let mut config = lifecycle_kit::RuntimeConfig::default();
+    let mut config = lifecycle_runtime::RuntimeConfig::default();
     config.engine.max_wasm_stack = 64 << 20;
-    let err = lifecycle_kit::Runtime::with_config(config)
+    let err = lifecycle_runtime::Runtime::with_config(config)
         .err()
         .expect("no runtime");
     assert_eq!(err.kind().as_str(), "engine_initialization");
@@ -420,13 +418,13 @@ fn an_engine_that_cannot_be_built_is_engine_initialization() {
 
 /// An engine on a host that has run out: it compiles, but cannot afford an instance.
 /// (Written outside the crate, as any backend may be.)
-struct OutOfInstances(lifecycle_kit::Wasmtime);
+struct OutOfInstances(lifecycle_runtime::Wasmtime);
 
-impl lifecycle_kit::engine::Engine for OutOfInstances {
+impl lifecycle_runtime::engine::Engine for OutOfInstances {
     const NAME: &'static str = "out-of-instances";
     const VERSION: &'static str = "test";
-    type Module = <lifecycle_kit::Wasmtime as lifecycle_kit::engine::Engine>::Module;
-    type Guest = lifecycle_kit::engine::wasmtime::WasmtimeGuest;
+    type Module = <lifecycle_runtime::Wasmtime as lifecycle_runtime::engine::Engine>::Module;
+    type Guest = lifecycle_runtime::engine::wasmtime::WasmtimeGuest;
 
     fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String> {
         self.0.compile(profile, bytes)
@@ -435,31 +433,31 @@ impl lifecycle_kit::engine::Engine for OutOfInstances {
     async fn instantiate(
         &self,
         _: &Self::Module,
-        _: lifecycle_kit::engine::Instantiate,
-    ) -> Result<Self::Guest, lifecycle_kit::engine::Stopped> {
+        _: lifecycle_runtime::engine::Instantiate,
+    ) -> Result<Self::Guest, lifecycle_runtime::engine::Stopped> {
         let detail = "Cannot allocate memory (os error 12)".into();
-        Err(lifecycle_kit::engine::Stopped::Exhausted { detail })
+        Err(lifecycle_runtime::engine::Stopped::Exhausted { detail })
     }
 }
 
 #[tokio::test]
 async fn a_host_that_runs_out_of_instances_fails_start_with_resource_limit_exceeded() {
-    let engine = lifecycle_kit::Wasmtime::new(&Default::default()).unwrap();
-    let runtime = lifecycle_kit::lifecycle::Runtime::on(
+    let engine = lifecycle_runtime::Wasmtime::new(&Default::default()).unwrap();
+    let runtime = lifecycle_runtime::lifecycle::Runtime::on(
         OutOfInstances(engine),
-        lifecycle_kit::lifecycle::Options::default(),
+        lifecycle_runtime::lifecycle::Options::default(),
     );
     let mut c = runtime.component(
-        ModuleSource::file("examples/echo.wat"),
-        lifecycle_kit::ComponentConfig::default(),
+        ModuleSource::file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/echo.wat")),
+        lifecycle_runtime::ComponentConfig::default(),
     );
     let err = c.start().await.unwrap_err();
     assert_eq!(
         (err.stage, err.fault),
         (
-            lifecycle_kit::Stage::Instantiate,
-            lifecycle_kit::Fault::ResourceLimitExceeded {
-                resource: lifecycle_kit::Resource::Instances
+            lifecycle_runtime::Stage::Instantiate,
+            lifecycle_runtime::Fault::ResourceLimitExceeded {
+                resource: lifecycle_runtime::Resource::Instances
             }
         ),
         "a host out of instances is no guest trap"

@@ -1,10 +1,8 @@
 //! CONTRACT §4: limits, fuel, wall-clock timeouts, stack, and every trap code at every
 //! place the host calls the guest.
 
-mod common;
-
-use common::*;
-use lifecycle_kit::{
+use crate::common::*;
+use lifecycle_runtime::{
     Component, Event, Health, HealthReason, HealthStatus, Profile, Resource, Runtime, State,
     TrapCode, Warning,
 };
@@ -59,7 +57,7 @@ async fn outcome_at(
     rt: &Runtime,
     site: Site,
     body: &str,
-    edit: impl FnOnce(&mut lifecycle_kit::Limits),
+    edit: impl FnOnce(&mut lifecycle_runtime::Limits),
 ) -> serde_json::Value {
     let mut c: Component = rt.component(module(&at_site(site, body)), strict(edit));
     let result = match site {

@@ -94,6 +94,15 @@ pub(crate) fn every_profile() -> WasmFeatures {
         .fold(WasmFeatures::empty(), |all, p| all | p.features())
 }
 
+impl WasmtimeConfig {
+    /// A bare Wasmtime engine configured as the reference runtime's, for every profile's
+    /// features, and the allocation it really uses: the baseline benchmarks measure the
+    /// lifecycle against.
+    pub fn bare_engine(&self) -> wasmtime::Result<(wasmtime::Engine, Allocation)> {
+        engine_for(every_profile(), self)
+    }
+}
+
 /// An engine for modules of these `features`, and the allocation it really uses.
 pub(crate) fn engine_for(
     features: WasmFeatures,

@@ -187,6 +187,10 @@ pub struct RunOptions {
     /// each case's reproduce line is this plus `--filter ID`.
     pub repro_command: Option<String>,
     pub progress: bool,
+    /// Stop at the first case that fails the run: cases not begun by then are left out
+    /// of the results (those running finish). For questions a single failure answers,
+    /// such as whether a mutant is killed.
+    pub fail_fast: bool,
 }
 
 impl Default for RunOptions {
@@ -200,6 +204,7 @@ impl Default for RunOptions {
             require: BTreeSet::new(),
             repro_command: None,
             progress: false,
+            fail_fast: false,
         }
     }
 }
@@ -1013,7 +1018,8 @@ async fn run_one<S: Subject>(
 pub type Outcomes = Result<((String, String), Vec<CaseResult>), String>;
 
 /// Runs `cases`, each on a fresh subject from `make`, `options.jobs` at a time. Results
-/// come back in the order of `cases`. A subject is made once first, to learn what it is
+/// come back in the order of `cases`, one per case (fewer only under
+/// [`RunOptions::fail_fast`]). A subject is made once first, to learn what it is
 /// and what it supports; if that fails, nothing runs and the run reports why, once.
 pub async fn run<S: Subject>(
     make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
@@ -1045,26 +1051,25 @@ pub async fn run<S: Subject>(
             progress.clone(),
         );
         tasks.spawn(async move {
-            let _permit = gate
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            let result = run_one(make, case, options, capabilities).await;
+            // Closed only by a fail-fast run that has its failure: this case is left out.
+            let Ok(_permit) = gate.acquire_owned().await else {
+                return (index, None);
+            };
+            let result = run_one(make, case, options.clone(), capabilities).await;
+            if options.fail_fast && result.verdict.fails_run() {
+                gate.close();
+            }
             progress.inc(1);
-            (index, result)
+            (index, Some(result))
         });
     }
     let mut results: Vec<Option<CaseResult>> = (0..count).map(|_| None).collect();
     while let Some(done) = tasks.join_next().await {
         let (index, result) = done.expect("run_one contains its own panics");
-        results[index] = Some(result);
+        results[index] = result;
     }
     progress.finish_and_clear();
-    let results = results
-        .into_iter()
-        .map(|r| r.expect("every case reports"))
-        .collect();
-    Ok((identity, results))
+    Ok((identity, results.into_iter().flatten().collect()))
 }
 
 /// A stable hash of a case id, for sharding: the same on every machine.

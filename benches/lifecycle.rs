@@ -1,5 +1,5 @@
 //! `cargo bench`: the hot paths, for developers, in the terms of `lifecycle-kit bench`
-//! (whose figures the README's table comes from), each beside its baseline:
+//! (whose figures docs/performance.md's table comes from), each beside its baseline:
 //!
 //! * `cycle`: start, one 16-byte message, stop on the reference runtime and on wasmi,
 //!   beside the engine floor (bare Wasmtime, pooled and on demand: `InstancePre`, the

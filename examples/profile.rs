@@ -1,8 +1,8 @@
 //! A loop to profile: `perf record -g ./target/release/examples/profile cycle` (300 000
 //! start + message + stop cycles of the echo actor) or `... profile message` (5 000 000
 //! messages to one component). Build with `CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
-//! cargo build --release --example profile` for symbols. What the README's "Where a
-//! cycle's time goes" comes from.
+//! cargo build --release --example profile` for symbols. What docs/performance.md's
+//! "Where a cycle's time goes" comes from.
 
 use lifecycle_runtime::{ComponentConfig, ModuleSource, Runtime};
 #[tokio::main(flavor = "current_thread")]

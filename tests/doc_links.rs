@@ -691,7 +691,7 @@ fn destinations_resolve_inside_the_repository_only() {
     );
     let root = Path::new("/repo");
     let file = Path::new("/repo/README.md");
-    let why = check(root, file, "../shared/CONTRACT.md", &mut Anchors::default());
+    let why = check(root, file, "../outside/CONTRACT.md", &mut Anchors::default());
     assert_eq!(why, Err("outside the repository".to_string()));
     assert_eq!(percent_decode("with%20space.md"), "with space.md");
     assert!(is_line_anchor("L10") && is_line_anchor("L10-L20") && !is_line_anchor("L"));

@@ -3,20 +3,22 @@
 //! every module the spec calls invalid, malformed, unlinkable or uninstantiable fails to
 //! start with the matching contract error.
 //!
-//! The suite lives in `../shared/wasm-spec-testsuite` beside the checkout. Without it
-//! the test says so and passes, except under CI (`CI` set), where it must be there.
+//! The suite is vendored in `tests/data/wasm-spec-testsuite` (its SOURCE.md names the
+//! commit); `WASM_SPEC_TESTSUITE=DIR` points the test at another copy. A missing suite
+//! fails the test, naming where it looked: it is never skipped in silence. It is in the
+//! slow tier (`cargo test -- --include-ignored`; `.ci/run` runs it).
 
 use lifecycle_conformance::ModuleSource;
 use lifecycle_conformance::drive;
 use lifecycle_contract::{Outcome, Script};
 use lifecycle_runtime::{ComponentConfig, Limits, Profile, Runtime, State};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, QuoteWatTest, Wast, WastDirective, WastExecute};
 
-const SUITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/wasm-spec-testsuite");
+const VENDORED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/wasm-spec-testsuite");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Expect {
@@ -101,16 +103,18 @@ fn modules(path: &Path) -> Vec<(Expect, Vec<u8>)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "slow tier: the WebAssembly spec test suite (run with --include-ignored)"]
 async fn every_spec_module_runs_a_clean_trace() {
-    let suite = Path::new(SUITE);
-    if !suite.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{SUITE} is missing under CI"
-        );
-        eprintln!("skipped: no spec test suite at {SUITE}");
-        return;
-    }
+    let suite = std::env::var_os("WASM_SPEC_TESTSUITE")
+        .map_or_else(|| PathBuf::from(VENDORED), PathBuf::from);
+    assert!(
+        suite.is_dir(),
+        "no spec test suite at {}: restore tests/data/wasm-spec-testsuite from the repository, \
+         or set WASM_SPEC_TESTSUITE to a directory of the suite's top-level .wast files \
+         (github.com/WebAssembly/testsuite)",
+        suite.display()
+    );
+    let suite = suite.as_path();
     let mut files: Vec<_> = std::fs::read_dir(suite)
         .unwrap()
         .map(|e| e.unwrap().path())

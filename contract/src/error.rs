@@ -1,4 +1,4 @@
-//! The one error taxonomy (CONTRACT §2–§5).
+//! The one error taxonomy (SPEC.md §2, "Errors").
 //!
 //! Identifiers here (`kind`, `stage`, reasons, trap codes) are stable: they appear in
 //! traces, reports and snapshots. Engine messages only ever go in [`Error::detail`],
@@ -26,7 +26,7 @@ identifiers! {
 }
 
 identifiers! {
-    /// The trap codes of CONTRACT §4; every engine trap not listed maps to `Other`.
+    /// The trap codes of SPEC LC-LIMIT-6; every engine trap not listed maps to `Other`.
     TrapCode {
         Unreachable => "unreachable",
         StackOverflow => "stack_overflow",
@@ -62,7 +62,7 @@ identifiers! {
 }
 
 identifiers! {
-    /// Why the host refused a message or its reply (message ABI, CONTRACT §3).
+    /// Why the host refused a message or its reply (message ABI, SPEC LC-MSG-2, LC-MSG-3, LC-MSG-5).
     RejectReason {
         TooLarge => "too_large",
         AllocOutOfBounds => "alloc_out_of_bounds",
@@ -72,7 +72,7 @@ identifiers! {
 }
 
 identifiers! {
-    /// A limited resource (CONTRACT §4).
+    /// A limited resource (SPEC LC-INST-1, LC-LIMIT-1, LC-LIMIT-2).
     Resource {
         Memory => "memory",
         Table => "table",
@@ -233,7 +233,7 @@ impl Error {
     }
 }
 
-/// A problem during stop that does not make stop fail (CONTRACT §5).
+/// A problem during stop that does not make stop fail (SPEC LC-STOP-3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Warning {

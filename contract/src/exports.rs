@@ -1,4 +1,4 @@
-//! The lifecycle exports (CONTRACT §3): their names, what each must be, and the order in
+//! The lifecycle exports (SPEC.md §3's table, LC-EXPORT-1, LC-EXPORT-2): their names, what each must be, and the order in
 //! which a runtime checks them.
 
 identifiers! {

@@ -1,4 +1,4 @@
-//! The health mapping (CONTRACT §3, "Health").
+//! The health mapping (SPEC LC-HEALTH-2, LC-HEALTH-3, LC-HEALTH-4).
 
 use crate::error::{GuestFailure, TrapCode};
 use crate::state::State;

@@ -1,4 +1,4 @@
-//! Per-component limits (CONTRACT §4): each declared once, with its default and its rule.
+//! Per-component limits (SPEC.md §4, LC-LIMIT-*): each declared once, with its default and its rule.
 //!
 //! The one declaration is the `define_limits!` list at the foot of this module: for
 //! each limit its doc, field, type, [`Unit`], default, key and `trace` flag. From it come
@@ -32,7 +32,7 @@ use std::time::Duration;
 
 /// A WebAssembly page.
 pub const WASM_PAGE_BYTES: u64 = 65_536;
-/// Instances, memories and tables a component may have (CONTRACT §4).
+/// Instances, memories and tables a component may have (SPEC LC-INST-1).
 pub const MAX_INSTANCES: usize = 1;
 pub const MAX_MEMORIES: usize = 1;
 pub const MAX_TABLES: usize = 1;

@@ -1,4 +1,4 @@
-//! The message ABI's arithmetic (CONTRACT §3): decoding `handle-message`'s result and
+//! The message ABI's arithmetic (SPEC LC-MSG-1, LC-MSG-3 to LC-MSG-5): decoding `handle-message`'s result and
 //! the bounds check used for `alloc`'s pointer and for the reply.
 
 /// What `handle-message`'s i64 result means.

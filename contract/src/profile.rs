@@ -1,4 +1,4 @@
-//! Feature profiles (CONTRACT §6). One feature set per profile drives both the host's
+//! Feature profiles (SPEC.md §6, LC-PROFILE-*). One feature set per profile drives both the host's
 //! validator and the engine's configuration, so the two cannot disagree.
 
 use serde::Serialize;

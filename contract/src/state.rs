@@ -1,4 +1,4 @@
-//! Component states and the one transition table (CONTRACT §1).
+//! Component states and the one transition table (SPEC LC-STATE-1, LC-STATE-2).
 //!
 //! Every state change of every component goes through [`State::can_become`]; nothing
 //! else in the crate decides whether a transition is legal.

@@ -258,7 +258,7 @@ fn fail(stage: Stage, fault: Fault) -> Error {
 }
 
 impl Sim<'_> {
-    /// start(): allowed only in `creating`; every step in order (CONTRACT §1–§2).
+    /// start(): allowed only in `creating`; every step in order (SPEC LC-STATE-3, SPEC.md §2).
     fn start(&mut self, module: &Modelled) -> Result<Result<(), Error>, Ambiguous> {
         if self.state != State::Creating {
             return Ok(Err(fail(

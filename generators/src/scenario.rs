@@ -24,7 +24,7 @@ pub enum Module {
 pub struct Scenario {
     /// Stable kebab-case name.
     pub name: String,
-    /// The CONTRACT clause it checks, such as `§3 message ABI`.
+    /// The SPEC.md section it checks, such as `§3 message ABI`.
     pub clause: &'static str,
     pub description: String,
     pub module: Module,

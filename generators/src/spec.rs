@@ -4,7 +4,7 @@
 use lifecycle_contract::TrapCode;
 use wasmparser::WasmFeatures;
 
-/// The trap codes a guest can raise on purpose (CONTRACT §4; `other` has no recipe).
+/// The trap codes a guest can raise on purpose (SPEC LC-LIMIT-6; `other` has no recipe).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Trap {
     Unreachable,

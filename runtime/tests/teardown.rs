@@ -1,4 +1,4 @@
-//! CONTRACT §7: over many start/stop cycles the process's resident and virtual memory
+//! SPEC LC-TEARDOWN-2: over many start/stop cycles the process's resident and virtual memory
 //! stay flat. Its own test binary, so no other test allocates while it measures.
 
 mod common;

@@ -1,4 +1,4 @@
-//! CONTRACT §2 steps 2–3: bytes that are not a valid module, each way they can be wrong.
+//! SPEC LC-START-2, LC-START-4: bytes that are not a valid module, each way they can be wrong.
 
 use super::clause;
 use crate::scenario::Scenario;

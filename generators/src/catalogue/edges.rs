@@ -1,4 +1,4 @@
-//! CONTRACT §4 at its edges, and every guest entry point on its own: growth exactly at a
+//! SPEC.md §4 (LC-LIMIT-*) at its edges, and every guest entry point on its own: growth exactly at a
 //! limit and one unit past it, seen from `_start`, `_health`, `_cleanup` and the wasm
 //! `start` section (no message needed, so a runtime whose message path is broken still
 //! gets a verdict); a fresh fuel budget for each entry, whatever a call costs on the

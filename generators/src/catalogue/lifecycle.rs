@@ -1,4 +1,4 @@
-//! CONTRACT §1, §3 (health), §4 and §5: whole lifecycles, health, fuel, and stop.
+//! SPEC.md §1, §3 (LC-HEALTH-*), §4 and §5: whole lifecycles, health, fuel, and stop.
 
 use super::{SOME_TRAPS, SPIN_FUEL, SPIN_TIMEOUT, clause};
 use crate::scenario::Scenario;

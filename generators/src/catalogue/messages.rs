@@ -1,4 +1,4 @@
-//! CONTRACT §3: the message ABI, every bounds check, and fatal failures in `alloc` and
+//! SPEC.md §3, LC-MSG-*: the message ABI, every bounds check, and fatal failures in `alloc` and
 //! `handle-message`.
 
 use super::{SPIN_FUEL, SPIN_TIMEOUT, clause};

@@ -14,7 +14,7 @@ use crate::scenario::Scenario;
 use crate::spec::Trap;
 use std::time::Duration;
 
-/// The CONTRACT clauses scenarios are grouped by.
+/// The SPEC.md sections scenarios are grouped by.
 pub mod clause {
     pub const STATES: &str = "§1 states and transitions";
     pub const VALIDATE: &str = "§2 validate: magic, version, well-formedness";

@@ -1,4 +1,4 @@
-//! CONTRACT §2: features, exports, link, instantiation and `_start`.
+//! SPEC.md §2: features, exports, link, instantiation and `_start`.
 
 use super::{SOME_TRAPS, SPIN_FUEL, SPIN_TIMEOUT, clause};
 use crate::scenario::Scenario;

@@ -1,4 +1,4 @@
-//! A component: one actor's module moving through the lifecycle (CONTRACT §1–§5).
+//! A component: one actor's module moving through the lifecycle (SPEC.md §1–§5).
 //!
 //! Invariants:
 //! * the state is [`Phase`], and only `Phase::Ready` holds a guest: a component holds a
@@ -96,7 +96,7 @@ impl<E: Engine> Component<E> {
         self.events.dropped()
     }
 
-    /// Runs the start steps (CONTRACT §2). Allowed only in `creating`.
+    /// Runs the start steps (SPEC.md §2). Allowed only in `creating`.
     pub async fn start(&mut self) -> Result<(), Error> {
         if self.state() != State::Creating {
             return Err(self.invalid_state(Stage::Load));
@@ -166,7 +166,7 @@ impl<E: Engine> Component<E> {
         Ok(guest)
     }
 
-    /// Checks health (CONTRACT §3). Allowed in every state; never changes the state.
+    /// Checks health (SPEC.md §3, LC-HEALTH-*). Allowed in every state; never changes the state.
     pub async fn health_check(&mut self) -> Health {
         let limits = &self.config.limits;
         // Borrowed in place, not taken: a cancelled health check leaves the guest.
@@ -185,7 +185,7 @@ impl<E: Engine> Component<E> {
         }
     }
 
-    /// Stops the component (CONTRACT §5). `_cleanup` runs only from `ready`, under
+    /// Stops the component (SPEC.md §5, LC-STOP-*). `_cleanup` runs only from `ready`, under
     /// `timeout` and fresh fuel; its failures are warnings. Idempotent on `terminated`.
     pub async fn stop(&mut self, timeout: Duration) -> Result<Vec<Warning>, Error> {
         match self.state() {

@@ -1,4 +1,4 @@
-//! The message ABI (CONTRACT §3): size check, `alloc`, bounds check, copy,
+//! The message ABI (SPEC.md §3, LC-MSG-*): size check, `alloc`, bounds check, copy,
 //! `handle-message`, and decoding its result.
 //!
 //! Invariant: only a trap, fuel exhaustion or timeout in `alloc` or `handle-message`

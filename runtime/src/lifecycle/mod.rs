@@ -8,7 +8,7 @@
 //! Invariants:
 //! * a module is compiled at most once per profile while it stays in the cache, and a
 //!   prepared module is only used under the profile it was validated under;
-//! * the start steps run in [`StartOrder::CONTRACT`]'s order (CONTRACT §2);
+//! * the start steps run in [`StartOrder::CONTRACT`]'s order (SPEC.md §2);
 //! * the ledger counts exactly the guests alive (see [`crate::accounting`]).
 
 mod checks;
@@ -41,7 +41,7 @@ pub struct StartOrder {
 }
 
 impl StartOrder {
-    /// CONTRACT §2: exports, link, limits, then instantiate.
+    /// SPEC.md §2: exports, link, limits, then instantiate (LC-EXPORT-*, LC-LINK-1, LC-INST-1).
     pub const CONTRACT: StartOrder = StartOrder {
         before_instantiate: &[Gate::Exports, Gate::Link, Gate::Limits],
         after_instantiate: &[],

@@ -1,4 +1,4 @@
-//! CONTRACT §1, §3 (health), §5 and §7: states, transitions, invalid operations, stop,
+//! SPEC.md §1, §3 (health), §5, §7 and LC-START-7: states, transitions, invalid operations, stop,
 //! teardown on every path, and the compile cache.
 
 use crate::common::*;

@@ -1,4 +1,4 @@
-//! CONTRACT §4: limits, fuel, wall-clock timeouts, stack, and every trap code at every
+//! SPEC.md §4, LC-LIMIT-*: limits, fuel, wall-clock timeouts, stack, and every trap code at every
 //! place the host calls the guest.
 
 use crate::common::*;

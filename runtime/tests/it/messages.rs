@@ -1,4 +1,4 @@
-//! CONTRACT §3: the message ABI, with every bounds check.
+//! SPEC.md §3, LC-MSG-*: the message ABI, with every bounds check.
 
 use crate::common::*;
 use lifecycle_runtime::{CallOutcome, State, TrapCode};

@@ -1,4 +1,4 @@
-//! CONTRACT §2: the start steps in order, and the error each one gives.
+//! SPEC.md §2: the start steps in order, and the error each one gives.
 
 use crate::common::*;
 use lifecycle_runtime::{ModuleSource, Profile, State};

@@ -58,7 +58,7 @@ impl FromStr for Allocation {
 /// Settings of the reference engine.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WasmtimeConfig {
-    /// Guest stack limit (CONTRACT §4 `max_wasm_stack`).
+    /// Guest stack limit (SPEC LC-LIMIT-5, `max_wasm_stack`).
     pub max_wasm_stack: usize,
     /// How often the epoch ticker ticks: the resolution of every wall-clock timeout.
     pub epoch_tick: Duration,

@@ -36,7 +36,12 @@ fn every_relative_link_in_every_markdown_file_resolves() {
         let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for link in links(&text) {
             if let Err(why) = check(&root, file, &link.dest, &mut anchors) {
-                broken.push(format!("{}:{}: {} ({why})", rel(&root, file), link.line, link.dest));
+                broken.push(format!(
+                    "{}:{}: {} ({why})",
+                    rel(&root, file),
+                    link.line,
+                    link.dest
+                ));
             }
         }
     }
@@ -203,7 +208,10 @@ fn check(root: &Path, file: &Path, dest: &str, anchors: &mut Anchors) -> Result<
     if anchors.of(&target)?.contains(&fragment) {
         Ok(())
     } else {
-        Err(format!("no heading with anchor #{fragment} in {}", rel(root, &target)))
+        Err(format!(
+            "no heading with anchor #{fragment} in {}",
+            rel(root, &target)
+        ))
     }
 }
 
@@ -250,7 +258,10 @@ fn links(text: &str) -> Vec<Link> {
     while i + 1 < chars.len() {
         if chars[i] == ']' && chars[i + 1] == '(' && opened_before(&chars, i) {
             if let Some((dest, end)) = destination(&chars, i + 2) {
-                out.push(Link { line: line_of[i], dest });
+                out.push(Link {
+                    line: line_of[i],
+                    dest,
+                });
                 i = end;
                 continue;
             }
@@ -382,7 +393,9 @@ fn without_fences(text: &str) -> String {
     for line in text.lines() {
         match (open, fence(line)) {
             (None, Some((c, len, _))) => open = Some((c, len)),
-            (Some((c, len)), Some((d, n, info))) if d == c && n >= len && info.trim().is_empty() => {
+            (Some((c, len)), Some((d, n, info)))
+                if d == c && n >= len && info.trim().is_empty() =>
+            {
                 open = None
             }
             (None, None) => out.push_str(line),
@@ -533,7 +546,9 @@ fn setext_heading(lines: &[&str], n: usize) -> Option<String> {
 fn unique(slug: String, occurrences: &mut HashMap<String, usize>) -> String {
     let mut candidate = slug.clone();
     while occurrences.contains_key(&candidate) {
-        let n = occurrences.get_mut(&slug).expect("the slug itself was given first");
+        let n = occurrences
+            .get_mut(&slug)
+            .expect("the slug itself was given first");
         *n += 1;
         candidate = format!("{slug}-{n}");
     }
@@ -609,7 +624,10 @@ fn slugs_follow_github() {
         slug("`lifecycle-kit run`: the conformance suite"),
         "lifecycle-kit-run-the-conformance-suite"
     );
-    assert_eq!(slug("1. States and transitions"), "1-states-and-transitions");
+    assert_eq!(
+        slug("1. States and transitions"),
+        "1-states-and-transitions"
+    );
     assert_eq!(
         slug("Time to kill: fuzzing against every mutant"),
         "time-to-kill-fuzzing-against-every-mutant"
@@ -618,7 +636,10 @@ fn slugs_follow_github() {
     assert_eq!(slug("A [link](x.md) and *emphasis*"), "a-link-and-emphasis");
     assert_eq!(slug("snake_case & C++"), "snake_case--c");
     assert_eq!(slug("Résumé §6 <sup>new</sup>"), "résumé-6-new");
-    assert_eq!(slug("`conformance/src/attribution.rs`"), "conformancesrcattributionrs");
+    assert_eq!(
+        slug("`conformance/src/attribution.rs`"),
+        "conformancesrcattributionrs"
+    );
 }
 
 #[test]
@@ -643,7 +664,14 @@ Setext heading
     found.sort();
     assert_eq!(
         found,
-        ["explicit", "setext-heading", "tests", "tests-1", "tests-1-1", "tests-2"]
+        [
+            "explicit",
+            "setext-heading",
+            "tests",
+            "tests-1",
+            "tests-1-1",
+            "tests-2"
+        ]
     );
 }
 
@@ -691,7 +719,12 @@ fn destinations_resolve_inside_the_repository_only() {
     );
     let root = Path::new("/repo");
     let file = Path::new("/repo/README.md");
-    let why = check(root, file, "../outside/CONTRACT.md", &mut Anchors::default());
+    let why = check(
+        root,
+        file,
+        "../outside/CONTRACT.md",
+        &mut Anchors::default(),
+    );
     assert_eq!(why, Err("outside the repository".to_string()));
     assert_eq!(percent_decode("with%20space.md"), "with space.md");
     assert!(is_line_anchor("L10") && is_line_anchor("L10-L20") && !is_line_anchor("L"));

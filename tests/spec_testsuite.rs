@@ -18,7 +18,10 @@ use std::time::Duration;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, QuoteWatTest, Wast, WastDirective, WastExecute};
 
-const VENDORED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/wasm-spec-testsuite");
+const VENDORED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/wasm-spec-testsuite"
+);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Expect {

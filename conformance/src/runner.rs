@@ -1052,7 +1052,7 @@ pub async fn run<S: Subject>(
         );
         tasks.spawn(async move {
             // Closed only by a fail-fast run that has its failure: this case is left out.
-            let Ok(_permit) = gate.acquire_owned().await else {
+            let Ok(_permit) = gate.clone().acquire_owned().await else {
                 return (index, None);
             };
             let result = run_one(make, case, options.clone(), capabilities).await;

@@ -195,11 +195,13 @@ impl Scenario {
     }
 }
 
-fn shell_quote(word: &str) -> String {
+/// A word as a POSIX shell reads it back: bare when safe, else in single quotes. The one
+/// quoting of every command line the kit prints for a person to run again.
+pub fn shell_quote(word: &str) -> String {
     if !word.is_empty()
         && word
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
     {
         word.to_string()
     } else {

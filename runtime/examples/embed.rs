@@ -16,13 +16,20 @@ async fn actor(runtime: Runtime, mut mailbox: mpsc::Receiver<Vec<u8>>) -> Result
         call_timeout: Duration::from_millis(100),
         ..Limits::default()
     };
-    let config = ComponentConfig { limits, ..ComponentConfig::default() };
+    let config = ComponentConfig {
+        limits,
+        ..ComponentConfig::default()
+    };
     let mut component = runtime.component(ModuleSource::file(ECHO), config.clone());
     component.start().await?;
     let mut handled = 0;
     while let Some(message) = mailbox.recv().await {
         match component.handle_message(&message).await {
-            Ok(reply) => println!("{} -> {}", String::from_utf8_lossy(&message), String::from_utf8_lossy(&reply)),
+            Ok(reply) => println!(
+                "{} -> {}",
+                String::from_utf8_lossy(&message),
+                String::from_utf8_lossy(&reply)
+            ),
             Err(error) => println!("message failed: {error}"),
         }
         handled += 1;
@@ -42,11 +49,17 @@ async fn main() -> Result<(), Error> {
     let (send, mailbox) = mpsc::channel(8);
     let running = tokio::spawn(actor(runtime.clone(), mailbox));
     for word in ["hello", "actor", "world"] {
-        send.send(word.as_bytes().to_vec()).await.expect("the actor is running");
+        send.send(word.as_bytes().to_vec())
+            .await
+            .expect("the actor is running");
     }
     drop(send);
     let handled = running.await.expect("the actor did not panic")?;
-    assert_eq!((handled, runtime.live_instances()), (3, 0), "every instance released");
+    assert_eq!(
+        (handled, runtime.live_instances()),
+        (3, 0),
+        "every instance released"
+    );
     println!("{handled} messages; nothing held after shutdown");
     Ok(())
 }

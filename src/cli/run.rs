@@ -1,0 +1,252 @@
+//! `lifecycle-kit run`: the conformance suite against a runtime, a verdict per clause;
+//! human, JSON and JUnit reports.
+
+use super::subject::{CannotCreate, Job, SubjectArgs, parse_capabilities};
+use super::{Format, Usage, bad, shell_quote};
+use anyhow::Context;
+use clap::Args;
+use lifecycle_conformance::{Capability, Subject};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `K/N`: shard K of N, 1-based.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, such as 1/4")?;
+    let (k, n): (u64, u64) = (
+        k.parse().map_err(|_| format!("`{k}` is not a number"))?,
+        n.parse().map_err(|_| format!("`{n}` is not a number"))?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: K must be between 1 and N"));
+    }
+    Ok((k, n))
+}
+
+#[derive(Args)]
+pub(super) struct RunArgs {
+    #[command(flatten)]
+    subject: SubjectArgs,
+    /// Only cases whose id equals PATTERN, or else whose id or clause contains it.
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Only shard K of N (by a stable hash of the case id), for splitting CI jobs.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Add the seeded random families: 1000 exact cases and 200 wasm-smith ones.
+    #[arg(long)]
+    extended: bool,
+    /// The seed of the extended families.
+    #[arg(long, value_name = "SEED", default_value_t = 2026)]
+    seed: u64,
+    /// Report format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Cases directory (default: the built-in cases), or one case file (a corpus case,
+    /// say), which need not cover every clause.
+    #[arg(long, value_name = "PATH")]
+    cases: Option<PathBuf>,
+    /// Expected failures of this runtime: `[[xfail]] case = "ID" reason = "..."` (default
+    /// for a built-in runtime: its file in conformance/expectations/, if any).
+    #[arg(long, value_name = "PATH")]
+    expectations: Option<PathBuf>,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// A case still running after this many seconds fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    watchdog_secs: u64,
+    /// Capabilities the run requires (comma-separated, or `all`): a case that needs one
+    /// the runtime does not declare fails instead of being unsupported.
+    #[arg(long, value_name = "CAPS", value_parser = parse_capabilities)]
+    require: Option<BTreeSet<Capability>>,
+}
+
+impl RunArgs {
+    /// The command that repeats this run exactly, but for `--filter`: every case's
+    /// reproduce line is this plus `--filter ID`.
+    fn repro_command(&self) -> String {
+        let mut words = vec!["lifecycle-kit".to_string(), "run".into()];
+        words.extend(self.subject.flags());
+        let mut flag = |name: &str, value: Option<String>| {
+            words.push(format!("--{name}"));
+            words.extend(value.map(|v| shell_quote(&v)));
+        };
+        let absolute = |p: &PathBuf| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string()
+        };
+        if let Some(dir) = &self.cases {
+            flag("cases", Some(absolute(dir)));
+        }
+        if self.extended {
+            flag("extended", None);
+            flag("seed", Some(self.seed.to_string()));
+        }
+        if let Some(path) = &self.expectations {
+            flag("expectations", Some(absolute(path)));
+        }
+        if let Some(require) = &self.require {
+            let names: Vec<&str> = require.iter().map(|c| c.as_str()).collect();
+            flag("require", Some(names.join(",")));
+        }
+        if self.watchdog_secs != 60 {
+            flag("watchdog-secs", Some(self.watchdog_secs.to_string()));
+        }
+        words.join(" ")
+    }
+}
+
+/// An output file written whole or not at all: created beside its place
+/// (`PATH.tmp-PID`) before the work begins, so that a place it cannot be written is bad
+/// input found before anything runs, and renamed into place once complete. Dropped
+/// before that, it is removed.
+struct Staged {
+    path: PathBuf,
+    temporary: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl Staged {
+    /// `flag` names the file in messages.
+    fn create(flag: &str, path: &Path) -> anyhow::Result<Staged> {
+        let cannot = |why: &dyn std::fmt::Display| bad(format!("{flag} {}: {why}", path.display()));
+        if path.is_dir() {
+            return Err(cannot(&"is a directory"));
+        }
+        let Some(name) = path.file_name() else {
+            return Err(cannot(&"names no file"));
+        };
+        let mut name = name.to_os_string();
+        name.push(format!(".tmp-{}", std::process::id()));
+        let temporary = path.with_file_name(name);
+        let file = std::fs::File::create(&temporary).map_err(|e| cannot(&e))?;
+        Ok(Staged {
+            path: path.to_path_buf(),
+            temporary,
+            file: Some(file),
+        })
+    }
+
+    fn commit(mut self, contents: &[u8]) -> anyhow::Result<()> {
+        let mut file = self.file.take().expect("committed once");
+        file.write_all(contents)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&self.temporary, &self.path))
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Renamed into place, there is nothing here to remove.
+        let _ = std::fs::remove_file(&self.temporary);
+    }
+}
+
+pub(super) async fn execute(args: RunArgs) -> anyhow::Result<bool> {
+    use lifecycle_conformance::{Expectations, RunOptions, case, runner};
+    use std::io::IsTerminal;
+    let dir = args.cases.clone().unwrap_or_else(case::builtin_dir);
+    let loaded = match dir.is_file() {
+        true => case::load_file(&dir),
+        false => case::load_dir(&dir),
+    };
+    let mut cases = loaded.map_err(|e| match e {
+        lifecycle_conformance::CaseError::Uncovered { .. } => {
+            bad(format!("--cases {}: {e}", dir.display()))
+        }
+        e => bad(e),
+    })?;
+    if args.extended {
+        cases.extend(case::extended(args.seed, 1000));
+    }
+    let cases = runner::select(cases, args.filter.as_deref(), args.shard);
+    if cases.is_empty() {
+        let what = match (&args.filter, args.shard) {
+            (Some(f), _) => format!("the filter `{f}` selects no case"),
+            (None, Some((k, n))) => format!("shard {k}/{n} holds no case"),
+            (None, None) => format!("{} holds no case", dir.display()),
+        };
+        return Err(Usage(format!(
+            "{what} (case ids and clause ids: `lifecycle-kit run --format json`; the extended families need `--extended`)"
+        ))
+        .into());
+    }
+    // A built-in runtime's known differences apply unless other expectations are given.
+    let expectations = match args
+        .expectations
+        .clone()
+        .or_else(|| case::builtin_expectations(&args.subject.runtime))
+    {
+        Some(path) => Expectations::load(&path).map_err(bad)?,
+        None => Expectations::default(),
+    };
+    let mut options = RunOptions {
+        watchdog: Duration::from_secs(args.watchdog_secs),
+        expectations,
+        require: args.require.clone().unwrap_or_default(),
+        repro_command: Some(args.repro_command()),
+        progress: std::io::stderr().is_terminal(),
+        ..RunOptions::default()
+    };
+    if let Some(jobs) = args.jobs {
+        options.jobs = jobs.into();
+    }
+    // Where the report cannot be written is found before anything runs.
+    let junit = match &args.junit {
+        Some(path) => Some(Staged::create("--junit", path)?),
+        None => None,
+    };
+    let report = args.subject.with(Suite { cases, options }).await?;
+    write_report(&args, &report, junit)
+}
+
+/// The suite over the chosen runtime, a fresh one per case.
+struct Suite {
+    cases: Vec<lifecycle_conformance::Case>,
+    options: lifecycle_conformance::RunOptions,
+}
+
+impl Job for Suite {
+    type Output = lifecycle_conformance::RunReport;
+    async fn with<S: Subject>(
+        self,
+        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    ) -> anyhow::Result<Self::Output> {
+        // A runtime that cannot be made at all leaves no run to report: an error.
+        let ((runtime, version), results) =
+            lifecycle_conformance::runner::run(make, self.cases, self.options)
+                .await
+                .map_err(CannotCreate)?;
+        Ok(lifecycle_conformance::RunReport {
+            runtime,
+            version,
+            results,
+            setup_error: None,
+        })
+    }
+}
+
+fn write_report(
+    args: &RunArgs,
+    report: &lifecycle_conformance::RunReport,
+    junit: Option<Staged>,
+) -> anyhow::Result<bool> {
+    if let Some(junit) = junit {
+        junit.commit(report.junit().as_bytes())?;
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Human => write!(out, "{}", report.human())?,
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report.json())?)?,
+    }
+    Ok(!report.failed())
+}

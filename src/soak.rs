@@ -27,41 +27,20 @@ pub const TOLERANCE: f64 = 0.01;
 /// How long the guests that spin get, before their timeout stops them.
 const SPIN: Duration = Duration::from_millis(2);
 
-/// One way a guest behaves in a soak cycle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Misbehaviour {
-    Clean,
-    Trap,
-    OutOfFuel,
-    Timeout,
-    FailedStart,
-    CleanupTimeout,
-    DeniedGrowth,
+lifecycle_contract::identifiers! {
+    /// One way a guest behaves in a soak cycle.
+    Misbehaviour {
+        Clean => "clean",
+        Trap => "trap",
+        OutOfFuel => "out of fuel",
+        Timeout => "timeout",
+        FailedStart => "failed start",
+        CleanupTimeout => "cleanup timeout",
+        DeniedGrowth => "denied growth",
+    }
 }
 
 impl Misbehaviour {
-    pub const ALL: [Misbehaviour; 7] = [
-        Misbehaviour::Clean,
-        Misbehaviour::Trap,
-        Misbehaviour::OutOfFuel,
-        Misbehaviour::Timeout,
-        Misbehaviour::FailedStart,
-        Misbehaviour::CleanupTimeout,
-        Misbehaviour::DeniedGrowth,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Misbehaviour::Clean => "clean",
-            Misbehaviour::Trap => "trap",
-            Misbehaviour::OutOfFuel => "out of fuel",
-            Misbehaviour::Timeout => "timeout",
-            Misbehaviour::FailedStart => "failed start",
-            Misbehaviour::CleanupTimeout => "cleanup timeout",
-            Misbehaviour::DeniedGrowth => "denied growth",
-        }
-    }
-
     /// The guest: the echo actor with one export changed.
     fn wat(self) -> String {
         let spin = "(loop $l (br $l))";
@@ -309,8 +288,8 @@ mod tests {
         let runtime = Runtime::<Wasmtime>::new().unwrap();
         for m in Misbehaviour::ALL {
             let bytes = ModuleSource::bytes(wat::parse_str(m.wat()).unwrap());
-            assert!(cycle(&runtime, m, &bytes).await, "{}", m.name());
-            assert_eq!(runtime.counters().live_instances, 0, "{}", m.name());
+            assert!(cycle(&runtime, m, &bytes).await, "{}", m.as_str());
+            assert_eq!(runtime.counters().live_instances, 0, "{}", m.as_str());
         }
         // A clean guest under a denied-growth check would be noticed.
         let clean = ModuleSource::bytes(wat::parse_str(Misbehaviour::Clean.wat()).unwrap());

@@ -155,7 +155,7 @@ async fn the_reference_runtime_matches_every_expectation() {
             ErrorKind::ComponentNotFound | ErrorKind::LoadFailed | ErrorKind::EngineInitialization
         );
         assert!(
-            kinds.contains(kind) || unreachable_by_modules,
+            kinds.contains(&kind) || unreachable_by_modules,
             "no scenario provokes {kind}"
         );
     }

@@ -364,7 +364,9 @@ async fn handle<S: Subject>(
             (None, Some(p)) => ModuleSource::File(p.into()),
             (None, None) => return Err("`create` needs `module_hex` or `module_path`".into()),
         };
-        let profile: Profile = text("profile")?.parse()?;
+        let profile: Profile = text("profile")?
+            .parse()
+            .map_err(|e: lifecycle_contract::UnknownIdentifier| e.to_string())?;
         let limits = Limits::from_json(request.get("limits").ok_or("`limits` missing")?)?;
         components.insert(name, subject.component(module, profile, limits));
         return Ok(answer);

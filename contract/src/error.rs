@@ -331,7 +331,7 @@ mod tests {
         ];
         assert_eq!(faults.len(), ErrorKind::ALL.len());
         for (fault, kind) in faults.iter().zip(ErrorKind::ALL) {
-            assert_eq!(fault.kind(), *kind);
+            assert_eq!(fault.kind(), kind);
             let value = serde_json::to_value(fault).unwrap();
             assert_eq!(value["kind"], kind.as_str());
         }

@@ -5,21 +5,12 @@ use crate::state::State;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HealthStatus {
-    Healthy,
-    Degraded,
-    Unhealthy,
-}
-
-impl HealthStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HealthStatus::Healthy => "healthy",
-            HealthStatus::Degraded => "degraded",
-            HealthStatus::Unhealthy => "unhealthy",
-        }
+identifiers! {
+    /// What a health check found.
+    HealthStatus {
+        Healthy => "healthy",
+        Degraded => "degraded",
+        Unhealthy => "unhealthy",
     }
 }
 

@@ -27,6 +27,7 @@ pub use error::{Error, ErrorKind, Fault, GuestFailure, Resource, Stage, TrapCode
 pub use events::{CallOutcome, Event, GuestCall};
 pub use exports::Entry;
 pub use health::{Health, HealthReason, HealthStatus};
+pub use ident::UnknownIdentifier;
 pub use limits::Limits;
 pub use outcome::{Operation, Outcome, Script, Step, Summary};
 pub use profile::Profile;

@@ -3,19 +3,16 @@
 //! Every state change of every component goes through [`State::can_become`]; nothing
 //! else in the crate decides whether a transition is legal.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The lifecycle state of a component.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Creating,
-    Starting,
-    Ready,
-    Stopping,
-    Terminated,
-    Failed,
+identifiers! {
+    /// The lifecycle state of a component.
+    State ("state") {
+        Creating => "creating",
+        Starting => "starting",
+        Ready => "ready",
+        Stopping => "stopping",
+        Terminated => "terminated",
+        Failed => "failed",
+    }
 }
 
 /// Every legal transition. Anything not listed here is a bug in the runtime.
@@ -31,36 +28,9 @@ const TRANSITIONS: &[(State, State)] = &[
 ];
 
 impl State {
-    pub const ALL: [State; 6] = [
-        State::Creating,
-        State::Starting,
-        State::Ready,
-        State::Stopping,
-        State::Terminated,
-        State::Failed,
-    ];
-
     /// Whether the contract allows moving from `self` to `to`.
     pub fn can_become(self, to: State) -> bool {
         TRANSITIONS.contains(&(self, to))
-    }
-
-    /// The identifier used in traces, reports and snapshots.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Creating => "creating",
-            State::Starting => "starting",
-            State::Ready => "ready",
-            State::Stopping => "stopping",
-            State::Terminated => "terminated",
-            State::Failed => "failed",
-        }
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -52,52 +52,13 @@ impl Capabilities {
     }
 }
 
-/// One capability, as cases name it (`needs = ["fuel"]`) and `--require` takes it.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Capability {
-    StandardProfile,
-    Fuel,
-    Timeouts,
-    Compilations,
-}
-
-impl Capability {
-    pub const ALL: [Capability; 4] = [
-        Capability::StandardProfile,
-        Capability::Fuel,
-        Capability::Timeouts,
-        Capability::Compilations,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::StandardProfile => "standard_profile",
-            Capability::Fuel => "fuel",
-            Capability::Timeouts => "timeouts",
-            Capability::Compilations => "compilations",
-        }
-    }
-}
-
-impl std::fmt::Display for Capability {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Capability {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Capability::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
-                format!("unknown capability `{s}` (one of {})", names.join(", "))
-            })
+identifiers! {
+    /// One capability, as cases name it (`needs = ["fuel"]`) and `--require` takes it.
+    Capability ("capability") {
+        StandardProfile => "standard_profile",
+        Fuel => "fuel",
+        Timeouts => "timeouts",
+        Compilations => "compilations",
     }
 }
 

@@ -408,7 +408,7 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
     };
     add(T_VOID, &[I::Call(layout.func(F_RECURSE))]);
     add(T_HEALTH, &[I::I32Const(7)]);
-    for &slot in Entry::ALL {
+    for slot in Entry::ALL {
         let name = slot.as_str();
         match spec.slot(slot) {
             None => {}

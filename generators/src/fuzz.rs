@@ -336,7 +336,7 @@ fn draw_once(rng: &mut ChaCha8Rng) -> Trial {
             },
         });
     }
-    for &slot in Entry::ALL {
+    for slot in Entry::ALL {
         let export = match rng.random_range(0..100) {
             0 => Some(Export::WrongKind),
             1 => Some(Export::WrongSignature),

@@ -52,7 +52,7 @@ fn draw(rng: &mut ChaCha8Rng, seed: u64) -> Scenario {
     if rng.random_bool(0.8) {
         spec = spec.memory(rng.random_range(1..3), None);
     }
-    for &slot in Entry::ALL {
+    for slot in Entry::ALL {
         if rng.random_bool(0.7) {
             spec = spec.export(slot, crate::spec::Export::Func(behaviour(rng, slot)));
         }

@@ -206,43 +206,27 @@ pub struct Import {
     pub kind: ImportKind,
 }
 
-/// A WebAssembly feature a module can use on purpose, to be inside or outside a profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Feature {
-    MultiValue,
-    SignExtension,
-    SaturatingFloatToInt,
-    BulkMemory,
-    ReferenceTypes,
-    Simd,
-    RelaxedSimd,
-    Threads,
-    MultiMemory,
-    Memory64,
-    TailCall,
-    Exceptions,
-    Gc,
-    ExtendedConst,
+lifecycle_contract::identifiers! {
+    /// A WebAssembly feature a module can use on purpose, to be inside or outside a profile.
+    Feature {
+        MultiValue => "multi-value",
+        SignExtension => "sign-extension",
+        SaturatingFloatToInt => "saturating-float-to-int",
+        BulkMemory => "bulk-memory",
+        ReferenceTypes => "reference-types",
+        Simd => "simd",
+        RelaxedSimd => "relaxed-simd",
+        Threads => "threads",
+        MultiMemory => "multi-memory",
+        Memory64 => "memory64",
+        TailCall => "tail-call",
+        Exceptions => "exceptions",
+        Gc => "gc",
+        ExtendedConst => "extended-const",
+    }
 }
 
 impl Feature {
-    pub const ALL: [Feature; 14] = [
-        Feature::MultiValue,
-        Feature::SignExtension,
-        Feature::SaturatingFloatToInt,
-        Feature::BulkMemory,
-        Feature::ReferenceTypes,
-        Feature::Simd,
-        Feature::RelaxedSimd,
-        Feature::Threads,
-        Feature::MultiMemory,
-        Feature::Memory64,
-        Feature::TailCall,
-        Feature::Exceptions,
-        Feature::Gc,
-        Feature::ExtendedConst,
-    ];
-
     pub fn flag(self) -> WasmFeatures {
         match self {
             Feature::MultiValue => WasmFeatures::MULTI_VALUE,
@@ -259,25 +243,6 @@ impl Feature {
             Feature::Exceptions => WasmFeatures::EXCEPTIONS,
             Feature::Gc => WasmFeatures::GC,
             Feature::ExtendedConst => WasmFeatures::EXTENDED_CONST,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Feature::MultiValue => "multi-value",
-            Feature::SignExtension => "sign-extension",
-            Feature::SaturatingFloatToInt => "saturating-float-to-int",
-            Feature::BulkMemory => "bulk-memory",
-            Feature::ReferenceTypes => "reference-types",
-            Feature::Simd => "simd",
-            Feature::RelaxedSimd => "relaxed-simd",
-            Feature::Threads => "threads",
-            Feature::MultiMemory => "multi-memory",
-            Feature::Memory64 => "memory64",
-            Feature::TailCall => "tail-call",
-            Feature::Exceptions => "exceptions",
-            Feature::Gc => "gc",
-            Feature::ExtendedConst => "extended-const",
         }
     }
 }

@@ -49,7 +49,7 @@ pub(super) async fn execute(args: SoakArgs) -> anyhow::Result<bool> {
             out,
             "cycles {} ({}; and one long-lived component served every cycle), allocator {}",
             p.cycles,
-            soak::Misbehaviour::ALL.map(|m| m.name()).join(", "),
+            soak::Misbehaviour::ALL.map(|m| m.as_str()).join(", "),
             report.allocation
         )?;
         writeln!(

@@ -128,7 +128,9 @@ pub(super) fn made<S>(make: impl Fn() -> Result<S, String>) -> anyhow::Result<S>
 pub(super) struct CannotCreate(pub(super) String);
 
 /// `fuel,timeouts` or `all`.
-pub(super) fn parse_capabilities(s: &str) -> Result<BTreeSet<Capability>, String> {
+pub(super) fn parse_capabilities(
+    s: &str,
+) -> Result<BTreeSet<Capability>, lifecycle_contract::UnknownIdentifier> {
     if s == "all" {
         return Ok(Capability::ALL.into_iter().collect());
     }

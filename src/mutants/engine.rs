@@ -10,7 +10,9 @@ use lifecycle_contract::limits::UNLIMITED_FUEL;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
 use lifecycle_contract::{Entry, Event, GuestFailure, Limits, Profile, Resource, TrapCode};
 use lifecycle_runtime::engine::wasmtime::{Wasmtime, WasmtimeGuest};
-use lifecycle_runtime::engine::{Call, Engine, Guest, Instantiate, Limiter, Release, Stopped};
+use lifecycle_runtime::engine::{
+    Call, CompileError, Engine, Guest, Instantiate, Limiter, Release, Stopped,
+};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -86,7 +88,7 @@ impl Engine for Faulty {
         self.inner.ceilings()
     }
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String> {
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, CompileError> {
         self.inner.compile(profile, bytes)
     }
 

@@ -12,11 +12,11 @@ fn features() -> Vec<Scenario> {
             let inside = profile.features().contains(feature.flag());
             out.push(
                 Scenario::new(
-                    format!("feature-{}-in-{profile}", feature.name()),
+                    format!("feature-{}-in-{profile}", feature.as_str()),
                     clause::FEATURES,
                     format!(
                         "a module using {} under the {profile} profile: {}",
-                        feature.name(),
+                        feature.as_str(),
                         if inside {
                             "starts"
                         } else {
@@ -35,7 +35,7 @@ fn features() -> Vec<Scenario> {
 fn exports() -> Vec<Scenario> {
     let c = clause::EXPORTS;
     let mut out = Vec::new();
-    for &slot in Entry::ALL {
+    for slot in Entry::ALL {
         let name = slot.as_str();
         let kebab = name.trim_start_matches('_');
         // A full actor but for this slot, so only this export can be the problem.

@@ -52,6 +52,11 @@ use lifecycle_contract::{Entry, Event, GuestFailure, Limits, Profile};
 use std::future::Future;
 use std::time::Duration;
 
+/// A module the host validated that the engine could not compile: the engine's message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CompileError(pub String);
+
 /// A WebAssembly engine the lifecycle can run components on.
 pub trait Engine: Send + Sync + Sized + 'static {
     /// A compiled module, kept in the runtime's cache and instantiated many times.
@@ -78,7 +83,7 @@ pub trait Engine: Send + Sync + Sized + 'static {
     /// Compiles `bytes`, already validated under `profile` (start step 5). Blocking: the
     /// lifecycle calls it off the async executor's threads. Why a valid module could not
     /// be compiled is the engine's message (the lifecycle reports `load_failed`).
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String>;
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, CompileError>;
 
     /// Instantiates `module` (start step 7) as `how` says, running the wasm `start`
     /// section.

@@ -10,7 +10,8 @@
 //! the start timeout.
 
 use super::{
-    Call, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures, Stopped, bytes_at,
+    Call, CompileError, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures,
+    Stopped, bytes_at,
 };
 use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 use lifecycle_contract::{Entry, Event, GuestFailure, Profile, TrapCode};
@@ -117,8 +118,8 @@ impl Engine for Wasmi {
     const NAME: &'static str = "wasmi";
     const VERSION: &'static str = "wasmi 2";
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, String> {
-        Module::new(self.engines.get(profile), bytes).map_err(|e| e.to_string())
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, CompileError> {
+        Module::new(self.engines.get(profile), bytes).map_err(|e| CompileError(e.to_string()))
     }
 
     async fn instantiate(&self, module: &Module, how: Instantiate) -> Result<WasmiGuest, Stopped> {

@@ -426,7 +426,11 @@ impl lifecycle_runtime::engine::Engine for OutOfInstances {
     type Module = <lifecycle_runtime::Wasmtime as lifecycle_runtime::engine::Engine>::Module;
     type Guest = lifecycle_runtime::engine::wasmtime::WasmtimeGuest;
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, String> {
+    fn compile(
+        &self,
+        profile: Profile,
+        bytes: &[u8],
+    ) -> Result<Self::Module, lifecycle_runtime::engine::CompileError> {
         self.0.compile(profile, bytes)
     }
 

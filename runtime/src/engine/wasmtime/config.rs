@@ -11,47 +11,19 @@
 
 use lifecycle_contract::Profile;
 use lifecycle_contract::limits::DEFAULT_MAX_WASM_STACK;
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig, WasmFeatures};
 
-/// Where instances get their memories, tables and VM state.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Allocation {
-    /// Slots reserved once per engine and reused: the cheapest instantiation, with
-    /// copy-on-write memory images and warm slots kept for the next instance.
-    #[default]
-    Pooling,
-    /// Each instance maps its own memory and releases it when dropped.
-    OnDemand,
-}
-
-impl Allocation {
-    pub const ALL: [Allocation; 2] = [Allocation::Pooling, Allocation::OnDemand];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Allocation::Pooling => "pooling",
-            Allocation::OnDemand => "on-demand",
-        }
-    }
-}
-
-impl fmt::Display for Allocation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Allocation {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Allocation::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unknown allocator `{s}` (expected `pooling` or `on-demand`)"))
+lifecycle_contract::identifiers! {
+    /// How instances are allocated.
+    #[derive(Default)]
+    Allocation ("allocator") {
+        /// Slots reserved once per engine and reused: the cheapest instantiation, with
+        /// copy-on-write memory images and warm slots kept for the next instance.
+        #[default]
+        Pooling => "pooling",
+        /// Each instance maps its own memory and releases it when dropped.
+        OnDemand => "on-demand",
     }
 }
 

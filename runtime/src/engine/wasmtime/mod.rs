@@ -19,7 +19,8 @@ pub mod config;
 mod ticker;
 
 use super::{
-    Call, Ceilings, Engine, Exports, Guest, Instantiate, Limiter, Signatures, Stopped, bytes_at,
+    Call, Ceilings, CompileError, Engine, Exports, Guest, Instantiate, Limiter, Signatures,
+    Stopped, bytes_at,
 };
 use config::{Allocation, WasmtimeConfig, engine_for, every_profile};
 use lifecycle_contract::{Entry, Event, GuestFailure, Profile, TrapCode};
@@ -234,7 +235,7 @@ impl Engine for Wasmtime {
         self.shared.ceilings
     }
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Compiled, String> {
+    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Compiled, CompileError> {
         // The profile was checked when the module was validated.
         let _ = profile;
         let mut engine = &self.shared.engine;
@@ -243,9 +244,9 @@ impl Engine for Wasmtime {
             // No slot of the pool can hold it: on demand, then.
             (Err(_), Some(unpooled)) => {
                 engine = unpooled;
-                Module::from_binary(engine, bytes).map_err(|e| e.to_string())?
+                Module::from_binary(engine, bytes).map_err(|e| CompileError(e.to_string()))?
             }
-            (Err(e), None) => return Err(e.to_string()),
+            (Err(e), None) => return Err(CompileError(e.to_string())),
         };
         // A module the pool cannot host is no compile error: the lifecycle's limit checks
         // (held to the pool's ceilings) refuse it first, or instantiation is exhausted.

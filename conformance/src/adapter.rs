@@ -13,6 +13,7 @@
 //! field. The runner then fails that case with that line; nothing panics.
 
 use crate::drive::{self, StepRecord};
+use crate::one_line::shorten;
 use crate::subject::{Capabilities, Counters, ModuleSource, Subject, SubjectComponent};
 use lifecycle_contract::outcome::{hex, unhex};
 use lifecycle_contract::source::is_wat;
@@ -487,7 +488,7 @@ impl Process {
             Err(e) => {
                 self.fail(format!(
                     "adapter protocol: the answer to {what} is not JSON ({e}; anything but protocol lines on stdout breaks the protocol: log to stderr): {}",
-                    shorten(&line)
+                    shorten(&line, LINE_SHOWN)
                 ));
                 return None;
             }
@@ -522,12 +523,8 @@ impl Process {
 /// longer than answering one request.
 const GREETING_FLOOR: Duration = Duration::from_secs(10);
 
-fn shorten(line: &str) -> String {
-    match line.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
-        None => line.to_string(),
-    }
-}
+/// How much of a line outside the protocol a message quotes, in characters.
+const LINE_SHOWN: usize = 200;
 
 /// What `create` carries in place of a `.wat` file that does not parse: a binary with a
 /// valid header and one section of the unknown id 0x7f (the catalogue's
@@ -578,7 +575,7 @@ impl Carried {
                     text: format!(
                         "{} is not valid WAT ({}): the adapter was sent a malformed binary in its place",
                         path.display(),
-                        crate::case::wat_error(&e)
+                        crate::one_line::wat_error(&e)
                     ),
                 }),
                 ..hex_of(MALFORMED_IN_PLACE_OF_TEXT)
@@ -654,7 +651,7 @@ impl Adapter {
                     child,
                     format!(
                         "the handshake is not JSON: {e}: {}",
-                        shorten(line.trim_end())
+                        shorten(line.trim_end(), LINE_SHOWN)
                     ),
                 );
             }

@@ -33,6 +33,7 @@ pub mod difference;
 pub mod drive;
 pub mod fuzz;
 mod hash;
+mod one_line;
 pub mod report;
 pub mod runner;
 pub mod spec;

@@ -17,8 +17,9 @@
 //!    (LC-START-7).
 
 use crate::attribution::{self, Aspect, Context, Failure, Place, Problem};
-use crate::case::{Case, CaseModule, Expected, Timing};
+use crate::case::{Case, CaseError, CaseModule, Expected, FileProblem, Timing};
 use crate::drive::{self, At, Observer, Unjudgeable};
+use crate::one_line::toml_error;
 use crate::subject::{Capability, ModuleSource, Subject};
 use crate::trace::{self, Held, NormalizedTrace, Op, Trace};
 use lifecycle_contract::{
@@ -127,40 +128,46 @@ struct XfailEntry {
 impl Expectations {
     /// Reads an expectations file: `[[xfail]] case = "ID" reason = "why"`, or for
     /// `fuzz`, `[[xfail]] signature = "CLAUSE: field..." reason = "why"`.
-    pub fn load(path: &Path) -> Result<Expectations, crate::case::CaseError> {
-        let invalid = |message: String| crate::case::CaseError::Invalid {
+    pub fn load(path: &Path) -> Result<Expectations, CaseError> {
+        let invalid = |problem: FileProblem| CaseError::Invalid {
             path: path.to_path_buf(),
-            message,
+            problem,
         };
-        let text = std::fs::read_to_string(path).map_err(|cause| crate::case::CaseError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| CaseError::Read {
             path: path.to_path_buf(),
             cause,
         })?;
-        let file: ExpectationsFile =
-            toml::from_str(&text).map_err(|e| invalid(crate::case::toml_error(&text, &e)))?;
+        let file: ExpectationsFile = toml::from_str(&text).map_err(|e| {
+            invalid(FileProblem::Toml {
+                case: None,
+                at: toml_error(&text, &e),
+            })
+        })?;
         let mut out = Expectations::default();
         for (i, entry) in file.xfail.into_iter().enumerate() {
-            let name = entry
+            let entry_name = entry
                 .case
                 .as_deref()
                 .or(entry.signature.as_deref())
                 .map_or(format!("entry {}", i + 1), |n| format!("`{n}`"));
             if entry.reason.trim().is_empty() {
-                return Err(invalid(format!("xfail {name}: key `reason` is empty")));
+                return Err(invalid(FileProblem::XfailWithoutReason {
+                    entry: entry_name,
+                }));
             }
             match (entry.case, entry.signature) {
                 (Some(case), None) => {
                     if out.xfail.insert(case, entry.reason).is_some() {
-                        return Err(invalid(format!("xfail {name} listed twice")));
+                        return Err(invalid(FileProblem::XfailTwice { entry: entry_name }));
                     }
                 }
                 (None, Some(signature)) if !signature.trim().is_empty() => {
                     out.signatures.push((signature, entry.reason));
                 }
                 _ => {
-                    return Err(invalid(format!(
-                        "xfail {name}: needs exactly one of `case` and `signature` (not empty)"
-                    )));
+                    return Err(invalid(FileProblem::XfailCaseOrSignature {
+                        entry: entry_name,
+                    }));
                 }
             }
         }

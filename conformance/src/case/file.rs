@@ -248,13 +248,12 @@ impl CaseToml {
             let other = find_scenario(name, "alongside")?;
             let (expected, memory) =
                 oracle_expectation(&other, other.profile, &other.limits, &case.steps)?;
-            case.modules.push(CaseModule {
-                module: ModuleSource::Bytes(Arc::from(other.bytes())),
-                profile: other.profile,
-                limits: other.limits.clone(),
-                expected,
-                memory_after: Some(memory),
-            });
+            case.modules.push(CaseModule::predicted(
+                other.bytes(),
+                other.profile,
+                other.limits.clone(),
+                (expected, memory),
+            ));
         }
         case.needs = case.derived_needs();
         case.needs.extend(self.needs);

@@ -59,23 +59,20 @@ impl Case {
             &trial.limits,
             &trial.steps,
         )?;
-        let module = CaseModule {
-            module: ModuleSource::Bytes(Arc::from(trial.bytes())),
-            profile: trial.profile,
-            limits: trial.limits.clone(),
-            expected,
-            memory_after: Some(memory),
-        };
-        let clauses = generated_clauses(&module.expected);
-        let mut case = Case::single(
+        let module = CaseModule::predicted(
+            trial.bytes(),
+            trial.profile,
+            trial.limits.clone(),
+            (expected, memory),
+        );
+        let mut case = Case::generated(
             id,
-            clauses,
             "a fuzzing trial: the oracle's outcome, step by step".into(),
             module,
             trial.steps.clone(),
+            "fuzz",
         );
         case.cycles = trial.cycles.max(1);
-        case.source = "fuzz".into();
         Ok(case)
     }
 
@@ -96,6 +93,41 @@ impl Case {
             module,
             smith_steps(),
         )
+    }
+}
+
+impl CaseModule {
+    /// A generator module with the oracle's expectation and the memory after each step.
+    pub(super) fn predicted(
+        bytes: Vec<u8>,
+        profile: Profile,
+        limits: Limits,
+        (expected, memory): (Expected, Vec<u64>),
+    ) -> CaseModule {
+        CaseModule {
+            module: ModuleSource::Bytes(Arc::from(bytes)),
+            profile,
+            limits,
+            expected,
+            memory_after: Some(memory),
+        }
+    }
+}
+
+impl Case {
+    /// A case of one generated module, naming the clauses its expectation shows, from
+    /// `source` (for messages).
+    fn generated(
+        id: String,
+        description: String,
+        module: CaseModule,
+        steps: Vec<Step>,
+        source: &str,
+    ) -> Case {
+        let clauses = generated_clauses(&module.expected);
+        let mut case = Case::single(id, clauses, description, module, steps);
+        case.source = source.into();
+        case
     }
 }
 
@@ -132,23 +164,15 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
             let (expected, memory) =
                 oracle_expectation(&s, s.profile, &s.limits, &s.script.steps())
                     .expect("random scenarios are unambiguous by construction");
-            let module = CaseModule {
-                module: ModuleSource::Bytes(Arc::from(s.bytes())),
-                profile: s.profile,
-                limits: s.limits.clone(),
-                expected,
-                memory_after: Some(memory),
-            };
-            let clauses = generated_clauses(&module.expected);
-            let mut case = Case::single(
+            let module =
+                CaseModule::predicted(s.bytes(), s.profile, s.limits.clone(), (expected, memory));
+            Case::generated(
                 s.name.clone(),
-                clauses,
                 s.description.clone(),
                 module,
                 s.script.steps(),
-            );
-            case.source = "extended".into();
-            case
+                "extended",
+            )
         })
         .collect();
     for i in 0..count / 5 {

@@ -197,7 +197,7 @@ async fn run_toy(m: Misbehaviour, filter: &str, watchdog: Duration) -> RunReport
         watchdog,
         ..RunOptions::default()
     };
-    lifecycle_conformance::run_cases(move || Ok(Toy(m)), cases, options).await
+    lifecycle_conformance::run_cases(move || Ok::<_, String>(Toy(m)), cases, options).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,7 +15,8 @@
 //! ```ignore
 //! #[tokio::test(flavor = "multi_thread")]
 //! async fn my_runtime_conforms() {
-//!     let make = || MyRuntime::new().map_err(|e| e.to_string());
+//!     // Any constructor whose error displays: `fn() -> Result<MyRuntime, MyError>`.
+//!     let make = MyRuntime::new;
 //!     let report = lifecycle_conformance::run_builtin(make, Default::default())
 //!         .await
 //!         .expect("the built-in cases load");
@@ -33,6 +34,7 @@ pub mod difference;
 pub mod drive;
 pub mod fuzz;
 mod hash;
+mod one_line;
 pub mod report;
 pub mod runner;
 pub mod spec;
@@ -49,8 +51,8 @@ pub use lifecycle_contract::subject::{
 pub use trace::{Held, NormalizedTrace, Trace};
 
 /// Runs every built-in case against fresh subjects from `make`.
-pub async fn run_builtin<S: Subject>(
-    make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+pub async fn run_builtin<S: Subject, E: std::fmt::Display>(
+    make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
     options: RunOptions,
 ) -> Result<RunReport, CaseError> {
     let cases = case::load_dir(&case::builtin_dir())?;
@@ -58,8 +60,8 @@ pub async fn run_builtin<S: Subject>(
 }
 
 /// Runs `cases` against fresh subjects from `make`.
-pub async fn run_cases<S: Subject>(
-    make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+pub async fn run_cases<S: Subject, E: std::fmt::Display>(
+    make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
     cases: Vec<Case>,
     options: RunOptions,
 ) -> RunReport {

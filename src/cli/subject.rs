@@ -72,7 +72,10 @@ pub(super) async fn with_subject<J: Job>(
     if let Some((command, timeout)) = adapter {
         let words: Vec<String> = command.split_whitespace().map(String::from).collect();
         return job
-            .with(move || lifecycle_conformance::adapter::Adapter::connect(&words, timeout))
+            .with(move || {
+                lifecycle_conformance::adapter::Adapter::connect(&words, timeout)
+                    .map_err(|e| e.to_string())
+            })
             .await
             .map_err(|e| match e.downcast::<CannotCreate>() {
                 // It does not start or greet: the command is no adapter, and nothing can
@@ -85,10 +88,15 @@ pub(super) async fn with_subject<J: Job>(
     match runtime {
         "reference" => {
             let allocation = engine.allocator;
-            job.with(move || lifecycle_runtime::runtimes::reference_on(allocation))
+            job.with(move || {
+                lifecycle_runtime::runtimes::reference_on(allocation).map_err(|e| e.to_string())
+            })
+            .await
+        }
+        "wasmi" => {
+            job.with(|| lifecycle_runtime::runtimes::wasmi().map_err(|e| e.to_string()))
                 .await
         }
-        "wasmi" => job.with(lifecycle_runtime::runtimes::wasmi).await,
         other => match other.strip_prefix("faulty:") {
             Some(name) => with_faulty(name, engine, job).await,
             None => Err(Usage(format!(

@@ -2,7 +2,7 @@
 
 #[tokio::test(flavor = "multi_thread")]
 async fn my_runtime_conforms() {
-    let make = || lifecycle_runtime::Runtime::new().map_err(|e| e.to_string());
+    let make = lifecycle_runtime::Runtime::new;
     let report = lifecycle_conformance::run_builtin(make, Default::default())
         .await
         .expect("the built-in cases load");

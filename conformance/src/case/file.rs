@@ -1,0 +1,264 @@
+//! One case of a case file, read: the TOML shape of `[[case]]` (unknown keys are
+//! errors), and its resolution into a [`Case`] with its modules, steps and expectation.
+//!
+//! Invariant: every problem names the key it is about ([`CaseProblem`]); the file and
+//! the case id are added by [`super::load`], which knows them.
+
+use super::error::{CaseProblem, StepProblem};
+use super::generated::oracle_expectation;
+use super::{Case, CaseModule, Expected, Timing};
+use crate::one_line::wat_error;
+use crate::subject::{Capability, ModuleSource};
+use lifecycle_contract::limits::{DEFAULT_STOP_TIMEOUT, LimitsToml};
+use lifecycle_contract::{ErrorKind, Limits, Operation, Profile, State, Step, Summary};
+use lifecycle_generators::scenario::Scenario;
+use serde::Deserialize;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CaseFile {
+    #[serde(rename = "case", default)]
+    pub(super) cases: Vec<CaseToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CaseToml {
+    pub(super) id: String,
+    pub(super) clauses: Vec<String>,
+    description: Option<String>,
+    scenario: Option<String>,
+    seed: Option<u64>,
+    wat: Option<String>,
+    file: Option<String>,
+    profile: Option<String>,
+    limits: Option<LimitsToml>,
+    steps: Option<Vec<toml::Value>>,
+    cycles: Option<u32>,
+    #[serde(default)]
+    alongside: Vec<String>,
+    #[serde(default)]
+    needs: Vec<Capability>,
+    #[serde(default)]
+    timing: Timing,
+    expect: Option<ExpectToml>,
+    /// For `wat` and `file` modules whose outcome nobody can predict: only the
+    /// invariants of every run are checked.
+    #[serde(default)]
+    invariants: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectToml {
+    final_state: String,
+    transitions: Vec<(String, String)>,
+    ops: Vec<toml::Value>,
+    /// The linear memory the component has after each step, in bytes (optional).
+    memory_after: Option<Vec<u64>>,
+}
+
+fn step(value: &toml::Value) -> Result<Step, StepProblem> {
+    match value {
+        toml::Value::String(word) => match word.as_str() {
+            "start" => Ok(Step::Start),
+            "health" => Ok(Step::Health),
+            "stop" => Ok(Step::Stop(DEFAULT_STOP_TIMEOUT)),
+            other => Err(StepProblem::UnknownWord(other.to_string())),
+        },
+        toml::Value::Table(t) if t.len() == 1 => match t.iter().next() {
+            Some((k, toml::Value::String(text))) if k == "send" => {
+                Ok(Step::Send(text.as_bytes().to_vec()))
+            }
+            Some((k, toml::Value::Integer(ms))) if k == "stop_ms" && *ms >= 0 => {
+                Ok(Step::Stop(Duration::from_millis(*ms as u64)))
+            }
+            Some((k, _)) => Err(StepProblem::UnknownKey(k.clone())),
+            None => unreachable!("one entry"),
+        },
+        other => Err(StepProblem::Unknown(other.clone())),
+    }
+}
+
+fn state(name: &str, key: &'static str) -> Result<State, CaseProblem> {
+    State::ALL
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| CaseProblem::UnknownState {
+            key,
+            name: name.to_string(),
+        })
+}
+
+/// A written expectation, read into the same shape the oracle gives, with the memory
+/// after each step if it is written.
+fn written(expect: ExpectToml, steps: usize) -> Result<(Summary, Option<Vec<u64>>), CaseProblem> {
+    if let Some(memory) = &expect.memory_after
+        && memory.len() != steps
+    {
+        return Err(CaseProblem::MemoryAfter {
+            values: memory.len(),
+            steps,
+        });
+    }
+    let final_state = state(&expect.final_state, "expect.final_state")?;
+    let transitions = expect
+        .transitions
+        .iter()
+        .map(|(from, to)| {
+            Ok((
+                state(from, "expect.transitions")?,
+                state(to, "expect.transitions")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, CaseProblem>>()?;
+    let ops = expect
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let json = serde_json::to_value(op).map_err(|e| e.to_string());
+            json.and_then(|json| Operation::from_json(&json).map_err(|e| e.to_string()))
+                .map_err(|message| CaseProblem::Op {
+                    index: i + 1,
+                    message,
+                })
+        })
+        .collect::<Result<Vec<_>, CaseProblem>>()?;
+    let summary = Summary {
+        ops,
+        transitions,
+        final_state,
+        live_instances: 0,
+        accounted_memory_bytes: 0,
+    };
+    Ok((summary, expect.memory_after))
+}
+
+fn find_scenario(name: &str, key: &'static str) -> Result<Scenario, CaseProblem> {
+    lifecycle_generators::find(name).ok_or_else(|| CaseProblem::NoScenario {
+        key,
+        name: name.to_string(),
+    })
+}
+
+impl CaseToml {
+    pub(super) fn resolve(self, dir: &Path) -> Result<Case, CaseProblem> {
+        let sources = [
+            self.scenario.is_some(),
+            self.seed.is_some(),
+            self.wat.is_some(),
+            self.file.is_some(),
+        ];
+        if sources.iter().filter(|&&s| s).count() != 1 {
+            return Err(CaseProblem::ModuleSources);
+        }
+        let scenario: Option<Scenario> = match (&self.scenario, self.seed) {
+            (Some(name), _) => Some(find_scenario(name, "scenario")?),
+            (None, Some(seed)) => Some(lifecycle_generators::random::scenario(seed)),
+            _ => None,
+        };
+        let mut profile = scenario.as_ref().map_or(Profile::Strict, |s| s.profile);
+        if let Some(p) = &self.profile {
+            profile = p
+                .parse::<Profile>()
+                .map_err(|e| CaseProblem::Profile(e.to_string()))?;
+        }
+        let mut limits = scenario
+            .as_ref()
+            .map_or_else(Limits::default, |s| s.limits.clone());
+        if let Some(l) = &self.limits {
+            l.apply(&mut limits)?;
+        }
+        let steps = match &self.steps {
+            Some(values) => values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    step(v).map_err(|problem| CaseProblem::Step {
+                        index: i + 1,
+                        problem,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => scenario.as_ref().map_or_else(
+                || vec![Step::Start, Step::Stop(DEFAULT_STOP_TIMEOUT)],
+                |s| s.script.steps(),
+            ),
+        };
+        let module = match (&scenario, &self.wat, &self.file) {
+            (Some(s), _, _) => ModuleSource::Bytes(Arc::from(s.bytes())),
+            (None, Some(text), _) => ModuleSource::Bytes(Arc::from(
+                wat::parse_str(text).map_err(|e| CaseProblem::Wat(wat_error(&e)))?,
+            )),
+            (None, None, Some(file)) => ModuleSource::File(dir.join(file)),
+            _ => unreachable!("one source"),
+        };
+        let (expected, memory_after) = match (&scenario, self.expect, self.invariants) {
+            (Some(_), Some(_), _) | (Some(_), _, true) => {
+                return Err(CaseProblem::ExpectationOfGenerated);
+            }
+            (Some(s), None, false) => {
+                let (expected, memory) = oracle_expectation(s, profile, &limits, &steps)?;
+                (expected, Some(memory))
+            }
+            (None, None, false) => {
+                return Err(CaseProblem::NoExpectation);
+            }
+            (None, Some(_), true) => {
+                return Err(CaseProblem::ExpectAndInvariants);
+            }
+            (None, None, true) => (Expected::Invariants, None),
+            (None, Some(e), false) => {
+                let (summary, memory) = written(e, steps.len())?;
+                (Expected::Exact(summary), memory)
+            }
+        };
+        if let (ModuleSource::File(path), Expected::Exact(summary)) = (&module, &expected) {
+            // A missing module is a case only where the case says so (LC-START-1); else it
+            // is a mistake in the file, found now rather than as a failure of the runtime.
+            let not_found = summary.ops.iter().any(|op| {
+                op.outcome
+                    .error()
+                    .is_some_and(|e| e.kind() == ErrorKind::ComponentNotFound)
+            });
+            if !not_found && !path.is_file() {
+                return Err(CaseProblem::NoFile(path.clone()));
+            }
+        }
+        let mut case = Case::single(
+            self.id,
+            self.clauses,
+            self.description
+                .or_else(|| scenario.as_ref().map(|s| s.description.clone()))
+                .unwrap_or_default(),
+            CaseModule {
+                module,
+                profile,
+                limits,
+                expected,
+                memory_after,
+            },
+            steps,
+        );
+        for name in &self.alongside {
+            let other = find_scenario(name, "alongside")?;
+            let (expected, memory) =
+                oracle_expectation(&other, other.profile, &other.limits, &case.steps)?;
+            case.modules.push(CaseModule::predicted(
+                other.bytes(),
+                other.profile,
+                other.limits.clone(),
+                (expected, memory),
+            ));
+        }
+        case.needs = case.derived_needs();
+        case.needs.extend(self.needs);
+        case.cycles = self.cycles.unwrap_or(1).max(1);
+        case.timing = self.timing;
+        Ok(case)
+    }
+}

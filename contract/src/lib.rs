@@ -29,7 +29,7 @@ pub use exports::Entry;
 pub use health::{Health, HealthReason, HealthStatus};
 pub use ident::UnknownIdentifier;
 pub use limits::Limits;
-pub use outcome::{Operation, Outcome, Script, Step, Summary};
+pub use outcome::{Operation, Outcome, Script, ShapeError, Step, Summary};
 pub use profile::Profile;
 pub use source::ModuleSource;
 pub use state::State;

@@ -57,15 +57,15 @@ pub trait Unit {
     const DURATION: bool = false;
     fn write(value: &Self::Value) -> Self::Written;
     /// The value, or why the written one is none (the caller adds the key).
-    fn read(written: Self::Written) -> Result<Self::Value, String>;
+    fn read(written: Self::Written) -> Result<Self::Value, BadValue>;
     /// A flag's value: what [`Unit::parse`] reads back.
     fn show(value: &Self::Value) -> String {
         Self::write(value).into().to_string()
     }
-    fn parse(text: &str) -> Result<Self::Value, String> {
+    fn parse(text: &str) -> Result<Self::Value, BadValue> {
         let n: u64 = text
             .parse()
-            .map_err(|e: std::num::ParseIntError| e.to_string())?;
+            .map_err(|e: std::num::ParseIntError| BadValue::NotANumber(e.to_string()))?;
         Self::read(n.into())
     }
 }
@@ -79,7 +79,7 @@ impl Unit for Count {
     fn write(value: &u64) -> u64 {
         *value
     }
-    fn read(written: u64) -> Result<u64, String> {
+    fn read(written: u64) -> Result<u64, BadValue> {
         Ok(written)
     }
 }
@@ -94,7 +94,7 @@ impl Unit for Millis {
     fn write(value: &Duration) -> u64 {
         value.as_millis() as u64
     }
-    fn read(written: u64) -> Result<Duration, String> {
+    fn read(written: u64) -> Result<Duration, BadValue> {
         Ok(Duration::from_millis(written))
     }
 }
@@ -136,22 +136,20 @@ impl Unit for Fuel {
             n => FuelToml::Budget(n),
         }
     }
-    fn read(written: FuelToml) -> Result<u64, String> {
+    fn read(written: FuelToml) -> Result<u64, BadValue> {
         match written {
             FuelToml::Budget(n) => Ok(n),
             FuelToml::Word(w) if w == UNLIMITED => Ok(UNLIMITED_FUEL),
-            FuelToml::Word(w) => Err(format!("`{w}` is neither a number nor \"{UNLIMITED}\"")),
+            FuelToml::Word(w) => Err(BadValue::NotFuel(w)),
         }
     }
     fn show(value: &u64) -> String {
         value.to_string()
     }
-    fn parse(text: &str) -> Result<u64, String> {
+    fn parse(text: &str) -> Result<u64, BadValue> {
         match text {
             UNLIMITED => Ok(UNLIMITED_FUEL),
-            n => n
-                .parse()
-                .map_err(|_| format!("`{n}` is neither a number nor `{UNLIMITED}`")),
+            n => n.parse().map_err(|_| BadValue::NotFuelFlag(n.to_string())),
         }
     }
 }
@@ -173,8 +171,8 @@ impl<U: Unit> std::fmt::Display for Flag<U> {
 }
 
 impl<U: Unit> std::str::FromStr for Flag<U> {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
+    type Err = BadValue;
+    fn from_str(text: &str) -> Result<Self, BadValue> {
         U::parse(text).map(Flag)
     }
 }
@@ -197,20 +195,44 @@ pub struct FlagValue {
     pub value: String,
 }
 
+/// A limit's value that its unit does not take.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadValue {
+    /// Not a whole number: the parser's words.
+    #[error("{0}")]
+    NotANumber(String),
+    /// A fuel budget written as a word other than [`UNLIMITED`] (JSON or TOML).
+    #[error("`{0}` is neither a number nor \"unlimited\"")]
+    NotFuel(String),
+    /// A fuel flag's value that is neither a number nor [`UNLIMITED`].
+    #[error("`{0}` is neither a number nor `unlimited`")]
+    NotFuelFlag(String),
+}
+
 /// A case file's limit whose value its unit does not take.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error("key `limits.{key}`: {message}")]
+#[error("key `limits.{key}`: {why}")]
 pub struct LimitError {
     pub key: &'static str,
-    pub message: String,
+    pub why: BadValue,
+}
+
+/// A limit the JSON form leaves out, or writes in a form its unit does not take.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("limits: `{key}` missing or not a number")]
+pub struct LimitJsonError {
+    pub key: &'static str,
 }
 
 /// A limit from JSON, or the error naming its key.
-fn read_json<U: Unit>(v: &serde_json::Value, key: &str) -> Result<U::Value, String> {
+fn read_json<U: Unit>(
+    v: &serde_json::Value,
+    key: &'static str,
+) -> Result<U::Value, LimitJsonError> {
     v.get(key)
         .and_then(|written| U::Written::deserialize(written).ok())
         .and_then(|written| U::read(written).ok())
-        .ok_or_else(|| format!("limits: `{key}` missing or not a number"))
+        .ok_or(LimitJsonError { key })
 }
 
 /// Declares the limits: see the module documentation for what each entry produces.
@@ -253,7 +275,7 @@ macro_rules! define_limits {
             }
 
             /// The limits from [`Limits::to_json`]'s form; every key is required.
-            pub fn from_json(v: &serde_json::Value) -> Result<Limits, String> {
+            pub fn from_json(v: &serde_json::Value) -> Result<Limits, LimitJsonError> {
                 Ok(Limits { $($field: read_json::<$unit>(v, $key)?,)+ })
             }
 
@@ -283,7 +305,7 @@ macro_rules! define_limits {
             pub fn apply(&self, limits: &mut Limits) -> Result<(), LimitError> {
                 $(if let Some(written) = &self.$field {
                     limits.$field = <$unit as Unit>::read(written.clone())
-                        .map_err(|message| LimitError { key: $key, message })?;
+                        .map_err(|why| LimitError { key: $key, why })?;
                 })+
                 Ok(())
             }
@@ -394,9 +416,10 @@ mod tests {
     fn json_names_the_key_it_cannot_read() {
         let mut v = Limits::default().to_json();
         v["fuel_per_call"] = "lots".into();
+        let err = Limits::from_json(&v).unwrap_err();
         assert_eq!(
-            Limits::from_json(&v),
-            Err("limits: `fuel_per_call` missing or not a number".into())
+            err.to_string(),
+            "limits: `fuel_per_call` missing or not a number"
         );
         v["fuel_per_call"] = 1.5.into();
         assert!(Limits::from_json(&v).is_err());
@@ -404,7 +427,9 @@ mod tests {
         v.as_object_mut().map(|m| m.remove("health_timeout_ms"));
         assert_eq!(
             Limits::from_json(&v),
-            Err("limits: `health_timeout_ms` missing or not a number".into())
+            Err(LimitJsonError {
+                key: "health_timeout_ms"
+            })
         );
         v["health_timeout_ms"] = 3.into();
         v["something_else"] = true.into();
@@ -486,9 +511,10 @@ mod tests {
         );
         assert_eq!(Fuel::parse("18446744073709551615"), Ok(UNLIMITED_FUEL));
         assert_eq!(Fuel::parse("unlimited"), Ok(UNLIMITED_FUEL));
+        let lots = Fuel::parse("lots").unwrap_err();
         assert_eq!(
-            Fuel::parse("lots"),
-            Err("`lots` is neither a number nor `unlimited`".into())
+            lots.to_string(),
+            "`lots` is neither a number nor `unlimited`"
         );
         assert_eq!(Millis::parse("250"), Ok(Duration::from_millis(250)));
         assert!(Count::parse("x").is_err());

@@ -192,11 +192,11 @@ impl Operation {
 
     /// The operation from [`Operation::to_json`]'s shape; `calls` may be left out when
     /// the operation made none.
-    pub fn from_json(value: &Value) -> Result<Operation, String> {
+    pub fn from_json(value: &Value) -> Result<Operation, ShapeError> {
         let calls = match value.get("calls") {
             None => Vec::new(),
             Some(calls) => {
-                serde_json::from_value(calls.clone()).map_err(|e| format!("bad `calls`: {e}"))?
+                serde_json::from_value(calls.clone()).map_err(ShapeError::bad("calls"))?
             }
         };
         Ok(Operation {
@@ -240,19 +240,24 @@ impl Summary {
     }
 
     /// The summary from [`Summary::to_json`]'s shape; the counters default to 0.
-    pub fn from_json(value: &Value) -> Result<Summary, String> {
+    pub fn from_json(value: &Value) -> Result<Summary, ShapeError> {
         let ops = value
             .get("ops")
-            .ok_or("missing `ops`")?
+            .ok_or(ShapeError::Missing("ops"))?
             .as_array()
-            .ok_or("`ops` is not an array")?
+            .ok_or(ShapeError::NotA("ops", "an array"))?
             .iter()
             .enumerate()
-            .map(|(i, op)| Operation::from_json(op).map_err(|e| format!("op {}: {e}", i + 1)))
+            .map(|(i, op)| {
+                Operation::from_json(op).map_err(|e| ShapeError::InOp(i + 1, Box::new(e)))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        fn read<T: serde::de::DeserializeOwned>(value: &Value, key: &str) -> Result<T, String> {
-            let field = value.get(key).ok_or_else(|| format!("missing `{key}`"))?;
-            serde_json::from_value(field.clone()).map_err(|e| format!("bad `{key}`: {e}"))
+        fn read<T: serde::de::DeserializeOwned>(
+            value: &Value,
+            key: &'static str,
+        ) -> Result<T, ShapeError> {
+            let field = value.get(key).ok_or(ShapeError::Missing(key))?;
+            serde_json::from_value(field.clone()).map_err(ShapeError::bad(key))
         }
         let count = |key: &str| value.get(key).and_then(Value::as_u64).unwrap_or(0);
         Ok(Summary {
@@ -262,6 +267,33 @@ impl Summary {
             live_instances: count("live_instances") as usize,
             accounted_memory_bytes: count("accounted_memory_bytes"),
         })
+    }
+}
+
+/// Why JSON is not in the shape [`Outcome::to_json`], [`Operation::to_json`] or
+/// [`Summary::to_json`] write: the field, and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    #[error("missing `{0}`")]
+    Missing(&'static str),
+    /// The field, and what it should be ("a boolean").
+    #[error("`{0}` is not {1}")]
+    NotA(&'static str, &'static str),
+    #[error("bad `{0}`: {1}")]
+    Bad(&'static str, String),
+    #[error("bad health: {0}")]
+    Health(String),
+    #[error("unknown op `{0}`")]
+    UnknownOp(String),
+    /// In the operation at this 1-based position.
+    #[error("op {0}: {1}")]
+    InOp(usize, Box<ShapeError>),
+}
+
+impl ShapeError {
+    /// The field `key` that serde could not read.
+    fn bad(key: &'static str) -> impl Fn(serde_json::Error) -> ShapeError {
+        move |e| ShapeError::Bad(key, e.to_string())
     }
 }
 
@@ -279,21 +311,25 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 impl Outcome {
     /// The outcome of operation `name` from its JSON (the shape [`Outcome::to_json`]
     /// writes), or why it cannot be read.
-    pub fn from_json(value: &Value) -> Result<Outcome, String> {
-        let field = |key: &str| value.get(key).ok_or_else(|| format!("missing `{key}`"));
-        let ok = field("ok")?.as_bool().ok_or("`ok` is not a boolean")?;
-        let error = || -> Result<Error, String> {
-            serde_json::from_value(field("error")?.clone()).map_err(|e| format!("bad `error`: {e}"))
+    pub fn from_json(value: &Value) -> Result<Outcome, ShapeError> {
+        let field = |key: &'static str| value.get(key).ok_or(ShapeError::Missing(key));
+        let ok = field("ok")?
+            .as_bool()
+            .ok_or(ShapeError::NotA("ok", "a boolean"))?;
+        let error = || -> Result<Error, ShapeError> {
+            serde_json::from_value(field("error")?.clone()).map_err(ShapeError::bad("error"))
         };
-        let op = field("op")?.as_str().ok_or("`op` is not a string")?;
+        let op = field("op")?
+            .as_str()
+            .ok_or(ShapeError::NotA("op", "a string"))?;
         Ok(match op {
             "start" => Outcome::Start(if ok { Ok(()) } else { Err(error()?) }),
             "message" => {
-                let hex_of = |key: &str| -> Result<Vec<u8>, String> {
+                let hex_of = |key: &'static str| -> Result<Vec<u8>, ShapeError> {
                     field(key)?
                         .as_str()
                         .and_then(unhex)
-                        .ok_or_else(|| format!("`{key}` is not hex"))
+                        .ok_or(ShapeError::NotA(key, "hex"))
                 };
                 let message = hex_of("message_hex")?;
                 let reply = if ok {
@@ -304,15 +340,16 @@ impl Outcome {
                 Outcome::Message { message, reply }
             }
             "health" => Outcome::Health(
-                serde_json::from_value(value.clone()).map_err(|e| format!("bad health: {e}"))?,
+                serde_json::from_value(value.clone())
+                    .map_err(|e| ShapeError::Health(e.to_string()))?,
             ),
             "stop" => Outcome::Stop(if ok {
                 Ok(serde_json::from_value(field("warnings")?.clone())
-                    .map_err(|e| format!("bad `warnings`: {e}"))?)
+                    .map_err(ShapeError::bad("warnings"))?)
             } else {
                 Err(error()?)
             }),
-            other => return Err(format!("unknown op `{other}`")),
+            other => return Err(ShapeError::UnknownOp(other.to_string())),
         })
     }
 }
@@ -404,10 +441,9 @@ mod tests {
         assert_eq!(Summary::from_json(&summary.to_json()), Ok(summary.clone()));
         let mut no_ops = summary.to_json();
         no_ops["ops"] = json!([{"op": "dance"}]);
-        assert!(
-            Summary::from_json(&no_ops)
-                .unwrap_err()
-                .starts_with("op 1: ")
+        assert_eq!(
+            Summary::from_json(&no_ops).unwrap_err().to_string(),
+            "op 1: missing `ok`"
         );
         assert!(Summary::from_json(&json!({"ops": []})).is_err());
     }

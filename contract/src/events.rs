@@ -97,6 +97,28 @@ impl fmt::Display for Event {
     }
 }
 
+/// The transitions among `events`, in order.
+pub fn transitions(events: &[Event]) -> Vec<(State, State)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Transition { from, to } => Some((*from, *to)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The guest calls among `events`, in order.
+pub fn guest_calls(events: &[Event]) -> Vec<GuestCall> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::GuestCall(call) => Some(*call),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,26 +147,4 @@ mod tests {
         let returned = GuestCall::new(Entry::Start, CallOutcome::Returned);
         assert_eq!(returned.to_string(), "call _start: returned");
     }
-}
-
-/// The transitions among `events`, in order.
-pub fn transitions(events: &[Event]) -> Vec<(State, State)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Transition { from, to } => Some((*from, *to)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The guest calls among `events`, in order.
-pub fn guest_calls(events: &[Event]) -> Vec<GuestCall> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::GuestCall(call) => Some(*call),
-            _ => None,
-        })
-        .collect()
 }

@@ -1,7 +1,7 @@
 //! `lifecycle-kit adapter`: a built-in runtime served over the adapter protocol
 //! (conformance/ADAPTER.md) on standard input and output.
 
-use super::subject::{EngineArgs, Job, made, with_subject};
+use super::subject::{EngineArgs, Job, MakeError, made, with_subject};
 use clap::Args;
 use lifecycle_conformance::Subject;
 
@@ -23,9 +23,9 @@ struct Serve;
 
 impl Job for Serve {
     type Output = ();
-    async fn with<S: Subject>(
+    async fn with<S: Subject, E: MakeError>(
         self,
-        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+        make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
     ) -> anyhow::Result<()> {
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         Ok(lifecycle_conformance::adapter::serve(made(make)?, stdin, tokio::io::stdout()).await?)

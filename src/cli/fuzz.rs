@@ -3,7 +3,7 @@
 
 use super::bad;
 use super::subject::{
-    CannotCreate, EngineArgs, Job, SubjectArgs, parse_capabilities, with_subject,
+    CannotCreate, EngineArgs, Job, MakeError, SubjectArgs, parse_capabilities, with_subject,
 };
 use crate::cli::shell_quote;
 use clap::Args;
@@ -124,9 +124,9 @@ struct FuzzJob {
 
 impl Job for FuzzJob {
     type Output = lifecycle_conformance::fuzz::FuzzReport;
-    async fn with<S: Subject>(
+    async fn with<S: Subject, E: MakeError>(
         self,
-        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+        make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
     ) -> anyhow::Result<Self::Output> {
         match self.against.clone() {
             Some(name) => {
@@ -158,23 +158,20 @@ struct Against<M> {
     name: String,
 }
 
-impl<S: Subject, M: Fn() -> Result<S, String> + Send + Sync + 'static> Job for Against<M> {
+impl<S: Subject, E: MakeError, M: Fn() -> Result<S, E> + Send + Sync + 'static> Job for Against<M> {
     type Output = lifecycle_conformance::fuzz::FuzzReport;
-    async fn with<T: Subject>(
+    async fn with<T: Subject, F: MakeError>(
         self,
-        other: impl Fn() -> Result<T, String> + Send + Sync + 'static,
+        other: impl Fn() -> Result<T, F> + Send + Sync + 'static,
     ) -> anyhow::Result<Self::Output> {
         fuzz_with(self.make, Some((other, self.name)), &self.fuzz.options).await
     }
 }
 
 /// Fuzzes with a progress line on standard error where a person watches it.
-async fn fuzz_with<S: Subject, T: Subject>(
-    make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
-    against: Option<(
-        impl Fn() -> Result<T, String> + Send + Sync + 'static,
-        String,
-    )>,
+async fn fuzz_with<S: Subject, T: Subject, E: MakeError, F: MakeError>(
+    make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
+    against: Option<(impl Fn() -> Result<T, F> + Send + Sync + 'static, String)>,
     options: &lifecycle_conformance::fuzz::FuzzOptions,
 ) -> anyhow::Result<lifecycle_conformance::fuzz::FuzzReport> {
     let bar = indicatif::ProgressBar::with_draw_target(

@@ -1,7 +1,7 @@
 //! `lifecycle-kit run`: the conformance suite against a runtime, a verdict per clause;
 //! human, JSON and JUnit reports.
 
-use super::subject::{CannotCreate, Job, SubjectArgs, parse_capabilities};
+use super::subject::{CannotCreate, Job, MakeError, SubjectArgs, parse_capabilities};
 use super::{Format, Usage, bad, shell_quote};
 use anyhow::Context;
 use clap::Args;
@@ -217,15 +217,15 @@ struct Suite {
 
 impl Job for Suite {
     type Output = lifecycle_conformance::RunReport;
-    async fn with<S: Subject>(
+    async fn with<S: Subject, E: MakeError>(
         self,
-        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+        make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
     ) -> anyhow::Result<Self::Output> {
         // A runtime that cannot be made at all leaves no run to report: an error.
         let ((runtime, version), results) =
             lifecycle_conformance::runner::run(make, self.cases, self.options)
                 .await
-                .map_err(CannotCreate)?;
+                .map_err(|e| CannotCreate(e.to_string()))?;
         Ok(lifecycle_conformance::RunReport {
             runtime,
             version,

@@ -52,12 +52,16 @@ impl SubjectArgs {
 /// Something to do with a runtime under test, whichever it is. [`Subject`] has an
 /// associated type and async methods, so it cannot be a trait object: the choice of
 /// runtime is made once, in [`with_subject`], and each job is generic over it.
+/// Why a runtime under test could not be made: whatever its factory says.
+pub(super) trait MakeError: std::fmt::Display + Send + Sync + 'static {}
+impl<T: std::fmt::Display + Send + Sync + 'static> MakeError for T {}
+
 pub(super) trait Job {
     type Output;
     /// Does the job with runtimes from `make` (one per case for the suite).
-    async fn with<S: Subject>(
+    async fn with<S: Subject, E: MakeError>(
         self,
-        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+        make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
     ) -> anyhow::Result<Self::Output>;
 }
 
@@ -88,15 +92,10 @@ pub(super) async fn with_subject<J: Job>(
     match runtime {
         "reference" => {
             let allocation = engine.allocator;
-            job.with(move || {
-                lifecycle_runtime::runtimes::reference_on(allocation).map_err(|e| e.to_string())
-            })
-            .await
-        }
-        "wasmi" => {
-            job.with(|| lifecycle_runtime::runtimes::wasmi().map_err(|e| e.to_string()))
+            job.with(move || lifecycle_runtime::runtimes::reference_on(allocation))
                 .await
         }
+        "wasmi" => job.with(lifecycle_runtime::runtimes::wasmi).await,
         other => match other.strip_prefix("faulty:") {
             Some(name) => with_faulty(name, engine, job).await,
             None => Err(Usage(format!(
@@ -115,7 +114,7 @@ pub(super) async fn with_faulty<J: Job>(
 ) -> anyhow::Result<J::Output> {
     #[cfg(feature = "defects")]
     return job
-        .with(lifecycle_kit::mutants::named(name, engine.allocator).map_err(Usage)?)
+        .with(lifecycle_kit::mutants::named(name, engine.allocator).map_err(bad)?)
         .await;
     #[cfg(not(feature = "defects"))]
     {
@@ -125,8 +124,8 @@ pub(super) async fn with_faulty<J: Job>(
 }
 
 /// A subject made once, or why it could not be.
-pub(super) fn made<S>(make: impl Fn() -> Result<S, String>) -> anyhow::Result<S> {
-    Ok(make().map_err(CannotCreate)?)
+pub(super) fn made<S, E: MakeError>(make: impl Fn() -> Result<S, E>) -> anyhow::Result<S> {
+    Ok(make().map_err(|e| CannotCreate(e.to_string()))?)
 }
 
 /// The runtime under test could not be made: bad input where it is an adapter command

@@ -1,7 +1,7 @@
 //! `lifecycle-kit trace MODULE`: one module through start, messages, health and stop,
 //! shown as a timeline or as JSON.
 
-use super::subject::{Job, SubjectArgs, made};
+use super::subject::{Job, MakeError, SubjectArgs, made};
 use clap::Args;
 use lifecycle_conformance::{ModuleSource, Subject, Trace, drive};
 use lifecycle_contract::Script;
@@ -83,9 +83,9 @@ struct TraceJob<'a>(&'a TraceArgs);
 
 impl Job for TraceJob<'_> {
     type Output = Trace;
-    async fn with<S: Subject>(
+    async fn with<S: Subject, E: MakeError>(
         self,
-        make: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+        make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
     ) -> anyhow::Result<Trace> {
         let TraceJob(args) = self;
         let subject = made(make)?;

@@ -16,8 +16,8 @@ pub use defects::Defect;
 
 use lifecycle_conformance::{Case, RunOptions, Verdict};
 use lifecycle_contract::Profile;
-use lifecycle_runtime::engine::wasmtime::Wasmtime;
 use lifecycle_runtime::engine::wasmtime::config::Allocation;
+use lifecycle_runtime::engine::wasmtime::{InitError, Wasmtime};
 use lifecycle_runtime::lifecycle::{Gate, Options, Runtime, StartOrder, content_key};
 use lifecycle_runtime::runtimes::RuntimeConfig;
 use serde_json::{Value, json};
@@ -36,7 +36,7 @@ fn bytes_key(_: Profile, bytes: &[u8]) -> lifecycle_runtime::lifecycle::CacheKey
 }
 
 /// A runtime with `defect`, its engine allocating as `allocation` says.
-pub fn faulty_runtime(defect: Defect, allocation: Allocation) -> Result<FaultyRuntime, String> {
+pub fn faulty_runtime(defect: Defect, allocation: Allocation) -> Result<FaultyRuntime, InitError> {
     let mut config = RuntimeConfig::default();
     config.engine.allocation = allocation;
     if defect == Defect::EpochTickOneSecond {
@@ -56,7 +56,7 @@ pub fn faulty_runtime(defect: Defect, allocation: Allocation) -> Result<FaultyRu
         }
         _ => {}
     }
-    let engine = Wasmtime::new(&config.engine).map_err(|e| e.to_string())?;
+    let engine = Wasmtime::new(&config.engine)?;
     Ok(FaultyRuntime {
         runtime: Runtime::on(engine::Faulty::new(engine, defect), options),
         defect,
@@ -67,23 +67,22 @@ pub fn faulty_runtime(defect: Defect, allocation: Allocation) -> Result<FaultyRu
 pub fn named(
     name: &str,
     allocation: Allocation,
-) -> Result<impl Fn() -> Result<FaultyRuntime, String> + Send + Sync + 'static, String> {
+) -> Result<impl Fn() -> Result<FaultyRuntime, InitError> + Send + Sync + 'static, UnknownMutant> {
     match Defect::from_name(name) {
         Some(defect) => Ok(move || faulty_runtime(defect, allocation)),
-        None => {
-            let names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
-            Err(format!(
-                "no mutant named `{name}` (one of: {})",
-                names.join(", ")
-            ))
-        }
+        None => Err(UnknownMutant(name.to_string())),
     }
 }
+
+/// A name that is no mutant's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("no mutant named `{0}` (one of: {names})", names = Defect::ALL.iter().map(|d| d.name()).collect::<Vec<_>>().join(", "))]
+pub struct UnknownMutant(pub String);
 
 /// A factory of runtimes with `defect`, as the conformance runner wants one per case.
 pub fn faulty(
     defect: Defect,
-) -> impl Fn() -> Result<FaultyRuntime, String> + Send + Sync + 'static {
+) -> impl Fn() -> Result<FaultyRuntime, InitError> + Send + Sync + 'static {
     move || faulty_runtime(defect, Allocation::default())
 }
 

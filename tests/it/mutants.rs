@@ -1,15 +1,14 @@
 //! Mutation testing: `lifecycle-kit mutants` runs the suite against every faulty runtime
 //! (the reference runtime with one injected defect); every mutant must be killed.
 
-mod common;
-use common::lifecycle_kit;
+use crate::common::kit;
 use lifecycle_conformance::case::{builtin_dir, load_dir};
 use lifecycle_contract::Step;
 use serde_json::Value;
 
 #[test]
 fn every_mutant_is_killed() {
-    let out = lifecycle_kit(&["mutants", "--format", "json"]);
+    let out = kit(&["mutants", "--format", "json"]);
     let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let total = report["total"].as_u64().unwrap();
     assert!(total >= 25, "only {total} mutants");
@@ -111,7 +110,7 @@ fn every_mutant_is_killed() {
 
 #[test]
 fn a_runtime_without_fuel_whose_timeouts_never_fire_fails_each_timeout_case_quickly() {
-    let out = lifecycle_kit(&[
+    let out = kit(&[
         "run",
         "--runtime",
         "faulty:fuel-less-timeouts-never-fire",
@@ -147,7 +146,7 @@ fn a_runtime_without_fuel_whose_timeouts_never_fire_fails_each_timeout_case_quic
 
 #[test]
 fn one_mutant_runs_as_a_runtime() {
-    let out = lifecycle_kit(&[
+    let out = kit(&[
         "run",
         "--runtime",
         "faulty:cleanup-skipped",
@@ -159,7 +158,7 @@ fn one_mutant_runs_as_a_runtime() {
     assert!(text.contains("FAIL cleanup-traps-unreachable"), "{text}");
     assert!(text.contains("reproduce: lifecycle-kit run --runtime faulty:cleanup-skipped --filter cleanup-traps-unreachable"), "{text}");
 
-    let out = lifecycle_kit(&["run", "--runtime", "faulty:no-such-defect"]);
+    let out = kit(&["run", "--runtime", "faulty:no-such-defect"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(

@@ -1,25 +1,8 @@
 //! `lifecycle-kit run`: reports, sharding, filters, exit codes and bad input.
 
+use crate::common::{json_run, kit};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
-
-fn lifecycle_kit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lifecycle-kit"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn json_run(args: &[&str]) -> (Value, Option<i32>) {
-    let mut all = vec!["run", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = lifecycle_kit(&all);
-    (
-        serde_json::from_slice(&out.stdout).expect("one JSON object"),
-        out.status.code(),
-    )
-}
 
 fn ids(report: &Value) -> BTreeSet<String> {
     report["cases"]
@@ -57,7 +40,7 @@ fn json_report_has_totals_and_cases() {
 #[test]
 fn junit_is_valid_xml_with_a_testcase_per_case() {
     let path = std::env::temp_dir().join(format!("lk-junit-{}.xml", std::process::id()));
-    let out = lifecycle_kit(&[
+    let out = kit(&[
         "run",
         "--filter",
         "LC-STOP",
@@ -118,7 +101,7 @@ fn shards_partition_the_run() {
     }
     assert_eq!(union, all);
     for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
-        let out = lifecycle_kit(&["run", "--shard", bad]);
+        let out = kit(&["run", "--shard", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr).lines().count(),
@@ -138,7 +121,7 @@ fn a_failing_run_exits_1_and_says_how_to_reproduce() {
         "[[xfail]]\ncase = \"echo\"\nreason = \"listed by mistake\"\n",
     )
     .unwrap();
-    let out = lifecycle_kit(&[
+    let out = kit(&[
         "run",
         "--filter",
         "echo",
@@ -180,21 +163,21 @@ fn bad_case_files_are_named_with_their_key() {
         "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\nretries = 2\n",
     )
     .unwrap();
-    let out = lifecycle_kit(&["run", "--cases", dir.to_str().unwrap()]);
+    let out = kit(&["run", "--cases", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains("mine.toml") && err.contains("retries") && err.lines().count() == 1,
         "{err}"
     );
-    let out = lifecycle_kit(&["run", "--cases", "/no/such/dir"]);
+    let out = kit(&["run", "--cases", "/no/such/dir"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
             .contains("/no/such/dir")
     );
-    let out = lifecycle_kit(&["run", "--runtime", "mystery"]);
+    let out = kit(&["run", "--runtime", "mystery"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -212,7 +195,7 @@ fn require_turns_unsupported_into_failures() {
     assert_eq!(report["unsupported"], 1);
     assert_eq!(report["unsupported_by_capability"]["fuel"], 1);
     assert_eq!(report["cases"][0]["needs"], "fuel");
-    let out = lifecycle_kit(&[&["run"][..], &args].concat());
+    let out = kit(&[&["run"][..], &args].concat());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("    fuel: 1 case(s): fuel-fresh-for-cleanup"),
@@ -227,7 +210,7 @@ fn require_turns_unsupported_into_failures() {
             "{reason}"
         );
     }
-    let out = lifecycle_kit(&["run", "--require", "telepathy"]);
+    let out = kit(&["run", "--require", "telepathy"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown capability `telepathy`"));
 }

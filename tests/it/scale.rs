@@ -1,8 +1,7 @@
 //! The allocators, `bench` and `soak`: the suite under each allocator, a pool exhausted on
 //! purpose, every figure `bench --json` promises, and a bounded soak.
 
-mod common;
-use common::lifecycle_kit;
+use crate::common::kit;
 use lifecycle_runtime::engine::wasmtime::config::{Allocation, WasmtimeConfig};
 use lifecycle_runtime::lifecycle::{Options, Runtime};
 use lifecycle_runtime::{ComponentConfig, Fault, ModuleSource, Resource, Stage, State};
@@ -19,7 +18,7 @@ fn json(out: &Output) -> Value {
 #[test]
 fn the_suite_passes_under_each_allocator() {
     for allocator in ["on-demand", "pooling"] {
-        let out = lifecycle_kit(&["run", "--format", "json", "--allocator", allocator]);
+        let out = kit(&["run", "--format", "json", "--allocator", allocator]);
         let report = json(&out);
         assert_eq!(out.status.code(), Some(0), "{allocator}: {report:#}");
         assert!(report["total"].as_u64().unwrap() >= 200);
@@ -33,7 +32,7 @@ fn the_suite_passes_under_each_allocator() {
         (&["soak", "--cycles", "0"][..], "--cycles"),
         (&["bench", "--slow"][..], "--slow"),
     ] {
-        let out = lifecycle_kit(args);
+        let out = kit(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -86,7 +85,7 @@ async fn a_full_pool_fails_start_with_resource_limit_exceeded() {
 
 #[test]
 fn bench_json_has_every_figure_and_both_baselines() {
-    let out = lifecycle_kit(&["bench", "--quick", "--json"]);
+    let out = kit(&["bench", "--quick", "--json"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -140,7 +139,7 @@ fn bench_json_has_every_figure_and_both_baselines() {
 #[test]
 fn a_bounded_soak_leaves_nothing_live_and_does_not_grow() {
     for allocator in ["pooling", "on-demand"] {
-        let out = lifecycle_kit(&[
+        let out = kit(&[
             "soak",
             "--cycles",
             "3000",

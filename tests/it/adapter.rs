@@ -1,24 +1,9 @@
 //! The out-of-process adapter: the suite through `lifecycle-kit adapter` and through a
 //! Python adapter, and adapters that hang, crash or never greet costing only their case.
 
+use crate::common::{KIT, json_run, kit};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
-
-const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
-
-fn run(args: &[&str]) -> (Value, Option<i32>) {
-    let mut all = vec!["run", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = Command::new(KIT)
-        .args(&all)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs");
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (report, out.status.code())
-}
 
 fn outcomes(report: &Value) -> Vec<(String, String, String)> {
     report["cases"]
@@ -38,7 +23,7 @@ fn outcomes(report: &Value) -> Vec<(String, String, String)> {
 #[test]
 fn the_suite_passes_through_the_process_boundary() {
     let adapter = format!("{KIT} adapter --runtime reference");
-    let (report, code) = run(&["--adapter", &adapter]);
+    let (report, code) = json_run(&["--adapter", &adapter]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["runtime"], "reference");
     assert!(report["total"].as_u64().unwrap() >= 200);
@@ -48,7 +33,7 @@ fn the_suite_passes_through_the_process_boundary() {
 #[test]
 fn the_suite_passes_through_the_adapter_on_wasmi() {
     let adapter = format!("{KIT} adapter --runtime wasmi");
-    let (report, code) = run(&[
+    let (report, code) = json_run(&[
         "--adapter",
         &adapter,
         "--expectations",
@@ -63,7 +48,7 @@ fn the_suite_passes_through_the_adapter_on_wasmi() {
 #[test]
 fn a_faulty_runtime_is_caught_through_the_adapter_too() {
     let adapter = format!("{KIT} adapter --runtime faulty:cleanup-skipped");
-    let (report, code) = run(&["--adapter", &adapter, "--filter", "LC-STOP-3"]);
+    let (report, code) = json_run(&["--adapter", &adapter, "--filter", "LC-STOP-3"]);
     assert_eq!(code, Some(1));
     let failed: Vec<String> = outcomes(&report)
         .into_iter()
@@ -80,7 +65,7 @@ fn a_faulty_runtime_is_caught_through_the_adapter_too() {
 fn the_python_adapter_passes_everything_it_can_express() {
     let script = "conformance/adapters/python/trace_adapter.py";
     let adapter = format!("python3 {script} {KIT}");
-    let (report, code) = run(&[
+    let (report, code) = json_run(&[
         "--adapter",
         &adapter,
         "--expectations",
@@ -123,7 +108,7 @@ steps = ["start", { send = "crash" }, "stop"]
 fn a_hanging_or_crashing_adapter_costs_only_its_case() {
     let cases = cases_with_traps();
     let adapter = format!("python3 tests/adapters/flaky.py {KIT}");
-    let (report, code) = run(&[
+    let (report, code) = json_run(&[
         "--adapter",
         &adapter,
         "--cases",
@@ -171,11 +156,7 @@ fn an_adapter_that_cannot_start_or_greet_fails_clearly() {
         ),
     ] {
         for format in ["human", "json"] {
-            let out = Command::new(KIT)
-                .args(["run", "--format", format, "--adapter", adapter])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .output()
-                .unwrap();
+            let out = kit(&["run", "--format", format, "--adapter", adapter]);
             assert_eq!(out.status.code(), Some(2), "{adapter}");
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -218,12 +199,15 @@ fn an_adapter_that_breaks_the_protocol_gets_one_clear_line_per_case() {
         ),
     ] {
         let adapter = format!("python3 tests/adapters/malformed.py {mode} {KIT}");
-        let out = Command::new(KIT)
-            .args(["run", "--format", "json", "--filter", "start-returns"])
-            .args(["--adapter", &adapter])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap();
+        let out = kit(&[
+            "run",
+            "--format",
+            "json",
+            "--filter",
+            "start-returns",
+            "--adapter",
+            &adapter,
+        ]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{mode}: {stderr}");
         assert_eq!(out.status.code(), Some(1), "{mode}: {stderr}");
@@ -240,7 +224,7 @@ fn an_adapter_that_breaks_the_protocol_gets_one_clear_line_per_case() {
 #[test]
 fn an_adapter_whose_guest_calls_never_time_out_fails_each_timeout_case_in_seconds() {
     let adapter = format!("{KIT} adapter --runtime faulty:fuel-less-timeouts-never-fire");
-    let (report, code) = run(&["--adapter", &adapter, "--filter", "LC-LIMIT-4"]);
+    let (report, code) = json_run(&["--adapter", &adapter, "--filter", "LC-LIMIT-4"]);
     assert_eq!(code, Some(1));
     let mut judged = 0;
     for case in report["cases"].as_array().unwrap() {
@@ -265,14 +249,6 @@ fn an_adapter_whose_guest_calls_never_time_out_fails_each_timeout_case_in_second
 /// binary.
 fn binary_only() -> String {
     format!("python3 tests/adapters/binary_only.py {KIT}")
-}
-
-fn kit(args: &[&str]) -> std::process::Output {
-    Command::new(KIT)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
 }
 
 /// A scratch directory of this test process.
@@ -416,7 +392,7 @@ fn cases_with_wat_files_pass_through_every_adapter() {
         runs.push(vec!["--cases", cases, "--adapter", adapter.as_str()]);
     }
     for args in runs {
-        let (report, code) = run(&args);
+        let (report, code) = json_run(&args);
         assert_eq!(code, Some(0), "{args:?}: {report:#}");
         let all = outcomes(&report);
         assert_eq!(all.len(), 3, "{args:?}: {all:?}");

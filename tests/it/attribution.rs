@@ -4,24 +4,12 @@
 //! fault, every per-clause row must add up, and every number in a problem line must be
 //! the one the case's own trace shows.
 
-mod common;
-
-use common::lifecycle_kit;
+use crate::common::{KIT, json_run};
 use serde_json::Value;
-
-const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
 
 /// `run ARGS --format json`: the report, whatever the verdict.
 fn report(args: &[&str]) -> Value {
-    let mut all = vec!["run", "--format", "json"];
-    all.extend(args);
-    let out = lifecycle_kit(&all);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: no JSON report ({e}); stderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    json_run(args).0
 }
 
 /// The suite (or the cases `filter` selects) through the proxy with these fault flags.

@@ -1,5 +1,7 @@
 //! The one way the tests run the kit's binary, and what several modules read from it.
 
+use lifecycle_conformance::case::{builtin_dir, load_dir};
+use lifecycle_conformance::{Case, RunOptions, RunReport};
 use serde_json::Value;
 use std::process::{Command, Output};
 
@@ -31,4 +33,22 @@ pub fn json_run(args: &[&str]) -> (Value, Option<i32>) {
         )
     });
     (report, out.status.code())
+}
+
+/// The built-in cases, and their run on the reference runtime with the default options:
+/// run once in this process, by the first test that asks, and shared (the suite's
+/// verdict and snapshots, and the order the mutants' runs take the cases in).
+pub async fn reference_suite() -> &'static (Vec<Case>, RunReport) {
+    static RUN: tokio::sync::OnceCell<(Vec<Case>, RunReport)> = tokio::sync::OnceCell::const_new();
+    RUN.get_or_init(|| async {
+        let cases = load_dir(&builtin_dir()).expect("the built-in cases load");
+        let report = lifecycle_conformance::run_cases(
+            lifecycle_runtime::runtimes::reference,
+            cases.clone(),
+            RunOptions::default(),
+        )
+        .await;
+        (cases, report)
+    })
+    .await
 }

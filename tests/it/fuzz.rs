@@ -84,9 +84,11 @@ fn trials_a_runtime_cannot_run_are_counted_unsupported_by_capability_and_fail_wh
     );
 }
 
-#[test]
-fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
-    let corpus = scratch("attribution");
+/// Fuzzing the runtime whose messages never reach the guest, shrinking each failure for
+/// at most `shrink_secs`: each failure found is filed under LC-MSG, and its corpus case,
+/// replayed as the user would, has the same first cause.
+fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause(shrink_secs: &str) {
+    let corpus = scratch(&format!("attribution-{shrink_secs}"));
     let adapter = state_only("--messages-never-delivered");
     let (r, code) = report(&[
         "fuzz",
@@ -97,7 +99,7 @@ fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
         "--seed",
         "7",
         "--shrink-secs",
-        "10",
+        shrink_secs,
         "--corpus",
         corpus.to_str().unwrap(),
         "--json",
@@ -130,6 +132,18 @@ fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
         );
     }
     let _ = std::fs::remove_dir_all(&corpus);
+}
+
+/// Each failure's shrink cut short: the cases filed are less shrunk, not filed otherwise.
+#[test]
+fn a_fuzz_failure_shrunk_briefly_is_filed_under_the_clause_of_its_first_cause() {
+    a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause("2");
+}
+
+#[test]
+#[ignore = "slow tier: shrinks each failure for up to 10 s through a Python proxy adapter; the default tier shrinks for 2 s"]
+fn a_fuzz_failure_shrunk_at_length_is_filed_under_the_clause_of_its_first_cause() {
+    a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause("10");
 }
 
 #[test]

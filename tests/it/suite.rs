@@ -11,8 +11,7 @@
 //! the runtime counts as caught only when the suite itself would catch it in someone
 //! else's runtime, never because a trace the suite does not judge changed.
 
-use lifecycle_conformance::RunOptions;
-use lifecycle_conformance::case::{builtin_dir, load_dir};
+use crate::common::reference_suite;
 
 /// Set (to anything but `0` or nothing) to check the verdict alone.
 const VERDICT_ONLY: &str = "LIFECYCLE_VERDICT_ONLY";
@@ -23,14 +22,8 @@ fn verdict_only() -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_runtime_passes_the_suite_and_matches_every_snapshot() {
-    let cases = load_dir(&builtin_dir()).unwrap();
+    let (cases, report) = reference_suite().await;
     let count = cases.len();
-    let report = lifecycle_conformance::run_cases(
-        lifecycle_runtime::runtimes::reference,
-        cases,
-        RunOptions::default(),
-    )
-    .await;
     assert!(!report.failed(), "{}", report.human());
     assert_eq!(report.totals().passed, count, "{}", report.summary_line());
     if verdict_only() {

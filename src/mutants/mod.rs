@@ -93,28 +93,45 @@ pub struct MutantResult {
     pub killed_by: Vec<String>,
 }
 
-/// Runs every case against every mutant.
+/// Mutants whose suites run at once, when each runs `jobs` cases at once: as many as keep
+/// the cases running at once within twice the cores, and at least one. The suite's timing
+/// checks are shown not to false-fail beside `2 × nproc` busy processes
+/// (`.ci/saturated`); more load than that could fail a timing case on a mutant that
+/// deserves to survive, and count it killed.
+pub fn mutants_at_once(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (2 * cores / jobs.max(1)).max(1)
+}
+
+/// Runs every case against every mutant, [`mutants_at_once`] mutants at a time, each
+/// `options.jobs` cases at a time; the results in the order of [`Defect::ALL`]. With
+/// `options.fail_fast`, each mutant's run stops at its first failing case: `killed_by`
+/// then holds that case (and any that were running beside it), which answers whether
+/// the mutant is killed, not by what.
 pub async fn run(cases: &[Case], options: &RunOptions) -> Vec<MutantResult> {
-    let mut results = Vec::new();
-    for &defect in Defect::ALL {
-        let options = RunOptions {
-            repro_command: Some(format!(
-                "lifecycle-kit run --runtime faulty:{}",
-                defect.name()
-            )),
-            ..options.clone()
-        };
-        let report =
-            lifecycle_conformance::run_cases(faulty(defect), cases.to_vec(), options).await;
-        let killed_by = report
-            .results
-            .iter()
-            .filter(|r| matches!(r.verdict, Verdict::Fail(_) | Verdict::Xpass(_)))
-            .map(|r| r.id.clone())
-            .collect();
-        results.push(MutantResult { defect, killed_by });
-    }
-    results
+    use futures::StreamExt;
+    futures::stream::iter(Defect::ALL.iter().copied())
+        .map(|defect| async move {
+            let options = RunOptions {
+                repro_command: Some(format!(
+                    "lifecycle-kit run --runtime faulty:{}",
+                    defect.name()
+                )),
+                ..options.clone()
+            };
+            let report =
+                lifecycle_conformance::run_cases(faulty(defect), cases.to_vec(), options).await;
+            let killed_by = report
+                .results
+                .iter()
+                .filter(|r| matches!(r.verdict, Verdict::Fail(_) | Verdict::Xpass(_)))
+                .map(|r| r.id.clone())
+                .collect();
+            MutantResult { defect, killed_by }
+        })
+        .buffered(mutants_at_once(options.jobs))
+        .collect()
+        .await
 }
 
 /// Options suited to mutants: a short watchdog, since a mutant may hang a case.

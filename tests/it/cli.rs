@@ -1,14 +1,13 @@
 //! The `trace` command: its JSON, its timeline, its exit codes, and bad input.
 
-mod common;
-use common::lifecycle_kit;
+use crate::common::{KIT, kit};
 use serde_json::Value;
 
 /// What `trace ARGS` prints, once it has exited 0.
 fn traced(args: &[&str]) -> String {
     let mut all = vec!["trace"];
     all.extend_from_slice(args);
-    let out = lifecycle_kit(&all);
+    let out = kit(&all);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -47,10 +46,19 @@ fn summary(trace: &Value) -> Value {
     t
 }
 
+/// Insta's settings for this module's snapshots: in `tests/snapshots/`, named
+/// `cli__NAME` as when this module was a test binary of its own.
+fn snapshots() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
 #[test]
 fn echo_example_trace() {
     let t = trace_json(&ECHO);
-    insta::assert_json_snapshot!(summary(&t));
+    snapshots().bind(|| insta::assert_json_snapshot!("cli__echo_example_trace", summary(&t)));
 }
 
 #[test]
@@ -74,9 +82,10 @@ fn misbehaving_examples_trace() {
         let mut all = vec![path.as_str()];
         all.extend_from_slice(args);
         let t = trace_json(&all);
-        insta::with_settings!({snapshot_suffix => example}, {
-            insta::assert_json_snapshot!(summary(&t));
-        });
+        let mut settings = snapshots();
+        settings.set_snapshot_suffix(example);
+        settings
+            .bind(|| insta::assert_json_snapshot!("cli__misbehaving_examples_trace", summary(&t)));
         assert_eq!(t["live_instances"], 0, "{example}");
     }
 }
@@ -107,9 +116,11 @@ fn garbage_and_text_in_a_wasm_file_are_bad_magic() {
 
 #[test]
 fn the_timeline_has_one_line_per_event() {
-    let out = lifecycle_kit(&["trace", "examples/echo.wat", "--send", "hello", "--health"]);
+    let out = kit(&["trace", "examples/echo.wat", "--send", "hello", "--health"]);
     assert_eq!(out.status.code(), Some(0));
-    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    let timeline = String::from_utf8(out.stdout).unwrap();
+    snapshots()
+        .bind(|| insta::assert_snapshot!("cli__the_timeline_has_one_line_per_event", timeline));
 }
 
 #[test]
@@ -137,7 +148,7 @@ fn bad_flags_exit_2_with_one_line() {
         ],
         &["frobnicate"],
     ] {
-        let out = lifecycle_kit(args);
+        let out = kit(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
@@ -222,8 +233,6 @@ fn every_flag_reaches_the_component() {
     assert_eq!(t["ops"][0]["error"]["resource"], "table");
 }
 
-const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
-
 /// `trace` takes the runtime under test as `run` does: a built-in one by name, or one
 /// behind an adapter process. On the echo actor every conforming runtime tells the same
 /// story, to the byte, in the timeline and in the JSON (counters after each operation
@@ -284,7 +293,7 @@ fn trace_runs_the_runtime_it_is_given() {
 /// An adapter command that does not start is bad input, as an unknown `--runtime` is.
 #[test]
 fn an_adapter_that_cannot_start_is_one_error_line() {
-    let out = lifecycle_kit(&[
+    let out = kit(&[
         "trace",
         "examples/echo.wat",
         "--adapter",
@@ -307,7 +316,7 @@ fn an_adapter_that_cannot_start_is_one_error_line() {
 #[test]
 fn an_adapter_that_breaks_the_protocol_is_one_error_line() {
     let adapter = format!("python3 tests/adapters/malformed.py not-json {KIT}");
-    let out = lifecycle_kit(&["trace", "examples/echo.wat", "--adapter", &adapter]);
+    let out = kit(&["trace", "examples/echo.wat", "--adapter", &adapter]);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

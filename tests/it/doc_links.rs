@@ -256,15 +256,17 @@ fn links(text: &str) -> Vec<Link> {
     let mut out = Vec::new();
     let mut i = 0;
     while i + 1 < chars.len() {
-        if chars[i] == ']' && chars[i + 1] == '(' && opened_before(&chars, i) {
-            if let Some((dest, end)) = destination(&chars, i + 2) {
-                out.push(Link {
-                    line: line_of[i],
-                    dest,
-                });
-                i = end;
-                continue;
-            }
+        if chars[i] == ']'
+            && chars[i + 1] == '('
+            && opened_before(&chars, i)
+            && let Some((dest, end)) = destination(&chars, i + 2)
+        {
+            out.push(Link {
+                line: line_of[i],
+                dest,
+            });
+            i = end;
+            continue;
         }
         i += 1;
     }

@@ -3,13 +3,12 @@
 //! written to the corpus, reproduced by its printed command, and reported once when
 //! found again.
 
-mod common;
-use common::lifecycle_kit;
+use crate::common::{KIT, kit};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn report(args: &[&str]) -> (Value, Option<i32>) {
-    let out = lifecycle_kit(args);
+    let out = kit(args);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!(
@@ -43,8 +42,6 @@ fn assert_clean(args: &[&str], cases: u64) {
     assert!(r["oracle_cases"].as_u64().unwrap() > 0 && r["smith_cases"].as_u64().unwrap() > 0);
 }
 
-const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
-
 /// The reference behind `tests/adapters/state_only.py` with these fault flags.
 fn state_only(flags: &str) -> String {
     format!("python3 tests/adapters/state_only.py {flags} {KIT}")
@@ -71,7 +68,7 @@ fn trials_a_runtime_cannot_run_are_counted_unsupported_by_capability_and_fail_wh
     assert!(fuel >= 8, "{r:#}");
     let skipped: u64 = unsupported.values().map(|n| n.as_u64().unwrap()).sum();
     assert_eq!(r["ran"].as_u64().unwrap() + skipped, 40, "{r:#}");
-    let out = lifecycle_kit(&[&args[..], &["--require", "fuel"]].concat());
+    let out = kit(&[&args[..], &["--require", "fuel"]].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -87,9 +84,11 @@ fn trials_a_runtime_cannot_run_are_counted_unsupported_by_capability_and_fail_wh
     );
 }
 
-#[test]
-fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
-    let corpus = scratch("attribution");
+/// Fuzzing the runtime whose messages never reach the guest, shrinking each failure for
+/// at most `shrink_secs`: each failure found is filed under LC-MSG, and its corpus case,
+/// replayed as the user would, has the same first cause.
+fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause(shrink_secs: &str) {
+    let corpus = scratch(&format!("attribution-{shrink_secs}"));
     let adapter = state_only("--messages-never-delivered");
     let (r, code) = report(&[
         "fuzz",
@@ -100,7 +99,7 @@ fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
         "--seed",
         "7",
         "--shrink-secs",
-        "10",
+        shrink_secs,
         "--corpus",
         corpus.to_str().unwrap(),
         "--json",
@@ -113,7 +112,7 @@ fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
         assert!(clause.starts_with("LC-MSG-"), "{f:#}");
         // Replayed as the user would, the case's own first cause is the same clause.
         let file = f["file"].as_str().unwrap();
-        let out = lifecycle_kit(&[
+        let out = kit(&[
             "run",
             "--adapter",
             &adapter,
@@ -133,6 +132,18 @@ fn a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause() {
         );
     }
     let _ = std::fs::remove_dir_all(&corpus);
+}
+
+/// Each failure's shrink cut short: the cases filed are less shrunk, not filed otherwise.
+#[test]
+fn a_fuzz_failure_shrunk_briefly_is_filed_under_the_clause_of_its_first_cause() {
+    a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause("2");
+}
+
+#[test]
+#[ignore = "slow tier: shrinks each failure for up to 10 s through a Python proxy adapter; the default tier shrinks for 2 s"]
+fn a_fuzz_failure_shrunk_at_length_is_filed_under_the_clause_of_its_first_cause() {
+    a_fuzz_failure_is_filed_under_the_clause_of_its_first_cause("10");
 }
 
 #[test]
@@ -227,7 +238,7 @@ fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once() {
     let repro = found["repro"].as_str().unwrap();
     let words: Vec<&str> = repro.split_whitespace().collect();
     assert_eq!(&words[..2], ["lifecycle-kit", "run"], "{repro}");
-    let out = lifecycle_kit(&words[1..]);
+    let out = kit(&words[1..]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -238,7 +249,7 @@ fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once() {
     assert!(stdout.contains("1 cases: 0 passed, 1 failed"), "{stdout}");
     let mut on_reference: Vec<&str> = words[1..].to_vec();
     on_reference[2] = "reference";
-    let out = lifecycle_kit(&on_reference);
+    let out = kit(&on_reference);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -265,7 +276,7 @@ fn a_corpus_file_that_cannot_be_read_is_named_and_nothing_runs() {
         "[[case]]\nid = \"x\"\nwhat = 1\n",
     )
     .unwrap();
-    let out = lifecycle_kit(&["fuzz", "--cases", "5", "--corpus", corpus.to_str().unwrap()]);
+    let out = kit(&["fuzz", "--cases", "5", "--corpus", corpus.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

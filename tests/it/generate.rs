@@ -1,6 +1,7 @@
 //! `lifecycle-kit gen`: its files, their round trip through `trace`, determinism of the
 //! seeded families, reproduction from a name, bad input, and the wasm-smith family.
 
+use crate::common::kit;
 use lifecycle_conformance::ModuleSource;
 use lifecycle_conformance::drive;
 use lifecycle_generators::catalogue::catalogue;
@@ -8,15 +9,7 @@ use lifecycle_generators::{invariants, random};
 use lifecycle_runtime::{ComponentConfig, Limits, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
-
-fn lifecycle_kit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lifecycle-kit"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lk-gen-{tag}-{}", std::process::id()));
@@ -28,7 +21,7 @@ fn gen_into(dir: &Path, args: &[&str]) {
     let mut all = vec!["gen"];
     all.extend_from_slice(args);
     all.extend(["--out", dir.to_str().unwrap()]);
-    let out = lifecycle_kit(&all);
+    let out = kit(&all);
     assert!(
         out.status.success(),
         "{}",
@@ -77,8 +70,7 @@ fn gen_all_round_trips_through_trace() {
                             vec!["trace".to_string(), wasm.to_str().unwrap().to_string()];
                         args.extend(s.trace_flags());
                         args.push("--json".into());
-                        let out =
-                            lifecycle_kit(&args.iter().map(String::as_str).collect::<Vec<_>>());
+                        let out = kit(&args.iter().map(String::as_str).collect::<Vec<_>>());
                         assert!(out.status.success(), "{}", s.name);
                         let got: Value = serde_json::from_slice(&out.stdout).unwrap();
                         // `any_of` where the engine's fuel cost decides.
@@ -243,7 +235,7 @@ async fn smith_modules_keep_every_invariant() {
 
 #[test]
 fn bad_names_and_unwritable_directories_get_clear_errors() {
-    let out = lifecycle_kit(&["gen", "echo", "no-such-scenario", "--out", "/tmp/lk-never"]);
+    let out = kit(&["gen", "echo", "no-such-scenario", "--out", "/tmp/lk-never"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -257,7 +249,7 @@ fn bad_names_and_unwritable_directories_get_clear_errors() {
 
     let blocker = temp_dir("blocker");
     std::fs::write(&blocker, b"a file, not a directory").unwrap();
-    let out = lifecycle_kit(&["gen", "echo", "--out", blocker.to_str().unwrap()]);
+    let out = kit(&["gen", "echo", "--out", blocker.to_str().unwrap()]);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -274,7 +266,7 @@ fn bad_names_and_unwritable_directories_get_clear_errors() {
         "the user's file is untouched"
     );
 
-    let out = lifecycle_kit(&["gen", "echo"]);
+    let out = kit(&["gen", "echo"]);
     assert_eq!(out.status.code(), Some(2), "--out is required");
 }
 
@@ -312,7 +304,7 @@ fn gen_into_an_existing_directory_adds_whole_files() {
 
 #[test]
 fn gen_list_prints_the_catalogue() {
-    let out = lifecycle_kit(&["gen", "--list"]);
+    let out = kit(&["gen", "--list"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), catalogue().len());

@@ -34,13 +34,12 @@
 //!   So no report is half-written: nothing on stdout and no file, rather than a report on
 //!   stdout with its JUnit copy missing.
 
+use crate::common::{KIT, command};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-const KIT: &str = env!("CARGO_BIN_EXE_lifecycle-kit");
 
 /// Where a row's message must appear.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -428,9 +427,8 @@ struct Ran {
 }
 
 fn run(args: &[String]) -> Ran {
-    let mut child = Command::new(KIT)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = command(&args)
         .env_remove("RUST_LOG")
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())

@@ -8,6 +8,7 @@
 //! definitions (`[label]: dest`); those inside fenced code blocks and inline code spans
 //! are text, not links. Build output, version control and vendored data are not searched.
 
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -239,312 +240,83 @@ struct Link {
     dest: String,
 }
 
-/// The links of a Markdown text, in order: inline links and images, and reference
-/// definitions, outside fenced code blocks and inline code spans.
+/// The inline links and images of `text`, and its reference definitions (a reference
+/// link is checked at its definition), in the order written. Code is text, not links.
 fn links(text: &str) -> Vec<Link> {
-    let plain = without_code_spans(&without_fences(text));
-    let chars: Vec<char> = plain.chars().collect();
-    // line_of[i]: the 1-based line of chars[i].
-    let mut line_of = Vec::with_capacity(chars.len());
-    let mut line = 1;
-    for &c in &chars {
-        line_of.push(line);
-        if c == '\n' {
-            line += 1;
-        }
-    }
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i + 1 < chars.len() {
-        if chars[i] == ']'
-            && chars[i + 1] == '('
-            && opened_before(&chars, i)
-            && let Some((dest, end)) = destination(&chars, i + 2)
-        {
-            out.push(Link {
-                line: line_of[i],
-                dest,
-            });
-            i = end;
-            continue;
-        }
-        i += 1;
-    }
-    for (n, line) in plain.lines().enumerate() {
-        if let Some(dest) = definition(line) {
-            out.push(Link { line: n + 1, dest });
-        }
-    }
+    let line = |offset: usize| text[..offset].matches('\n').count() + 1;
+    let parser = Parser::new_ext(text, Options::empty());
+    let definitions: Vec<Link> = parser
+        .reference_definitions()
+        .iter()
+        .map(|(_, def)| Link {
+            line: line(def.span.start),
+            dest: def.dest.to_string(),
+        })
+        .collect();
+    let mut out: Vec<Link> = parser
+        .into_offset_iter()
+        .filter_map(|(event, at)| match event {
+            Event::Start(
+                Tag::Link {
+                    link_type: LinkType::Inline,
+                    dest_url,
+                    ..
+                }
+                | Tag::Image {
+                    link_type: LinkType::Inline,
+                    dest_url,
+                    ..
+                },
+            ) => Some(Link {
+                line: line(at.start),
+                dest: dest_url.to_string(),
+            }),
+            _ => None,
+        })
+        .collect();
+    out.extend(definitions);
     out.sort_by_key(|link| link.line);
     out
 }
 
-/// Whether the `]` at `close` closes a `[` opened earlier in the same paragraph.
-fn opened_before(chars: &[char], close: usize) -> bool {
-    let mut depth = 0usize;
-    let mut i = close;
-    while i > 0 {
-        i -= 1;
-        match chars[i] {
-            ']' => depth += 1,
-            '[' if depth == 0 => return true,
-            '[' => depth -= 1,
-            '\n' => {
-                // A blank line before this one ends the paragraph.
-                let mut j = i;
-                while j > 0 && matches!(chars[j - 1], ' ' | '\t' | '\r') {
-                    j -= 1;
-                }
-                if j == 0 || chars[j - 1] == '\n' {
-                    return false;
+/// The anchors a reader can link to in `text`: each heading's (GitHub's slug of its
+/// rendered text, numbered when repeated), and every `<a name="...">` or `id="..."`.
+fn anchors(text: &str) -> HashSet<String> {
+    let mut occurrences = HashMap::new();
+    let mut found = HashSet::new();
+    let mut heading: Option<String> = None;
+    for event in Parser::new_ext(text, Options::empty()) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => {
+                let text = heading.take().expect("a heading ends after it starts");
+                found.insert(unique(slug(&text), &mut occurrences));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(heading) = heading.as_mut() {
+                    heading.push_str(&t);
                 }
             }
+            Event::Html(html) | Event::InlineHtml(html) => found.extend(named_anchors(&html)),
             _ => {}
         }
     }
-    false
+    found
 }
 
-/// The destination of an inline link whose `(` is just before `start`, and the index
-/// just past its `)`; `None` if what follows is not a destination.
-fn destination(chars: &[char], start: usize) -> Option<(String, usize)> {
-    let mut i = start;
-    skip_blanks(chars, &mut i);
-    let dest: String;
-    if chars.get(i) == Some(&'<') {
-        let from = i + 1;
-        let to = from + chars[from..].iter().position(|&c| c == '>' || c == '\n')?;
-        if chars[to] != '>' {
-            return None;
-        }
-        dest = chars[from..to].iter().collect();
-        i = to + 1;
-    } else {
-        let from = i;
-        let mut depth = 0usize;
-        while i < chars.len() {
-            match chars[i] {
-                '(' => depth += 1,
-                ')' if depth == 0 => break,
-                ')' => depth -= 1,
-                c if c.is_whitespace() => break,
-                _ => {}
-            }
-            i += 1;
-        }
-        dest = chars[from..i].iter().collect();
-    }
-    skip_blanks(chars, &mut i);
-    // An optional title: "...", '...' or (...).
-    if let Some(&open) = chars.get(i) {
-        let close = match open {
-            '"' => Some('"'),
-            '\'' => Some('\''),
-            '(' => Some(')'),
-            _ => None,
-        };
-        if let Some(close) = close {
-            i += 1 + chars.get(i + 1..)?.iter().position(|&c| c == close)? + 1;
-            skip_blanks(chars, &mut i);
-        }
-    }
-    (chars.get(i) == Some(&')')).then(|| (dest, i + 1))
+/// The `name="..."` and `id="..."` values of HTML tags.
+fn named_anchors(html: &str) -> Vec<String> {
+    ["name=\"", "id=\""]
+        .iter()
+        .flat_map(|attribute| {
+            html.match_indices(attribute)
+                .map(move |(at, _)| at + attribute.len())
+        })
+        .filter_map(|start| Some(html[start..start + html[start..].find('"')?].to_string()))
+        .collect()
 }
 
-fn skip_blanks(chars: &[char], i: &mut usize) {
-    while *i < chars.len() && matches!(chars[*i], ' ' | '\t') {
-        *i += 1;
-    }
-}
-
-/// The destination of a reference definition, `[label]: dest`, if `line` is one.
-fn definition(line: &str) -> Option<String> {
-    let trimmed = line.trim_start_matches(' ');
-    if line.len() - trimmed.len() > 3 {
-        return None;
-    }
-    let rest = trimmed.strip_prefix('[')?;
-    let close = rest.find("]:")?;
-    let label = &rest[..close];
-    if label.starts_with('^') || label.contains(['[', ']']) {
-        return None;
-    }
-    let dest = rest[close + 2..].trim_start();
-    if let Some(angled) = dest.strip_prefix('<') {
-        return angled.split_once('>').map(|(dest, _)| dest.to_string());
-    }
-    dest.split_whitespace().next().map(str::to_string)
-}
-
-/// The fence a line opens or closes, if it is one: its character and length, and what
-/// follows (the info string). Fences are recognised at any indentation, since lists
-/// indent them.
-fn fence(line: &str) -> Option<(char, usize, &str)> {
-    let rest = line.trim_start();
-    let c = rest.chars().next().filter(|&c| c == '`' || c == '~')?;
-    let len = rest.len() - rest.trim_start_matches(c).len();
-    let info = &rest[len..];
-    (len >= 3 && !(c == '`' && info.contains('`'))).then_some((c, len, info))
-}
-
-/// The text with every fenced code block's lines, fences included, emptied: line numbers
-/// stay, and nothing inside a block is read as Markdown.
-fn without_fences(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut open: Option<(char, usize)> = None;
-    for line in text.lines() {
-        match (open, fence(line)) {
-            (None, Some((c, len, _))) => open = Some((c, len)),
-            (Some((c, len)), Some((d, n, info)))
-                if d == c && n >= len && info.trim().is_empty() =>
-            {
-                open = None
-            }
-            (None, None) => out.push_str(line),
-            (Some(_), _) => {}
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// The text with inline code spans and backslash escapes blanked (each character but a
-/// line break becomes a space), so that neither is read as a link.
-fn without_code_spans(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = chars.clone();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' if chars.get(i + 1).is_some_and(|c| c.is_ascii_punctuation()) => {
-                out[i] = ' ';
-                out[i + 1] = ' ';
-                i += 2;
-            }
-            '`' => {
-                let len = run(&chars, i, '`');
-                match closing_run(&chars, i + len, len) {
-                    Some(end) => {
-                        for c in &mut out[i..end + len] {
-                            if *c != '\n' {
-                                *c = ' ';
-                            }
-                        }
-                        i = end + len;
-                    }
-                    None => i += len,
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// How many `c` in a row begin at `at`.
-fn run(chars: &[char], at: usize, c: char) -> usize {
-    chars[at..].iter().take_while(|&&x| x == c).count()
-}
-
-/// Where a run of exactly `len` backticks begins, from `from` on, within the paragraph.
-fn closing_run(chars: &[char], from: usize, len: usize) -> Option<usize> {
-    let mut j = from;
-    while j < chars.len() {
-        match chars[j] {
-            '`' => {
-                let n = run(chars, j, '`');
-                if n == len {
-                    return Some(j);
-                }
-                j += n;
-            }
-            '\n' => {
-                let mut k = j + 1;
-                while k < chars.len() && matches!(chars[k], ' ' | '\t' | '\r') {
-                    k += 1;
-                }
-                if k >= chars.len() || chars[k] == '\n' {
-                    return None;
-                }
-                j += 1;
-            }
-            _ => j += 1,
-        }
-    }
-    None
-}
-
-/// The anchors GitHub gives a Markdown text: one per heading (ATX `#` and setext
-/// underlined), duplicates numbered, plus explicit `id="..."` and `name="..."` HTML
-/// anchors.
-fn anchors(text: &str) -> HashSet<String> {
-    let plain = without_fences(text);
-    let lines: Vec<&str> = plain.lines().collect();
-    let mut occurrences: HashMap<String, usize> = HashMap::new();
-    let mut explicit = HashSet::new();
-    for (n, line) in lines.iter().enumerate() {
-        if let Some(heading) = atx_heading(line).or_else(|| setext_heading(&lines, n)) {
-            unique(slug(&heading), &mut occurrences);
-        }
-        for attribute in ["id=\"", "name=\""] {
-            let mut rest = *line;
-            while let Some(at) = rest.find(attribute) {
-                let value = &rest[at + attribute.len()..];
-                let Some(end) = value.find('"') else { break };
-                explicit.insert(value[..end].to_string());
-                rest = &value[end..];
-            }
-        }
-    }
-    occurrences.into_keys().chain(explicit).collect()
-}
-
-/// The text of an ATX heading (`## Text ##`), if `line` is one.
-fn atx_heading(line: &str) -> Option<String> {
-    let trimmed = line.trim_start_matches(' ');
-    if line.len() - trimmed.len() > 3 {
-        return None;
-    }
-    let level = trimmed.len() - trimmed.trim_start_matches('#').len();
-    if !(1..=6).contains(&level) {
-        return None;
-    }
-    let rest = &trimmed[level..];
-    if !rest.is_empty() && !rest.starts_with([' ', '\t']) {
-        return None;
-    }
-    let text = rest.trim();
-    let unclosed = text.trim_end_matches('#');
-    let text = if unclosed.is_empty() {
-        ""
-    } else if unclosed.ends_with([' ', '\t']) {
-        unclosed.trim_end()
-    } else {
-        text
-    };
-    Some(text.to_string())
-}
-
-/// The text of a setext heading whose underline (`===` or `---`) is line `n`, if it is
-/// one: the line before it, when that is paragraph text.
-fn setext_heading(lines: &[&str], n: usize) -> Option<String> {
-    let underline = lines[n];
-    if n == 0 || underline.len() - underline.trim_start_matches(' ').len() > 3 {
-        return None;
-    }
-    let underline = underline.trim();
-    let is_underline = (!underline.is_empty() && underline.chars().all(|c| c == '='))
-        || (underline.len() >= 2 && underline.chars().all(|c| c == '-'));
-    let text = lines[n - 1].trim();
-    let paragraph = !text.is_empty()
-        && atx_heading(lines[n - 1]).is_none()
-        && !text.starts_with(['|', '-', '*', '+', '>', '<'])
-        && !lines[n - 1].starts_with("    ");
-    (is_underline && paragraph).then(|| text.to_string())
-}
-
-/// `slug` made unique among those already given, as GitHub does: a repeated `x` becomes
-/// `x-1`, then `x-2`, skipping any already taken.
+/// `slug` once, or numbered (`-1`, `-2`, ...) after its first occurrence, as GitHub does.
 fn unique(slug: String, occurrences: &mut HashMap<String, usize>) -> String {
     let mut candidate = slug.clone();
     while occurrences.contains_key(&candidate) {
@@ -558,12 +330,10 @@ fn unique(slug: String, occurrences: &mut HashMap<String, usize>) -> String {
     candidate
 }
 
-/// GitHub's anchor for a heading: its text as rendered (inline code, links, emphasis and
-/// HTML tags reduced to their text), lowercased; letters, digits, `-` and `_` kept, each
-/// space a `-`, everything else dropped. (Underscores are always kept: a heading that
-/// uses `_` for emphasis is not handled.)
-fn slug(heading: &str) -> String {
-    rendered(heading)
+/// GitHub's anchor for a heading's rendered text: lowercased; letters, digits, `-` and
+/// `_` kept, each space a `-`, everything else dropped.
+fn slug(rendered: &str) -> String {
+    rendered
         .to_lowercase()
         .chars()
         .filter_map(|c| match c {
@@ -575,72 +345,34 @@ fn slug(heading: &str) -> String {
         .collect()
 }
 
-/// A heading's text as it renders: backticks and `*` dropped, `[text](dest)` as `text`,
-/// HTML tags removed, escaped characters as themselves.
-fn rendered(heading: &str) -> String {
-    let chars: Vec<char> = heading.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' if chars.get(i + 1).is_some_and(|c| c.is_ascii_punctuation()) => {
-                out.push(chars[i + 1]);
-                i += 2;
-            }
-            '`' | '*' | '[' => i += 1,
-            ']' if chars.get(i + 1) == Some(&'(') => {
-                // Skip the destination, up to its closing parenthesis.
-                let mut depth = 0usize;
-                i += 2;
-                while i < chars.len() {
-                    match chars[i] {
-                        '(' => depth += 1,
-                        ')' if depth == 0 => break,
-                        ')' => depth -= 1,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            ']' => i += 1,
-            '<' if chars
-                .get(i + 1)
-                .is_some_and(|c| c.is_ascii_alphabetic() || *c == '/')
-                && chars[i..].contains(&'>') =>
-            {
-                i += chars[i..].iter().position(|&c| c == '>').expect("checked") + 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn slugs_follow_github() {
+    let anchor = |heading: &str| -> String {
+        let found: Vec<String> = anchors(&format!("## {heading}\n")).into_iter().collect();
+        assert_eq!(found.len(), 1, "{heading}: {found:?}");
+        found[0].clone()
+    };
     assert_eq!(
-        slug("`lifecycle-kit run`: the conformance suite"),
+        anchor("`lifecycle-kit run`: the conformance suite"),
         "lifecycle-kit-run-the-conformance-suite"
     );
     assert_eq!(
-        slug("1. States and transitions"),
+        anchor("1. States and transitions"),
         "1-states-and-transitions"
     );
     assert_eq!(
-        slug("Time to kill: fuzzing against every mutant"),
+        anchor("Time to kill: fuzzing against every mutant"),
         "time-to-kill-fuzzing-against-every-mutant"
     );
-    assert_eq!(slug("What's `run --cases` for?"), "whats-run---cases-for");
-    assert_eq!(slug("A [link](x.md) and *emphasis*"), "a-link-and-emphasis");
-    assert_eq!(slug("snake_case & C++"), "snake_case--c");
-    assert_eq!(slug("Résumé §6 <sup>new</sup>"), "résumé-6-new");
+    assert_eq!(anchor("What's `run --cases` for?"), "whats-run---cases-for");
     assert_eq!(
-        slug("`conformance/src/attribution.rs`"),
-        "conformancesrcattributionrs"
+        anchor("A [link](x.md) and *emphasis*"),
+        "a-link-and-emphasis"
+    );
+    assert_eq!(anchor("snake_case & C++"), "snake_case--c");
+    assert_eq!(
+        anchor("`conformance/src/attribution/`"),
+        "conformancesrcattribution"
     );
 }
 
@@ -700,7 +432,8 @@ runs over a line](docs/cli.md) and `[not a link](in-code.md)`.
         [
             (1, "conformance/SPEC.md#capabilities"),
             (1, "img/a.png"),
-            (3, "docs/cli.md"),
+            // A link is found on the line where it begins.
+            (2, "docs/cli.md"),
             (4, "a_(b).md"),
             (4, "with space.md"),
             (11, "docs/cases.md#verdicts"),

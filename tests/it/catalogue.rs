@@ -9,7 +9,7 @@ use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::scenario::{Module, Scenario};
 use lifecycle_runtime::error::ValidationReason;
 use lifecycle_runtime::profile::all_standard_features;
-use lifecycle_runtime::{ComponentConfig, ErrorKind, Fault, Runtime};
+use lifecycle_runtime::{ErrorKind, Fault, Runtime};
 use std::collections::HashSet;
 use wasmparser::Validator;
 
@@ -117,12 +117,8 @@ async fn the_reference_runtime_matches_every_expectation() {
     let mut kinds = HashSet::new();
     for s in catalogue() {
         let conforming = s.expected_any().unwrap();
-        let config = ComponentConfig {
-            profile: s.profile,
-            limits: s.limits.clone(),
-        };
         let module = ModuleSource::Bytes(s.bytes().into());
-        let t = drive::script(&runtime, module, config.profile, config.limits, &s.script)
+        let t = drive::script(&runtime, module, s.profile, s.limits.clone(), &s.script)
             .await
             .unwrap();
         let got = t.summary().without_detail();

@@ -6,7 +6,7 @@ use lifecycle_conformance::ModuleSource;
 use lifecycle_conformance::drive;
 use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::{invariants, random};
-use lifecycle_runtime::{ComponentConfig, Limits, Runtime};
+use lifecycle_runtime::{Limits, Profile, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -160,12 +160,8 @@ fn a_seeded_case_is_reproduced_from_its_name_alone() {
 async fn the_seeded_family_matches_the_reference_runtime() {
     let runtime = Runtime::new().unwrap();
     for s in random::family(2026, 150) {
-        let config = ComponentConfig {
-            profile: s.profile,
-            limits: s.limits.clone(),
-        };
         let module = ModuleSource::Bytes(s.bytes().into());
-        let t = drive::script(&runtime, module, config.profile, config.limits, &s.script)
+        let t = drive::script(&runtime, module, s.profile, s.limits.clone(), &s.script)
             .await
             .unwrap();
         assert_eq!(
@@ -201,14 +197,16 @@ async fn smith_modules_keep_every_invariant() {
             random::smith_module(seed, terminating),
             "seed {seed} is deterministic"
         );
-        let config = ComponentConfig {
-            limits: limits.clone(),
-            ..Default::default()
-        };
         let module = ModuleSource::Bytes(bytes.into());
-        let t = drive::script(&runtime, module, config.profile, config.limits, &script)
-            .await
-            .unwrap();
+        let t = drive::script(
+            &runtime,
+            module,
+            Profile::default(),
+            limits.clone(),
+            &script,
+        )
+        .await
+        .unwrap();
         let summary = t.summary();
         invariants::check(&summary)
             .unwrap_or_else(|e| panic!("smith seed {seed}: {e}: {}", summary.to_json()));

@@ -11,7 +11,7 @@
 use lifecycle_conformance::ModuleSource;
 use lifecycle_conformance::drive;
 use lifecycle_contract::{Outcome, Script};
-use lifecycle_runtime::{ComponentConfig, Limits, Profile, Runtime, State};
+use lifecycle_runtime::{Limits, Profile, Runtime, State};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -131,10 +131,6 @@ async fn every_spec_module_runs_a_clean_trace() {
         health_timeout: Duration::from_millis(500),
         ..Limits::default()
     };
-    let config = ComponentConfig {
-        profile: Profile::Standard,
-        limits,
-    };
     let script = Script {
         messages: vec![b"x".to_vec()],
         health: true,
@@ -147,8 +143,8 @@ async fn every_spec_module_runs_a_clean_trace() {
             let t = drive::script(
                 &runtime,
                 ModuleSource::Bytes(bytes.into()),
-                config.profile,
-                config.limits.clone(),
+                Profile::Standard,
+                limits.clone(),
                 &script,
             )
             .await

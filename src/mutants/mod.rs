@@ -104,34 +104,44 @@ pub fn mutants_at_once(jobs: usize) -> usize {
 }
 
 /// Runs every case against every mutant, [`mutants_at_once`] mutants at a time, each
-/// `options.jobs` cases at a time; the results in the order of [`Defect::ALL`]. With
-/// `options.fail_fast`, each mutant's run stops at its first failing case: `killed_by`
-/// then holds that case (and any that were running beside it), which answers whether
-/// the mutant is killed, not by what.
+/// `options.jobs` cases at a time; the results in the order of [`Defect::ALL`]. A mutant
+/// that survives is run again alone before it is called a survivor: the load the mutants
+/// beside it add can make a timing case pass that fails on a quieter machine (its
+/// precision is judged against the delay a busy thread saw), never fail one that passes
+/// (`2 × nproc` busy processes are shown not to), so a kill beside others stands and a
+/// survival beside others is not yet one. With `options.fail_fast`, each mutant's run
+/// stops at its first failing case: `killed_by` then holds that case (and any that were
+/// running beside it), which answers whether the mutant is killed, not by what.
 pub async fn run(cases: &[Case], options: &RunOptions) -> Vec<MutantResult> {
     use futures::StreamExt;
-    futures::stream::iter(Defect::ALL.iter().copied())
-        .map(|defect| async move {
-            let options = RunOptions {
-                repro_command: Some(format!(
-                    "lifecycle-kit run --runtime faulty:{}",
-                    defect.name()
-                )),
-                ..options.clone()
-            };
-            let report =
-                lifecycle_conformance::run_cases(faulty(defect), cases.to_vec(), options).await;
-            let killed_by = report
-                .results
-                .iter()
-                .filter(|r| matches!(r.verdict, Verdict::Fail(_) | Verdict::Xpass(_)))
-                .map(|r| r.id.clone())
-                .collect();
-            MutantResult { defect, killed_by }
-        })
+    let mut results: Vec<MutantResult> = futures::stream::iter(Defect::ALL.iter().copied())
+        .map(|defect| run_one(defect, cases, options))
         .buffered(mutants_at_once(options.jobs))
         .collect()
-        .await
+        .await;
+    for result in results.iter_mut().filter(|r| r.killed_by.is_empty()) {
+        *result = run_one(result.defect, cases, options).await;
+    }
+    results
+}
+
+/// Every case against the mutant with `defect`.
+async fn run_one(defect: Defect, cases: &[Case], options: &RunOptions) -> MutantResult {
+    let options = RunOptions {
+        repro_command: Some(format!(
+            "lifecycle-kit run --runtime faulty:{}",
+            defect.name()
+        )),
+        ..options.clone()
+    };
+    let report = lifecycle_conformance::run_cases(faulty(defect), cases.to_vec(), options).await;
+    let killed_by = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Fail(_) | Verdict::Xpass(_)))
+        .map(|r| r.id.clone())
+        .collect();
+    MutantResult { defect, killed_by }
 }
 
 /// Options suited to mutants: a short watchdog, since a mutant may hang a case.

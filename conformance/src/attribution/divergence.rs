@@ -1,47 +1,17 @@
 //! How one component's run differs from its expectation, operation by operation: its
 //! outcome, the guest calls it made, how many operations, its final state and what was
-//! still held once it was let go, each a [`Problem`] at its [`Place`], worded for a
+//! still held once it was let go, each a [`Problem`] at its [`Place`](super::Place), worded for a
 //! person ([`describe`]).
 //!
 //! Invariant: each divergence names the clause the table gives it (`clauses.rs`), and a
 //! field that tells it apart from another for fuzzing's signatures.
 
 use super::clauses::{call_clause, outcome_clause};
+use super::context::Context;
 use super::transitions::{by_operation, transition_divergences};
-use super::{Aspect, Failure, Place, Problem};
+use super::{Aspect, Failure, Problem};
 use crate::trace::{self, Trace};
 use lifecycle_contract::{Event, GuestCall, HealthReason, Outcome, State, Step, Summary};
-
-fn step_name(step: Option<&Step>) -> &'static str {
-    match step {
-        Some(Step::Start) => "start",
-        Some(Step::Send(_)) => "message",
-        Some(Step::Health) => "health",
-        Some(Step::Stop(_)) => "stop",
-        None => "operation",
-    }
-}
-
-/// Where an operation is, for a person: `step 2 (message)`, with the component and the
-/// cycle when the case has several.
-pub fn describe(place: Place, steps: &[Step], components: usize, cycles: u32) -> String {
-    let mut here = if place.step >= steps.len() {
-        "after the steps, every component let go".to_string()
-    } else {
-        format!(
-            "step {} ({})",
-            place.step + 1,
-            step_name(steps.get(place.step))
-        )
-    };
-    if components > 1 && place.step < steps.len() {
-        here += &format!(" of component {}", place.component + 1);
-    }
-    if cycles > 1 {
-        here += &format!(" in cycle {}", place.cycle);
-    }
-    here
-}
 
 /// Whether an operation's outcome says it did what was asked: a start or message that
 /// succeeded, a health check of a `ready` component, a stop without error.
@@ -69,30 +39,6 @@ fn calls_text(calls: &[GuestCall]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Where a case is, for the words of its problems.
-#[derive(Clone, Copy)]
-pub struct Context<'a> {
-    pub steps: &'a [Step],
-    pub components: usize,
-    pub cycles: u32,
-    pub cycle: u32,
-    pub component: usize,
-}
-
-impl Context<'_> {
-    pub(super) fn place(&self, step: usize) -> Place {
-        Place {
-            cycle: self.cycle,
-            step,
-            component: self.component,
-        }
-    }
-
-    pub(super) fn here(&self, step: usize) -> String {
-        describe(self.place(step), self.steps, self.components, self.cycles)
-    }
 }
 
 /// Every way `trace` differs from `expected`, each at its place: per operation its

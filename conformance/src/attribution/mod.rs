@@ -23,11 +23,13 @@
 //!   same run always names the same cause.
 
 mod clauses;
+mod context;
 mod divergence;
 mod transitions;
 
 pub use clauses::{call_clause, clauses_checked, outcome_clause, transition_clause};
-pub use divergence::{Context, describe, divergences, first_cause};
+pub use context::{Context, describe};
+pub use divergence::{divergences, first_cause};
 
 use std::fmt;
 

@@ -6,7 +6,7 @@
 //! operations that began in agreement are judged.
 
 use super::clauses::{state_clause, transition_clause};
-use super::divergence::Context;
+use super::context::Context;
 use super::{Aspect, Problem};
 use crate::trace::{self, Trace};
 use lifecycle_contract::{Fault, Operation, Outcome, State, Summary};

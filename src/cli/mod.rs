@@ -6,8 +6,7 @@
 mod adapter;
 mod bench;
 mod fuzz;
-#[path = "gen.rs"]
-mod gen_;
+mod generate;
 mod mutants;
 mod run;
 mod soak;
@@ -35,7 +34,7 @@ enum Command {
     /// Run one module through start, messages, health and stop, and show what happened.
     Trace(trace::TraceArgs),
     /// Generate modules with lifecycle behaviours and misbehaviours, and their expected outcomes.
-    Gen(gen_::GenArgs),
+    Gen(generate::GenArgs),
     /// Run the conformance suite against a runtime and report a verdict per contract clause.
     Run(run::RunArgs),
     /// Run the suite against every faulty runtime (needs `--features defects`).
@@ -138,7 +137,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Trace(args) => trace::execute(args).await.map(|()| ExitCode::SUCCESS),
-            Command::Gen(args) => gen_::execute(args).map(|()| ExitCode::SUCCESS),
+            Command::Gen(args) => generate::execute(args).map(|()| ExitCode::SUCCESS),
             // The suite ran: exit 1 if anything failed (the report says what).
             Command::Run(args) => run::execute(args).await.map(exit_code),
             // Exit 1 if any mutant survived.

@@ -26,6 +26,9 @@ pub(super) struct MutantsArgs {
     /// With `--fuzz-seconds`: write each mutant's minimal case into DIR/NAME/.
     #[arg(long, value_name = "DIR", requires = "fuzz_seconds")]
     corpus: Option<PathBuf>,
+    /// Only this mutant (repeat for more); every mutant without it.
+    #[arg(long = "mutant", value_name = "NAME")]
+    mutants: Vec<String>,
 }
 
 #[cfg(not(feature = "defects"))]
@@ -34,11 +37,22 @@ pub(super) const NO_MUTANTS: &str = "this build has no faulty runtimes: build wi
 #[cfg(feature = "defects")]
 pub(super) async fn execute(args: MutantsArgs) -> anyhow::Result<bool> {
     use lifecycle_conformance::case;
+    use lifecycle_kit::mutants::{Defect, UnknownMutant};
+    let defects: Vec<Defect> = match args.mutants.is_empty() {
+        true => Defect::ALL.to_vec(),
+        false => args
+            .mutants
+            .iter()
+            .map(|name| Defect::from_name(name).ok_or_else(|| UnknownMutant(name.clone())))
+            .collect::<Result<_, _>>()
+            .map_err(super::bad)?,
+    };
     if let Some(seconds) = args.fuzz_seconds {
-        return fuzz_mutants(seconds, args.corpus.as_deref(), args.format);
+        return fuzz_mutants(&defects, seconds, args.corpus.as_deref(), args.format);
     }
     let cases = case::load_dir(&case::builtin_dir())?;
-    let results = lifecycle_kit::mutants::run(&cases, &lifecycle_kit::mutants::options()).await;
+    let results =
+        lifecycle_kit::mutants::run(&defects, &cases, &lifecycle_kit::mutants::options()).await;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => write!(out, "{}", lifecycle_kit::mutants::human(&results))?,
@@ -51,23 +65,24 @@ pub(super) async fn execute(args: MutantsArgs) -> anyhow::Result<bool> {
     Ok(results.iter().all(|r| !r.killed_by.is_empty()))
 }
 
-/// `fuzz --runtime faulty:NAME --seconds SECONDS --stop-at-first` for every mutant, each
+/// `fuzz --runtime faulty:NAME --seconds SECONDS --stop-at-first` for each mutant, each
 /// in a process of its own: a mutant may leave a guest spinning on a thread no deadline
 /// interrupts, which must not slow the next one down.
 #[cfg(feature = "defects")]
 fn fuzz_mutants(
+    defects: &[lifecycle_kit::mutants::Defect],
     seconds: u64,
     corpus: Option<&std::path::Path>,
     format: Format,
 ) -> anyhow::Result<bool> {
-    use lifecycle_kit::mutants::{Defect, FuzzKill, fuzz_table};
+    use lifecycle_kit::mutants::{FuzzKill, fuzz_table};
     let exe = std::env::current_exe().context("cannot find this program to run it again")?;
     let bar = progress_bar(
-        Defect::ALL.len() as u64,
+        defects.len() as u64,
         "{bar:30} {pos}/{len} fuzzing {msg} ({elapsed})",
     );
     let mut kills = Vec::new();
-    for defect in Defect::ALL {
+    for defect in defects {
         bar.set_message(defect.name());
         let mut command = std::process::Command::new(&exe);
         command.args(["fuzz", "--runtime", &format!("faulty:{}", defect.name())]);

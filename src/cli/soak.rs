@@ -77,11 +77,12 @@ pub(super) async fn execute(args: SoakArgs) -> anyhow::Result<bool> {
             )?;
             writeln!(
                 out,
-                "at the end:     RSS {:.1} MiB ({:+.2} %), VmSize {:.1} MiB ({:+.2} %)",
+                "at the end:     RSS {:.1} MiB ({:+.0} B a cycle), VmSize {:.1} MiB ({:+.0} B a cycle); at most {} B a cycle",
                 mib(end.rss_bytes),
-                report.rss_growth.unwrap_or_default() * 100.0,
+                report.rss_growth_per_cycle.unwrap_or_default(),
                 mib(end.vm_size_bytes),
-                report.vm_size_growth.unwrap_or_default() * 100.0
+                report.vm_size_growth_per_cycle.unwrap_or_default(),
+                soak::LEAK_BYTES_PER_CYCLE
             )?;
         }
         match report.passed() {

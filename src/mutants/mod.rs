@@ -103,8 +103,8 @@ pub fn mutants_at_once(jobs: usize) -> usize {
     (2 * cores / jobs.max(1)).max(1)
 }
 
-/// Runs every case against every mutant, [`mutants_at_once`] mutants at a time, each
-/// `options.jobs` cases at a time; the results in the order of [`Defect::ALL`]. A mutant
+/// Runs every case against each of `defects`, [`mutants_at_once`] mutants at a time, each
+/// `options.jobs` cases at a time; the results in the order of `defects`. A mutant
 /// that survives is run again alone before it is called a survivor: the load the mutants
 /// beside it add can make a timing case pass that fails on a quieter machine (its
 /// precision is judged against the delay a busy thread saw), never fail one that passes
@@ -112,9 +112,9 @@ pub fn mutants_at_once(jobs: usize) -> usize {
 /// survival beside others is not yet one. With `options.fail_fast`, each mutant's run
 /// stops at its first failing case: `killed_by` then holds that case (and any that were
 /// running beside it), which answers whether the mutant is killed, not by what.
-pub async fn run(cases: &[Case], options: &RunOptions) -> Vec<MutantResult> {
+pub async fn run(defects: &[Defect], cases: &[Case], options: &RunOptions) -> Vec<MutantResult> {
     use futures::StreamExt;
-    let mut results: Vec<MutantResult> = futures::stream::iter(Defect::ALL.iter().copied())
+    let mut results: Vec<MutantResult> = futures::stream::iter(defects.iter().copied())
         .map(|defect| run_one(defect, cases, options))
         .buffered(mutants_at_once(options.jobs))
         .collect()

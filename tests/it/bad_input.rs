@@ -364,6 +364,8 @@ fn rows() -> Vec<Row> {
         bad("mutants-unknown-flag", &["mutants", "--bogus"], &["--bogus"]),
         bad("mutants-format", &["mutants", "--format", "nosuch"], &["--format"]),
         bad("mutants-format-no-value", &["mutants", "--format"], &["--format"]),
+        bad("mutants-mutant", &["mutants", "--mutant", "fuel-set-twice"], &["`fuel-set-twice`", "fuel-set-once"]),
+        bad("mutants-mutant-no-value", &["mutants", "--mutant"], &["--mutant"]),
         // adapter
         bad("adapter-unknown-flag", &["adapter", "--bogus"], &["--bogus"]),
         bad("adapter-runtime", &["adapter", "--runtime", "nosuch"], &["nosuch"]),

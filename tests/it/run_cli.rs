@@ -104,7 +104,9 @@ fn shards_partition(args: &[&str]) {
     assert_eq!(union, all);
 }
 
-/// Of a filtered run (the slow tier shards the whole suite).
+/// Of a filtered run, through the command line (that the shards of every built-in case
+/// are disjoint and cover them all is `conformance/tests/cases.rs`'s
+/// `shards_are_disjoint_and_cover_everything`, on the selection alone).
 #[test]
 fn shards_partition_the_run() {
     shards_partition(&["--filter", "LC-STOP"]);
@@ -151,12 +153,6 @@ fn a_failing_run_exits_1_and_says_how_to_reproduce() {
         Some("1 cases: 0 passed, 0 failed, 0 unsupported, 0 xfail, 1 xpass"),
         "one summary line, every verdict counted once:\n{text}"
     );
-}
-
-#[test]
-#[ignore = "slow tier: the whole suite twice more on the reference runtime; the default tier shards a filtered run"]
-fn shards_partition_the_whole_run() {
-    shards_partition(&[]);
 }
 
 /// Without `--expectations`, wasmi's own apply: the cases of its start section pass, but

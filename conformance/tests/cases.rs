@@ -97,6 +97,21 @@ fn bad_values_name_the_case_and_the_key() {
             "key `expect`",
         ),
         (
+            "invariants-of-a-scenario",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nscenario = \"echo\"\ninvariants = true\n",
+            "key `invariants`: generator modules have an expectation",
+        ),
+        (
+            "expect-of-a-seed",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nseed = 3\nexpect = { final_state = \"terminated\", transitions = [], ops = [] }\n",
+            "key `expect`: a written expectation is for `scenario`, `wat` and `file` modules, not `seed`",
+        ),
+        (
+            "code-not-digits",
+            "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-4\"]\nscenario = \"app-error\"\nsteps = [\"start\", { send = \"x\" }]\nexpect = { final_state = \"ready\", transitions = [], ops = [{ op = \"start\", ok = true }, { op = \"message\", ok = false, message_hex = \"78\", error = { kind = \"message_error\", stage = \"handle-message\", code = \"2^63\" } }] }\n",
+            "key `expect.ops`, op 2: error.code `2^63` is not a number from 0 to 2^64 - 1",
+        ),
+        (
             "bad-wat",
             "[[case]]\nid = \"x\"\nclauses = [\"LC-MSG-1\"]\nwat = \"(module\"\nexpect = { final_state = \"terminated\", transitions = [], ops = [] }\n",
             "key `wat`",

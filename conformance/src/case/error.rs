@@ -75,9 +75,13 @@ pub enum CaseProblem {
     #[error("key `wat`: {0}")]
     Wat(String),
     #[error(
-        "keys `expect` and `invariants`: generator modules take their expectation from the oracle"
+        "key `invariants`: generator modules have an expectation (the oracle's, or a written `expect`)"
     )]
-    ExpectationOfGenerated,
+    InvariantsOfGenerated,
+    #[error(
+        "key `expect`: a written expectation is for `scenario`, `wat` and `file` modules, not `seed`"
+    )]
+    ExpectationOfSeed,
     #[error(
         "key `expect`: `wat` and `file` modules need a written expectation (or `invariants = true`)"
     )]

@@ -85,6 +85,7 @@ impl Case {
             limits: lifecycle_generators::fuzz::smith_limits(),
             expected: Expected::Invariants,
             memory_after: None,
+            derived: None,
         };
         Case::single(
             id,
@@ -110,6 +111,7 @@ impl CaseModule {
             limits,
             expected,
             memory_after: Some(memory),
+            derived: None,
         }
     }
 }

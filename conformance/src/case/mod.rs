@@ -21,7 +21,10 @@
 //! ```
 //!
 //! Modules from the generators (`scenario`, `seed`, `alongside`) take their expectation
-//! from the oracle, recomputed with the case's profile, limits and steps.
+//! from the oracle, recomputed with the case's profile, limits and steps, unless the case
+//! writes one: a `scenario` with an `expect` is a literal case, judged by what is written
+//! (the contract's decision tables are pinned that way, in `cases/tables.toml`), while
+//! the oracle's derivation is kept beside it ([`CaseModule::derived`]) to be compared.
 //!
 //! This file is the schema, what a case is once read; the rest of a case's life is in
 //! the files beside it: `file.rs` reads one case of a TOML file into a [`Case`],
@@ -33,12 +36,14 @@
 //! Invariants: a [`Case`] has at least one module and one clause; its `needs` hold at
 //! least what SPEC.md's rule derives from its expectations (`Case::derived_needs`).
 
+mod agreement;
 mod builtin;
 mod error;
 mod file;
 mod generated;
 mod load;
 
+pub use agreement::{Disagreement, disagreements, literal};
 pub use builtin::{builtin_dir, builtin_expectations, copy_builtin_cases};
 pub use error::{CaseError, CaseProblem, FileProblem, StepProblem};
 pub use generated::{GENERATED, extended, smith_steps};
@@ -87,6 +92,11 @@ pub struct CaseModule {
     /// (the least its counters may show while it is `ready`); else what the module
     /// declares is the least.
     pub memory_after: Option<Vec<u64>>,
+    /// For a generator module whose expectation is written in the case (a literal case):
+    /// what the oracle derives for it. The run judges by the written expectation alone;
+    /// [`disagreements`] holds the two side by side, so that a slip in the code the
+    /// oracle shares with a runtime fails twice.
+    pub derived: Option<Expected>,
 }
 
 /// How the runner judges the timing of a case's timeouts.

@@ -354,6 +354,13 @@ fn odds_and_ends() -> Vec<Scenario> {
         )
         .send("x"),
         Scenario::new(
+            "zero-length-reply-at-memory-end",
+            messages,
+            "a zero-length reply pointing at the end of memory: no reply",
+            ModuleSpec::actor(Behaviour::reply(65_536, 0)),
+        )
+        .send("x"),
+        Scenario::new(
             "reply-bounds-wrap-32-bits",
             messages,
             "a reply whose pointer plus length wraps past 2^32: out of bounds (checked before size)",

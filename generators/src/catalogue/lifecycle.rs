@@ -64,6 +64,8 @@ fn health() -> Vec<Scenario> {
         ("unhealthy", 2),
         ("unknown-3", 3),
         ("unknown-negative", -1),
+        ("unknown-most-negative", i64::from(i32::MIN)),
+        ("unknown-most-positive", i64::from(i32::MAX)),
     ] {
         out.push(
             Scenario::new(

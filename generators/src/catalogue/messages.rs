@@ -83,6 +83,13 @@ pub fn scenarios() -> Vec<Scenario> {
         )
         .send("x"),
         Scenario::new(
+            "app-error-most-negative-plus-one",
+            c,
+            "`handle-message` returns i64::MIN + 1: code 2^63 - 1",
+            replying(Behaviour::Value(i64::MIN + 1)),
+        )
+        .send("x"),
+        Scenario::new(
             "reply-out-of-bounds-start",
             c,
             "the reply starts past the end of memory",
@@ -141,6 +148,20 @@ pub fn scenarios() -> Vec<Scenario> {
             echo().alloc(Behaviour::Value(65_531)),
         )
         .send("hello"),
+        Scenario::new(
+            "alloc-one-past-end",
+            c,
+            "`alloc` returns 5 bytes that end one past the end of memory",
+            echo().alloc(Behaviour::Value(65_532)),
+        )
+        .send("hello"),
+        Scenario::new(
+            "alloc-at-end-empty-message",
+            c,
+            "an empty message, `alloc` pointing at the end of memory: in bounds, no reply",
+            echo().alloc(Behaviour::Value(65_536)),
+        )
+        .send(""),
         Scenario::new(
             "alloc-spins-out-of-fuel",
             c,

@@ -1,0 +1,225 @@
+//! SPEC.md's decision tables as data: every row has a literal case (`cases/tables.toml`),
+//! its expectation written from SPEC's text, and the oracle, which shares the contract
+//! crate's rules with the reference runtime, derives the same for each. A slip in those
+//! rules then fails twice: the reference runtime fails the row in the suite, and
+//! [`the_oracle_agrees_with_every_written_row`] names the row here.
+
+use lifecycle_conformance::case::{builtin_dir, disagreements, literal, load_dir};
+use std::collections::BTreeSet;
+
+/// Each table, and the literal cases of its rows (and of the edges of "anything else").
+const TABLES: &[(&str, &[&str])] = &[
+    (
+        "LC-HEALTH-4 / LC-HEALTH-2: health by state",
+        &[
+            "table-health-by-state-without-health-export",
+            "table-health-by-state-after-a-failed-start",
+        ],
+    ),
+    (
+        "LC-HEALTH-2: health by `_health` code (0, 1, 2, and 3, -1, i32::MIN, i32::MAX)",
+        &[
+            "table-health-code-healthy",
+            "table-health-code-degraded",
+            "table-health-code-unhealthy",
+            "table-health-code-unknown-3",
+            "table-health-code-unknown-negative",
+            "table-health-code-unknown-most-negative",
+            "table-health-code-unknown-most-positive",
+        ],
+    ),
+    (
+        "LC-MSG-4: message_error code by result (-1, -42, i64::MIN + 1, i64::MIN)",
+        &[
+            "table-message-error-minus-one",
+            "table-message-error-42",
+            "table-message-error-most-negative-plus-one",
+            "table-message-error-most-negative",
+        ],
+    ),
+    (
+        "LC-STOP-2 / LC-STOP-3: stop warnings",
+        &[
+            "table-stop-cleanup-returns",
+            "table-stop-cleanup-absent",
+            "table-stop-cleanup-traps-unreachable",
+            "table-stop-cleanup-traps-stack-overflow",
+            "table-stop-cleanup-traps-integer-divide-by-zero",
+            "table-stop-cleanup-out-of-fuel",
+            "table-stop-cleanup-past-timeout",
+            "table-stop-no-cleanup-after-a-failed-start",
+            "table-stop-no-cleanup-after-a-failed-message",
+        ],
+    ),
+];
+
+/// LC-LIMIT-6: every trap code at `_start` and `handle-message`; three at the start
+/// section, `alloc` and `_health` (and `_cleanup`, in the stop warnings).
+fn trap_rows() -> Vec<String> {
+    const ALL: [&str; 9] = [
+        "unreachable",
+        "stack-overflow",
+        "memory-out-of-bounds",
+        "table-out-of-bounds",
+        "indirect-call-to-null",
+        "bad-signature",
+        "integer-overflow",
+        "integer-divide-by-zero",
+        "bad-conversion-to-integer",
+    ];
+    const SOME: [&str; 3] = ["unreachable", "stack-overflow", "integer-divide-by-zero"];
+    let mut rows = Vec::new();
+    for trap in ALL {
+        for entry in ["start", "handle-message"] {
+            rows.push(format!("table-trap-{trap}-in-{entry}"));
+        }
+    }
+    for trap in SOME {
+        for entry in ["start-section", "alloc", "health"] {
+            rows.push(format!("table-trap-{trap}-in-{entry}"));
+        }
+    }
+    rows
+}
+
+/// §2: the error kind and stage of each start step, each way it can fail.
+fn start_step_rows() -> Vec<String> {
+    let mut rows: Vec<String> = [
+        "bad-magic",
+        "bad-version",
+        "component-binary",
+        "text-not-binary",
+        "header-only-truncated",
+        "unknown-section-id",
+        "overlong-leb128",
+        "invalid-function-body",
+        "memory-wrong-kind",
+        "handle-message-without-alloc",
+        "handle-message-without-memory-export",
+        "import",
+        "memory-over-limit",
+        "table-over-limit",
+        "data-segment-out-of-bounds",
+        "elem-segment-out-of-bounds",
+        "start-section-out-of-fuel",
+        "start-out-of-fuel",
+    ]
+    .iter()
+    .map(|step| format!("table-start-step-{step}"))
+    .collect();
+    for export in ["start", "cleanup", "health", "handle-message", "alloc"] {
+        for how in ["wrong-kind", "wrong-signature"] {
+            rows.push(format!("table-start-step-{export}-{how}"));
+        }
+    }
+    rows
+}
+
+/// LC-PROFILE-1 / LC-PROFILE-2: each feature under each profile.
+fn profile_rows() -> Vec<String> {
+    const FEATURES: [&str; 14] = [
+        "multi-value",
+        "sign-extension",
+        "saturating-float-to-int",
+        "bulk-memory",
+        "reference-types",
+        "simd",
+        "relaxed-simd",
+        "threads",
+        "multi-memory",
+        "memory64",
+        "tail-call",
+        "exceptions",
+        "gc",
+        "extended-const",
+    ];
+    let mut rows = Vec::new();
+    for feature in FEATURES {
+        for profile in ["strict", "standard"] {
+            rows.push(format!("table-profile-{feature}-in-{profile}"));
+        }
+    }
+    rows
+}
+
+/// LC-MSG-2, LC-MSG-3, LC-MSG-5: each edge of a message's and a reply's bounds.
+const BOUNDS: [&str; 13] = [
+    "reply-ends-at-memory-end",
+    "reply-one-past-memory-end",
+    "reply-starts-at-memory-end",
+    "reply-wraps-32-bits",
+    "reply-zero-length-at-memory-end",
+    "reply-at-size-limit",
+    "reply-one-over-size-limit",
+    "alloc-ends-at-memory-end",
+    "alloc-one-past-memory-end",
+    "alloc-wraps-32-bits",
+    "alloc-zero-length-at-memory-end",
+    "message-at-size-limit",
+    "message-one-over-size-limit",
+];
+
+#[test]
+fn every_row_of_every_table_has_a_literal_case() {
+    let cases = load_dir(&builtin_dir()).unwrap();
+    let literal: BTreeSet<&str> = literal(&cases).map(|c| c.id.as_str()).collect();
+    let mut wanted: Vec<String> = TABLES
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().map(|id| id.to_string()))
+        .collect();
+    wanted.extend(trap_rows());
+    wanted.extend(start_step_rows());
+    wanted.extend(profile_rows());
+    wanted.extend(BOUNDS.iter().map(|edge| format!("table-bounds-{edge}")));
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|id| !literal.contains(id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rows without a literal case: {missing:?}"
+    );
+    let unlisted: Vec<&&str> = literal
+        .iter()
+        .filter(|id| !wanted.iter().any(|w| w == *id))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "literal cases of no table here: {unlisted:?}"
+    );
+}
+
+#[test]
+fn the_oracle_agrees_with_every_written_row() {
+    let cases = load_dir(&builtin_dir()).unwrap();
+    assert!(literal(&cases).count() >= 118);
+    let found = disagreements(&cases);
+    let report: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert!(found.is_empty(), "\n{}", report.join("\n"));
+}
+
+/// The check can fail: a row whose written health differs from SPEC's (what a slip in
+/// the shared rule would make the oracle derive) is named, with both expectations.
+#[test]
+fn a_row_the_oracle_does_not_derive_is_named() {
+    let dir = std::env::temp_dir().join(format!("lk-tables-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let tables = std::fs::read_to_string(builtin_dir().join("tables.toml")).unwrap();
+    let row = "health = \"unhealthy\", reason = \"unknown_health_code\", code = 3";
+    assert!(tables.contains(row));
+    let slipped = tables.replace(
+        row,
+        "health = \"degraded\", reason = \"unknown_health_code\", code = 3",
+    );
+    std::fs::write(dir.join("tables.toml"), slipped).unwrap();
+    let cases = lifecycle_conformance::case::load_file(&dir.join("tables.toml")).unwrap();
+    let found = disagreements(&cases);
+    let names: Vec<&str> = found.iter().map(|d| d.case.as_str()).collect();
+    assert_eq!(names, ["table-health-code-unknown-3"]);
+    let shown = found[0].to_string();
+    assert!(shown.starts_with("table-health-code-unknown-3 (health by code: `_health` returns 3: unhealthy (unknown_health_code, code 3)): the written expectation is not what the oracle derives"), "{shown}");
+    assert!(shown.contains("\"health\": \"degraded\""), "{shown}");
+    assert!(shown.contains("\"health\": \"unhealthy\""), "{shown}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,6 @@
 //! SPEC.md §1, §3 (LC-HEALTH-*), §4 and §5: whole lifecycles, health, fuel, and stop.
 
-use super::{SOME_TRAPS, SPIN_FUEL, SPIN_TIMEOUT, clause};
+use super::{SPIN_FUEL, SPIN_TIMEOUT, clause};
 use crate::scenario::Scenario;
 use crate::spec::{Behaviour, ModuleSpec, Trap};
 
@@ -77,7 +77,7 @@ fn health() -> Vec<Scenario> {
             .health(),
         );
     }
-    for trap in SOME_TRAPS {
+    for trap in Trap::ALL {
         out.push(
             Scenario::new(
                 format!("health-traps-{}", trap.name()),
@@ -150,7 +150,7 @@ fn stop() -> Vec<Scenario> {
             with(Behaviour::GrowMemory(1)),
         ),
     ];
-    for trap in SOME_TRAPS {
+    for trap in Trap::ALL {
         out.push(Scenario::new(
             format!("cleanup-traps-{}", trap.name()),
             c,

@@ -330,7 +330,7 @@ pub fn scenarios() -> Vec<Scenario> {
             .health(),
         );
     }
-    for trap in super::SOME_TRAPS {
+    for trap in Trap::ALL {
         out.push(
             Scenario::new(
                 format!("alloc-traps-{}", trap.name()),

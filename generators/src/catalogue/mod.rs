@@ -11,7 +11,6 @@ mod start;
 pub use binaries::{base_module, section_name, sections};
 
 use crate::scenario::Scenario;
-use crate::spec::Trap;
 use std::time::Duration;
 
 /// The SPEC.md sections scenarios are grouped by.
@@ -33,13 +32,6 @@ pub mod clause {
 pub(crate) const SPIN_FUEL: u64 = 10_000_000;
 /// A wall clock short enough to keep runs quick, for spins with unlimited fuel.
 pub(crate) const SPIN_TIMEOUT: Duration = Duration::from_millis(100);
-
-/// A representative trio of traps where all nine would add little.
-pub(crate) const SOME_TRAPS: [Trap; 3] = [
-    Trap::Unreachable,
-    Trap::StackOverflow,
-    Trap::IntegerDivideByZero,
-];
 
 /// Every named scenario, grouped by clause, in a stable order.
 pub fn catalogue() -> Vec<Scenario> {

@@ -1,6 +1,6 @@
 //! SPEC.md §2: features, exports, link, instantiation and `_start`.
 
-use super::{SOME_TRAPS, SPIN_FUEL, SPIN_TIMEOUT, clause};
+use super::{SPIN_FUEL, SPIN_TIMEOUT, clause};
 use crate::scenario::Scenario;
 use crate::spec::{Behaviour, Entry, Export, Feature, ImportKind, MemoryExport, ModuleSpec, Trap};
 use lifecycle_contract::Profile;
@@ -279,7 +279,7 @@ fn instantiate() -> Vec<Scenario> {
                 .start(Behaviour::Spin),
         ),
     ];
-    for trap in SOME_TRAPS {
+    for trap in Trap::ALL {
         out.push(Scenario::new(
             format!("start-section-traps-{}", trap.name()),
             c,

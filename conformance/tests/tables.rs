@@ -5,6 +5,8 @@
 //! [`the_oracle_agrees_with_every_written_row`] names the row here.
 
 use lifecycle_conformance::case::{builtin_dir, disagreements, literal, load_dir};
+use lifecycle_contract::{Profile, TrapCode};
+use lifecycle_generators::Feature;
 use std::collections::BTreeSet;
 
 /// Each table, and the literal cases of its rows (and of the edges of "anything else").
@@ -50,12 +52,14 @@ const TABLES: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// LC-LIMIT-6: every trap code at every entry where a trap is reported: the start
-/// section, `_start`, `alloc`, `handle-message`, `_health` (and `_cleanup`, whose rows
-/// are the stop warnings').
+/// LC-LIMIT-6: every trap code the contract names (but `other`, which no module can
+/// provoke on purpose) at every entry where a trap is reported: the start section,
+/// `_start`, `alloc`, `handle-message`, `_health` (and `_cleanup`, whose rows are the
+/// stop warnings').
 fn trap_rows() -> Vec<String> {
     let mut rows = Vec::new();
-    for trap in TRAPS {
+    for code in TrapCode::ALL.iter().filter(|&&c| c != TrapCode::Other) {
+        let trap = code.as_str().replace('_', "-");
         for entry in [
             "start-section",
             "start",
@@ -69,18 +73,6 @@ fn trap_rows() -> Vec<String> {
     }
     rows
 }
-
-const TRAPS: [&str; 9] = [
-    "unreachable",
-    "stack-overflow",
-    "memory-out-of-bounds",
-    "table-out-of-bounds",
-    "indirect-call-to-null",
-    "bad-signature",
-    "integer-overflow",
-    "integer-divide-by-zero",
-    "bad-conversion-to-integer",
-];
 
 /// §2: the error kind and stage of each start step, each way it can fail.
 fn start_step_rows() -> Vec<String> {
@@ -115,28 +107,13 @@ fn start_step_rows() -> Vec<String> {
     rows
 }
 
-/// LC-PROFILE-1 / LC-PROFILE-2: each feature under each profile.
+/// LC-PROFILE-1 / LC-PROFILE-2: each feature a module can use on purpose, under each
+/// profile.
 fn profile_rows() -> Vec<String> {
-    const FEATURES: [&str; 14] = [
-        "multi-value",
-        "sign-extension",
-        "saturating-float-to-int",
-        "bulk-memory",
-        "reference-types",
-        "simd",
-        "relaxed-simd",
-        "threads",
-        "multi-memory",
-        "memory64",
-        "tail-call",
-        "exceptions",
-        "gc",
-        "extended-const",
-    ];
     let mut rows = Vec::new();
-    for feature in FEATURES {
-        for profile in ["strict", "standard"] {
-            rows.push(format!("table-profile-{feature}-in-{profile}"));
+    for feature in Feature::ALL {
+        for profile in Profile::ALL {
+            rows.push(format!("table-profile-{}-in-{profile}", feature.as_str()));
         }
     }
     rows

@@ -37,13 +37,13 @@ pub(super) const NO_MUTANTS: &str = "this build has no faulty runtimes: build wi
 #[cfg(feature = "defects")]
 pub(super) async fn execute(args: MutantsArgs) -> anyhow::Result<bool> {
     use lifecycle_conformance::case;
-    use lifecycle_kit::mutants::{Defect, UnknownMutant};
+    use lifecycle_kit::mutants::Defect;
     let defects: Vec<Defect> = match args.mutants.is_empty() {
         true => Defect::ALL.to_vec(),
         false => args
             .mutants
             .iter()
-            .map(|name| Defect::from_name(name).ok_or_else(|| UnknownMutant(name.clone())))
+            .map(|name| name.parse())
             .collect::<Result<_, _>>()
             .map_err(super::bad)?,
     };

@@ -68,16 +68,23 @@ pub fn named(
     name: &str,
     allocation: Allocation,
 ) -> Result<impl Fn() -> Result<FaultyRuntime, InitError> + Send + Sync + 'static, UnknownMutant> {
-    match Defect::from_name(name) {
-        Some(defect) => Ok(move || faulty_runtime(defect, allocation)),
-        None => Err(UnknownMutant(name.to_string())),
-    }
+    let defect: Defect = name.parse()?;
+    Ok(move || faulty_runtime(defect, allocation))
 }
 
 /// A name that is no mutant's.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("no mutant named `{0}` (one of: {names})", names = Defect::ALL.iter().map(|d| d.name()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownMutant(pub String);
+
+impl std::str::FromStr for Defect {
+    type Err = UnknownMutant;
+
+    /// The defect called `name` (`fuel-set-once`), or why there is none.
+    fn from_str(name: &str) -> Result<Defect, UnknownMutant> {
+        Defect::from_name(name).ok_or_else(|| UnknownMutant(name.to_string()))
+    }
+}
 
 /// A factory of runtimes with `defect`, as the conformance runner wants one per case.
 pub fn faulty(

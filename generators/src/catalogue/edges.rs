@@ -448,11 +448,60 @@ fn odds_and_ends() -> Vec<Scenario> {
     ]
 }
 
+/// SPEC §4's default column: scenarios under [`lifecycle_contract::Limits::default`],
+/// so that a default changed in the one declaration moves an outcome (their literal rows
+/// in `cases/tables.toml` hold SPEC's numbers). The wall clocks' defaults are not here:
+/// an outcome does not show how long a timeout took.
+fn defaults() -> Vec<Scenario> {
+    let c = clause::LIMITS;
+    vec![
+        Scenario::new(
+            "health-grows-memory-at-the-default-limit",
+            c,
+            "a memory of 1024 pages (64 MiB, the default limit, which is inclusive) starts; `_health` growing it by 1 gets -1",
+            ModuleSpec::new()
+                .memory(1024, None)
+                .health(Behaviour::GrowMemory(1)),
+        )
+        .health(),
+        Scenario::new(
+            "health-grows-table-at-the-default-limit",
+            c,
+            "a table of 10 000 elements (the default limit) starts; `_health` growing it by 1 gets -1",
+            ModuleSpec::new()
+                .table(10_000, None)
+                .health(Behaviour::GrowTable(1)),
+        )
+        .health()
+        .profile(Profile::Standard),
+        Scenario::new(
+            "start-burns-within-the-default-fuel",
+            c,
+            "`_start` does 1M iterations under the default 100M fuel: it returns",
+            ModuleSpec::new().start(Behaviour::Burn(1_000_000)),
+        ),
+        Scenario::new(
+            "start-burns-past-the-default-fuel",
+            c,
+            "`_start` does 200M iterations under the default 100M fuel: fuel_exhausted",
+            ModuleSpec::new().start(Behaviour::Burn(200_000_000)),
+        ),
+        Scenario::new(
+            "reply-over-the-default-size-limit",
+            clause::MESSAGES,
+            "a reply of 1 MiB + 1 bytes from a 17-page memory, under the default limit (1 MiB): reply_too_large",
+            ModuleSpec::actor(Behaviour::reply(0, (1 << 20) + 1)).memory(17, None),
+        )
+        .send("x"),
+    ]
+}
+
 pub fn scenarios() -> Vec<Scenario> {
     let mut out = growth();
     out.extend(fuel());
     out.extend(start_ladder());
     out.extend(deadlines());
     out.extend(odds_and_ends());
+    out.extend(defaults());
     out
 }

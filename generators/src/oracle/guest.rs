@@ -5,17 +5,24 @@
 
 use super::*;
 
+/// Whether a guest burning fuel surely burns all of `budget`'s before its deadline: at
+/// most [`FUEL_SURELY_BEFORE_ONE_SECOND`] for each whole second of a deadline of a second
+/// or more.
+fn fuel_runs_out_first(budget: Budget) -> bool {
+    budget.timeout >= Duration::from_secs(1)
+        && budget.fuel <= FUEL_SURELY_BEFORE_ONE_SECOND.saturating_mul(budget.timeout.as_secs())
+}
+
 impl Sim<'_> {
     pub(super) fn spin(&self, budget: Budget) -> Call {
         if budget.fuel == u64::MAX {
             return Ok(Err(GuestFailure::Timeout));
         }
-        if budget.fuel <= FUEL_SURELY_BEFORE_ONE_SECOND && budget.timeout >= Duration::from_secs(1)
-        {
+        if fuel_runs_out_first(budget) {
             return Ok(Err(GuestFailure::FuelExhausted));
         }
         Err(Ambiguous(format!(
-            "a spinning guest with {} fuel and a {:?} timeout: set fuel to u64::MAX (timeout wins) or at most {FUEL_SURELY_BEFORE_ONE_SECOND} with a timeout of 1 s or more (fuel wins)",
+            "a spinning guest with {} fuel and a {:?} timeout: set fuel to u64::MAX (timeout wins) or at most {FUEL_SURELY_BEFORE_ONE_SECOND} for each second of a timeout of 1 s or more (fuel wins)",
             budget.fuel, budget.timeout
         )))
     }
@@ -65,8 +72,7 @@ impl Sim<'_> {
             return Ok(None);
         }
         // Fuel, not the clock, ends it either way: whether it fits is the engine's.
-        let fuel_decides = budget.fuel <= FUEL_SURELY_BEFORE_ONE_SECOND
-            && budget.timeout >= Duration::from_secs(1);
+        let fuel_decides = fuel_runs_out_first(budget);
         if n.saturating_mul(cheapest) > budget.fuel && fuel_decides {
             return Ok(Some(GuestFailure::FuelExhausted));
         }

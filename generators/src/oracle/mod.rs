@@ -23,7 +23,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// Fuel a spinning guest burns in well under a second on any machine this kit runs on,
-/// so with a wall clock of a second or more, fuel is sure to run out first.
+/// so with a wall clock of a second or more, fuel is sure to run out first (and with
+/// `k` seconds, `k` times this much).
 pub const FUEL_SURELY_BEFORE_ONE_SECOND: u64 = 20_000_000;
 /// Fuel that surely outlasts any engine's stack in a recursion (found by fuzzing: with
 /// 1 000 fuel a recursion runs out of fuel first, and which comes first is the engine's

@@ -44,6 +44,8 @@ impl Ledger {
 /// What an engine asks before a linear memory or a table grows, during instantiation or
 /// a call. Engine backends put one on every store; the lifecycle hands it over.
 pub trait Limiter: Send + 'static {
+    /// The limits this instance runs under.
+    fn limits(&self) -> &Limits;
     /// May a memory grow from `current` to `desired` bytes?
     fn memory_growing(&mut self, current: usize, desired: usize) -> bool;
     /// The engine failed a memory growth this limiter had allowed.
@@ -91,6 +93,10 @@ impl Accounting {
 }
 
 impl Limiter for Accounting {
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     fn memory_growing(&mut self, current: usize, desired: usize) -> bool {
         if !self.limits.admits_memory(desired as u64) {
             return self.deny(Resource::Memory, current, desired);

@@ -277,6 +277,19 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn warnings_display_their_kind_and_trap() {
+        let trapped = Warning::CleanupTrapped {
+            trap: TrapCode::Unreachable,
+        };
+        assert_eq!(trapped.to_string(), "cleanup_trapped (unreachable)");
+        assert_eq!(Warning::CleanupTimeout.to_string(), "cleanup_timeout");
+        assert_eq!(
+            Warning::CleanupFuelExhausted.to_string(),
+            "cleanup_fuel_exhausted"
+        );
+    }
+
+    #[test]
     fn errors_serialize_as_kind_stage_and_fields() {
         let err = Error::new(
             Stage::Exports,

@@ -368,6 +368,80 @@ mod tests {
         assert_eq!(with.without_detail(), without);
     }
 
+    /// The lines `trace` and the reports print: a person reads them, so each shape is
+    /// pinned here (the suite compares values, never this text).
+    #[test]
+    fn headlines_read_as_a_person_would() {
+        use crate::error::{RejectReason, TrapCode};
+        let rejected = Error::new(
+            Stage::HandleMessage,
+            Fault::MessageRejected {
+                reason: RejectReason::TooLarge,
+            },
+        );
+        let trapped = Error::new(
+            Stage::Start,
+            Fault::Trapped {
+                trap: TrapCode::Unreachable,
+            },
+        );
+        let message = |message: &[u8], reply| Outcome::Message {
+            message: message.to_vec(),
+            reply,
+        };
+        let lines = [
+            (Outcome::Start(Ok(())), "start: ok"),
+            (
+                Outcome::Start(Err(trapped)),
+                "start: trapped (unreachable) at stage _start",
+            ),
+            (
+                message(b"hi", Ok(b"yo".to_vec())),
+                "message \"hi\" (2 bytes): reply \"yo\" (2 bytes)",
+            ),
+            (
+                message(b"hi", Ok(vec![])),
+                "message \"hi\" (2 bytes): ok, no reply",
+            ),
+            (
+                message(b"\x00\n", Err(rejected)),
+                "message 0x000a (2 bytes): message_rejected (too_large) at stage handle-message",
+            ),
+            (
+                Outcome::Health(Health::from_code(1)),
+                "health: degraded (reported by _health)",
+            ),
+            (Outcome::Stop(Ok(vec![])), "stop: ok"),
+            (
+                Outcome::Stop(Ok(vec![Warning::CleanupTimeout])),
+                "stop: ok with 1 warning(s)",
+            ),
+        ];
+        for (outcome, line) in lines {
+            assert_eq!(outcome.headline(), line);
+        }
+        // Printable text is quoted; text with a control character is shown as hex.
+        assert_eq!(show(b"a b"), "\"a b\"");
+        assert_eq!(show(b"a\tb"), "0x610962");
+        assert_eq!(show(&[0xff]), "0xff");
+    }
+
+    #[test]
+    fn a_summary_gives_its_outcomes_in_order() {
+        let ops = [Outcome::Start(Ok(())), Outcome::Stop(Ok(vec![]))];
+        let summary = Summary {
+            ops: ops
+                .iter()
+                .map(|o| Operation::new(o.clone(), vec![]))
+                .collect(),
+            transitions: vec![],
+            final_state: State::Terminated,
+            live_instances: 0,
+            accounted_memory_bytes: 0,
+        };
+        assert_eq!(summary.outcomes().cloned().collect::<Vec<_>>(), ops);
+    }
+
     #[test]
     fn outcomes_round_trip_through_json() {
         use crate::error::{RejectReason, TrapCode};

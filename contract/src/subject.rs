@@ -121,3 +121,30 @@ pub trait SubjectComponent: Send + 'static {
         async move { drop(self) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capability_is_had_only_when_declared() {
+        for capability in Capability::ALL {
+            let mut declared = Capabilities {
+                standard_profile: false,
+                fuel: false,
+                timeouts: false,
+                compilations: false,
+            };
+            assert!(!declared.has(capability), "{capability}");
+            match capability {
+                Capability::StandardProfile => declared.standard_profile = true,
+                Capability::Fuel => declared.fuel = true,
+                Capability::Timeouts => declared.timeouts = true,
+                Capability::Compilations => declared.compilations = true,
+            }
+            let others = Capability::ALL.iter().filter(|&&c| c != capability);
+            assert!(declared.has(capability), "{capability}");
+            assert!(others.clone().all(|&c| !declared.has(c)), "{capability}");
+        }
+    }
+}

@@ -75,31 +75,36 @@ fn trap_rows() -> Vec<String> {
     rows
 }
 
+/// The ids `{prefix}{name}` of a table's rows.
+fn prefixed(prefix: &str, names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| format!("{prefix}{name}")).collect()
+}
+
 /// §2: the error kind and stage of each start step, each way it can fail.
 fn start_step_rows() -> Vec<String> {
-    let mut rows: Vec<String> = [
-        "bad-magic",
-        "bad-version",
-        "component-binary",
-        "text-not-binary",
-        "header-only-truncated",
-        "unknown-section-id",
-        "overlong-leb128",
-        "invalid-function-body",
-        "memory-wrong-kind",
-        "handle-message-without-alloc",
-        "handle-message-without-memory-export",
-        "import",
-        "memory-over-limit",
-        "table-over-limit",
-        "data-segment-out-of-bounds",
-        "elem-segment-out-of-bounds",
-        "start-section-out-of-fuel",
-        "start-out-of-fuel",
-    ]
-    .iter()
-    .map(|step| format!("table-start-step-{step}"))
-    .collect();
+    let mut rows = prefixed(
+        "table-start-step-",
+        &[
+            "bad-magic",
+            "bad-version",
+            "component-binary",
+            "text-not-binary",
+            "header-only-truncated",
+            "unknown-section-id",
+            "overlong-leb128",
+            "invalid-function-body",
+            "memory-wrong-kind",
+            "handle-message-without-alloc",
+            "handle-message-without-memory-export",
+            "import",
+            "memory-over-limit",
+            "table-over-limit",
+            "data-segment-out-of-bounds",
+            "elem-segment-out-of-bounds",
+            "start-section-out-of-fuel",
+            "start-out-of-fuel",
+        ],
+    );
     for export in ["start", "cleanup", "health", "handle-message", "alloc"] {
         for how in ["wrong-kind", "wrong-signature"] {
             rows.push(format!("table-start-step-{export}-{how}"));
@@ -142,16 +147,16 @@ const BOUNDS: [&str; 13] = [
 /// its key column, each key the one declaration names read from a case's `limits`
 /// (and fuel's word `unlimited`), so a new limit demands its row.
 fn limit_rows() -> Vec<String> {
-    let mut rows: Vec<String> = [
-        "max-memory-bytes",
-        "max-table-elements",
-        "fuel-per-call-within",
-        "fuel-per-call-past",
-        "max-message-bytes",
-    ]
-    .iter()
-    .map(|default| format!("table-limit-default-{default}"))
-    .collect();
+    let mut rows = prefixed(
+        "table-limit-default-",
+        &[
+            "max-memory-bytes",
+            "max-table-elements",
+            "fuel-per-call-within",
+            "fuel-per-call-past",
+            "max-message-bytes",
+        ],
+    );
     for name in Limits::NAMES {
         rows.push(format!("table-limit-key-{}", name.key.replace('_', "-")));
     }
@@ -170,7 +175,7 @@ fn every_row_of_every_table_has_a_literal_case() {
     wanted.extend(trap_rows());
     wanted.extend(start_step_rows());
     wanted.extend(profile_rows());
-    wanted.extend(BOUNDS.iter().map(|edge| format!("table-bounds-{edge}")));
+    wanted.extend(prefixed("table-bounds-", &BOUNDS));
     wanted.extend(limit_rows());
     let missing: Vec<&String> = wanted
         .iter()

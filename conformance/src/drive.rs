@@ -22,7 +22,7 @@
 
 use crate::subject::{Counters, Subject, SubjectComponent};
 use crate::trace::{Op, Trace};
-use lifecycle_contract::{Event, Limits, ModuleSource, Outcome, Profile, Script, State, Step};
+use lifecycle_contract::{Abi, Event, Limits, ModuleSource, Outcome, Profile, Script, State, Step};
 use std::time::{Duration, Instant};
 
 /// One step, performed: how it ended, and the events it caused, oldest first.
@@ -146,11 +146,12 @@ pub async fn run<S: Subject>(
 pub async fn script<S: Subject>(
     subject: &S,
     module: ModuleSource,
+    abi: Abi,
     profile: Profile,
     limits: Limits,
     script: &Script,
 ) -> Result<Trace, Unjudgeable> {
-    let component = subject.component(module, profile, limits);
+    let component = subject.component(module, abi, profile, limits);
     let mut traces = run(subject, vec![component], &script.steps(), &mut ()).await?;
     Ok(traces.remove(0))
 }

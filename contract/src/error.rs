@@ -5,6 +5,7 @@
 //! which is for people and is never compared. This module knows nothing of Wasmtime so
 //! that any runtime under test can report in the same terms.
 
+use crate::abi::Refusal;
 use crate::state::State;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -97,6 +98,7 @@ identifiers! {
         MissingExport => "missing_export",
         InvalidState => "invalid_state",
         EngineInitialization => "engine_initialization",
+        StartRefused => "start_refused",
     }
 }
 
@@ -147,6 +149,10 @@ pub enum Fault {
         state: State,
     },
     EngineInitialization,
+    /// A component's `initialize` returned `err` (SPEC.md §8, LC-CM-2).
+    StartRefused {
+        reason: Refusal,
+    },
 }
 
 impl Fault {
@@ -166,6 +172,7 @@ impl Fault {
             Fault::MissingExport { .. } => ErrorKind::MissingExport,
             Fault::InvalidState { .. } => ErrorKind::InvalidState,
             Fault::EngineInitialization => ErrorKind::EngineInitialization,
+            Fault::StartRefused { .. } => ErrorKind::StartRefused,
         }
     }
 }
@@ -193,6 +200,7 @@ impl fmt::Display for Fault {
             Fault::MessageError { code } => write!(f, " (code {code})"),
             Fault::MissingExport { export } => write!(f, " (`{export}`)"),
             Fault::InvalidState { state } => write!(f, " (in state {state})"),
+            Fault::StartRefused { reason } => write!(f, " ({reason})"),
             Fault::ComponentNotFound
             | Fault::LoadFailed
             | Fault::FuelExhausted
@@ -237,9 +245,15 @@ impl Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Warning {
-    CleanupTrapped { trap: TrapCode },
+    CleanupTrapped {
+        trap: TrapCode,
+    },
     CleanupTimeout,
     CleanupFuelExhausted,
+    /// A component's `shutdown` returned `err` (SPEC.md §8).
+    CleanupRefused {
+        reason: Refusal,
+    },
 }
 
 impl Warning {
@@ -248,6 +262,7 @@ impl Warning {
             Warning::CleanupTrapped { .. } => "cleanup_trapped",
             Warning::CleanupTimeout => "cleanup_timeout",
             Warning::CleanupFuelExhausted => "cleanup_fuel_exhausted",
+            Warning::CleanupRefused { .. } => "cleanup_refused",
         }
     }
 }
@@ -266,6 +281,7 @@ impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Warning::CleanupTrapped { trap } => write!(f, "{} ({trap})", self.kind()),
+            Warning::CleanupRefused { reason } => write!(f, "{} ({reason})", self.kind()),
             _ => f.write_str(self.kind()),
         }
     }

@@ -11,6 +11,7 @@
 #[macro_use]
 mod ident;
 
+pub mod abi;
 pub mod error;
 pub mod events;
 pub mod exports;
@@ -23,6 +24,7 @@ pub mod source;
 pub mod state;
 pub mod subject;
 
+pub use abi::Abi;
 pub use error::{Error, ErrorKind, Fault, GuestFailure, Resource, Stage, TrapCode, Warning};
 pub use events::{CallOutcome, Event, GuestCall};
 pub use exports::Entry;

@@ -9,7 +9,7 @@
 //!   `ready` it holds at least one instance and at least its linear memory; a component in
 //!   any other state holds nothing.
 
-use crate::{Error, Event, Health, Limits, Profile, State, Warning};
+use crate::{Abi, Error, Event, Health, Limits, Profile, State, Warning};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::time::Duration;
@@ -32,6 +32,9 @@ pub struct Capabilities {
     /// [`Counters::compilations`] counts the modules the runtime compiled.
     #[serde(default)]
     pub compilations: bool,
+    /// Components of the WIT world `actor` (SPEC.md §8), run with [`Abi::Component`].
+    #[serde(default)]
+    pub components: bool,
 }
 
 impl Capabilities {
@@ -40,6 +43,7 @@ impl Capabilities {
         fuel: true,
         timeouts: true,
         compilations: true,
+        components: true,
     };
 
     pub fn has(&self, capability: Capability) -> bool {
@@ -48,6 +52,7 @@ impl Capabilities {
             Capability::Fuel => self.fuel,
             Capability::Timeouts => self.timeouts,
             Capability::Compilations => self.compilations,
+            Capability::Components => self.components,
         }
     }
 }
@@ -59,6 +64,7 @@ identifiers! {
         Fuel => "fuel",
         Timeouts => "timeouts",
         Compilations => "compilations",
+        Components => "components",
     }
 }
 
@@ -71,8 +77,15 @@ pub trait Subject: Send + Sync + 'static {
     fn version(&self) -> String;
     fn capabilities(&self) -> Capabilities;
 
-    /// A new component in `creating`; nothing is loaded until start.
-    fn component(&self, module: ModuleSource, profile: Profile, limits: Limits) -> Self::Component;
+    /// A new component in `creating`, to be run through `abi`; nothing is loaded until
+    /// start.
+    fn component(
+        &self,
+        module: ModuleSource,
+        abi: Abi,
+        profile: Profile,
+        limits: Limits,
+    ) -> Self::Component;
 
     /// What the runtime holds now: instances (stores) alive, linear memory accounted to
     /// them in bytes, and, if it declares the capability, the modules it compiled so far.
@@ -134,6 +147,7 @@ mod tests {
                 fuel: false,
                 timeouts: false,
                 compilations: false,
+                components: false,
             };
             assert!(!declared.has(capability), "{capability}");
             match capability {
@@ -141,6 +155,7 @@ mod tests {
                 Capability::Fuel => declared.fuel = true,
                 Capability::Timeouts => declared.timeouts = true,
                 Capability::Compilations => declared.compilations = true,
+                Capability::Components => declared.components = true,
             }
             let others = Capability::ALL.iter().filter(|&&c| c != capability);
             assert!(declared.has(capability), "{capability}");

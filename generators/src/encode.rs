@@ -15,7 +15,7 @@ use wasm_encoder::{
 
 // Type indices.
 const T_VOID: u32 = 0; // [] -> []
-const T_HEALTH: u32 = 1; // [] -> [i32]
+pub(crate) const T_HEALTH: u32 = 1; // [] -> [i32]
 const T_MESSAGE: u32 = 2; // [i32 i32] -> [i64]
 const T_ALLOC: u32 = 3; // [i32] -> [i32]
 const T_WRONG: u32 = 4; // [f32] -> [], no lifecycle export's type
@@ -346,7 +346,26 @@ fn feature_function(feature: Feature, layout: &Layout) -> Option<(u32, Vec<I<'st
 
 /// The bytes of `spec` (resolved first).
 pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
-    let spec = spec.resolved();
+    encode_module(spec, false)
+}
+
+/// The core module of `spec` for the component ABI (see [`crate::canonical`]): the same
+/// functions, called through the canonical ABI's exports instead of the core ABI's.
+pub(crate) fn encode_canonical(spec: &ModuleSpec) -> Vec<u8> {
+    encode_module(spec, true)
+}
+
+fn encode_module(spec: &ModuleSpec, canonical: bool) -> Vec<u8> {
+    let mut spec = spec.resolved();
+    if canonical {
+        // The host lowers messages into, and lifts replies from, the exported `memory`.
+        let memory = spec.memory.get_or_insert(crate::spec::Memory {
+            initial: 1,
+            maximum: None,
+            export: MemoryExport::Exported,
+        });
+        memory.export = MemoryExport::Exported;
+    }
     let count = |kind| spec.imports.iter().filter(|i| i.kind == kind).count() as u32;
     let has = |f| spec.features.contains(&f);
     // The calibration globals come after every other defined global.
@@ -379,6 +398,10 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
         }]);
     }
     debug_assert!(!has(Feature::Gc) || types.len() == T_STRUCT + 1);
+    let canonical_types = types.len();
+    if canonical {
+        crate::canonical::types(&mut types);
+    }
 
     let mut imports = ImportSection::new();
     for import in &spec.imports {
@@ -408,6 +431,7 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
     };
     add(T_VOID, &[I::Call(layout.func(F_RECURSE))]);
     add(T_HEALTH, &[I::I32Const(7)]);
+    let mut slots = [None; 5];
     for slot in Entry::ALL {
         let name = slot.as_str();
         match spec.slot(slot) {
@@ -416,8 +440,13 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
                 let mut out = Vec::new();
                 body(b, Sig::of(slot), Some(slot), &layout, &mut out);
                 let f = add(Sig::of(slot).type_index(), &out);
-                exports.export(name, ExportKind::Func, layout.func(f));
+                slots[crate::spec::index(slot)] = Some(layout.func(f));
+                if !canonical {
+                    exports.export(name, ExportKind::Func, layout.func(f));
+                }
             }
+            // The component ABI has no export of the wrong kind or type to make here.
+            Some(_) if canonical => {}
             Some(Export::WrongSignature) => {
                 let f = add(T_WRONG, &[]);
                 exports.export(name, ExportKind::Func, layout.func(f));
@@ -451,6 +480,12 @@ pub fn encode(spec: &ModuleSpec) -> Vec<u8> {
     }
     if spec.invalid_body {
         add(T_HEALTH, &[I::I64Const(0)]);
+    }
+    if canonical {
+        for export in crate::canonical::exports(&slots, layout.memory, canonical_types) {
+            let f = add(export.type_index, &export.body);
+            exports.export(&export.name, ExportKind::Func, layout.func(f));
+        }
     }
 
     let mut tables = TableSection::new();

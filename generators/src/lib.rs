@@ -54,6 +54,7 @@
 //! oracle with [`oracle::Ambiguous`] rather than guessed.
 
 pub mod artifacts;
+pub mod canonical;
 pub mod catalogue;
 pub mod encode;
 pub mod fuzz;

@@ -4,8 +4,8 @@
 use crate::engine::Engine;
 use crate::lifecycle::{Component, ComponentConfig, Runtime};
 use crate::source::ModuleSource;
+use lifecycle_contract::{Abi, Error, Event, Health, Limits, Profile, State, Warning};
 use lifecycle_contract::{Capabilities, Counters, Subject, SubjectComponent};
-use lifecycle_contract::{Error, Event, Health, Limits, Profile, State, Warning};
 use std::future::Future;
 use std::time::Duration;
 
@@ -27,12 +27,24 @@ impl<E: Engine> Subject for Runtime<E> {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             fuel: self.engine().meters_fuel(),
+            components: self.engine().runs_components(),
             ..Capabilities::ALL
         }
     }
 
-    fn component(&self, module: ModuleSource, profile: Profile, limits: Limits) -> Component<E> {
-        Runtime::component(self, module, ComponentConfig { profile, limits })
+    fn component(
+        &self,
+        module: ModuleSource,
+        abi: Abi,
+        profile: Profile,
+        limits: Limits,
+    ) -> Component<E> {
+        let config = ComponentConfig {
+            abi,
+            profile,
+            limits,
+        };
+        Runtime::component(self, module, config)
     }
 
     async fn counters(&self) -> Counters {

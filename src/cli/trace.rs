@@ -4,8 +4,8 @@
 use super::subject::{Job, MakeError, SubjectArgs, made};
 use clap::Args;
 use lifecycle_conformance::{ModuleSource, Subject, Trace, drive};
-use lifecycle_contract::Script;
 use lifecycle_contract::limits::LimitFlags;
+use lifecycle_contract::{Abi, Script};
 use lifecycle_runtime::{ComponentConfig, Profile};
 use std::io::Write;
 use std::path::PathBuf;
@@ -28,6 +28,10 @@ pub(super) struct TraceArgs {
     /// Feature profile: strict or standard.
     #[arg(long, default_value_t = Profile::Strict)]
     profile: Profile,
+    /// The guest interface: `core` (a core module, SPEC.md §3) or `component` (a
+    /// component of the WIT world `actor`, §8).
+    #[arg(long, default_value_t = Abi::Core)]
+    abi: Abi,
     #[command(flatten)]
     limits: LimitFlags,
     /// Wall clock for `_cleanup` during stop.
@@ -47,6 +51,7 @@ pub(super) struct TraceArgs {
 impl TraceArgs {
     fn config(&self) -> ComponentConfig {
         ComponentConfig {
+            abi: self.abi,
             profile: self.profile,
             limits: self.limits.limits(),
         }
@@ -90,7 +95,12 @@ impl Job for TraceJob<'_> {
         let TraceJob(args) = self;
         let subject = made(make)?;
         let module = ModuleSource::File(args.module.clone());
-        let ComponentConfig { profile, limits } = args.config();
-        Ok(drive::script(&subject, module, profile, limits, &args.script()).await?)
+        let ComponentConfig {
+            abi,
+            profile,
+            limits,
+        } = args.config();
+        let script = args.script();
+        Ok(drive::script(&subject, module, abi, profile, limits, &script).await?)
     }
 }

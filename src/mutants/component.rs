@@ -10,7 +10,7 @@ use super::defects::Defect;
 use super::engine::Faulty;
 use lifecycle_contract::error::RejectReason;
 use lifecycle_contract::{
-    CallOutcome, Entry, Error, Event, Fault, GuestCall, Health, Limits, Profile, Stage, State,
+    Abi, CallOutcome, Entry, Error, Event, Fault, GuestCall, Health, Limits, Profile, Stage, State,
     Warning,
 };
 use lifecycle_contract::{Capabilities, Counters, Subject, SubjectComponent};
@@ -42,7 +42,13 @@ impl Subject for FaultyRuntime {
         self.runtime.capabilities()
     }
 
-    fn component(&self, module: ModuleSource, profile: Profile, limits: Limits) -> FaultyComponent {
+    fn component(
+        &self,
+        module: ModuleSource,
+        abi: Abi,
+        profile: Profile,
+        limits: Limits,
+    ) -> FaultyComponent {
         let d = self.defect;
         let profile = match d {
             Defect::ProfileIgnored => Profile::Standard,
@@ -55,6 +61,7 @@ impl Subject for FaultyRuntime {
             given.max_message_bytes = u64::MAX;
         }
         let config = ComponentConfig {
+            abi,
             profile,
             limits: given,
         };

@@ -8,10 +8,10 @@
 use super::defects::Defect;
 use lifecycle_contract::limits::UNLIMITED_FUEL;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
-use lifecycle_contract::{Entry, Event, GuestFailure, Limits, Profile, Resource, TrapCode};
+use lifecycle_contract::{Abi, Entry, Event, GuestFailure, Limits, Profile, Resource, TrapCode};
 use lifecycle_runtime::engine::wasmtime::{Wasmtime, WasmtimeGuest};
 use lifecycle_runtime::engine::{
-    Call, CompileError, Engine, Guest, Instantiate, Limiter, Release, Stopped,
+    Call, CompileError, Engine, Guest, Instantiate, Lifted, Limiter, Release, Stopped, WorldCall,
 };
 use std::sync::Mutex;
 use std::time::Duration;
@@ -88,8 +88,17 @@ impl Engine for Faulty {
         self.inner.ceilings()
     }
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, CompileError> {
-        self.inner.compile(profile, bytes)
+    fn runs_components(&self) -> bool {
+        self.inner.runs_components()
+    }
+
+    fn compile(
+        &self,
+        profile: Profile,
+        abi: Abi,
+        bytes: &[u8],
+    ) -> Result<Self::Module, CompileError> {
+        self.inner.compile(profile, abi, bytes)
     }
 
     async fn instantiate(
@@ -285,6 +294,10 @@ impl FaultyGuest {
 }
 
 impl Guest for FaultyGuest {
+    fn abi(&self) -> Abi {
+        self.inner.abi()
+    }
+
     fn exports(&self, entry: Entry) -> bool {
         let skipped = self.defect == Defect::SkipCleanup && entry == Entry::Cleanup;
         !skipped && self.inner.exports(entry)
@@ -318,6 +331,12 @@ impl Guest for FaultyGuest {
             (Defect::ReplyClamped, Call::HandleMessage { .. }, Ok(r)) => Ok(self.clamp(r)),
             (defect, _, result) => result.map_err(|f| misreport(defect, f)),
         }
+    }
+
+    async fn call_world(&mut self, call: WorldCall<'_>) -> Result<Lifted, GuestFailure> {
+        self.prepare(call.entry());
+        let result = self.inner.call_world(call).await;
+        result.map_err(|f| misreport(self.defect, f))
     }
 
     fn memory_size(&self) -> u64 {

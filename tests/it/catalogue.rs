@@ -118,9 +118,16 @@ async fn the_reference_runtime_matches_every_expectation() {
     for s in catalogue() {
         let conforming = s.expected_any().unwrap();
         let module = ModuleSource::Bytes(s.bytes().into());
-        let t = drive::script(&runtime, module, s.profile, s.limits.clone(), &s.script)
-            .await
-            .unwrap();
+        let t = drive::script(
+            &runtime,
+            module,
+            lifecycle_contract::Abi::Core,
+            s.profile,
+            s.limits.clone(),
+            &s.script,
+        )
+        .await
+        .unwrap();
         let got = t.summary().without_detail();
         if !conforming.contains(&got) {
             mismatches.push(format!(

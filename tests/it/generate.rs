@@ -161,9 +161,16 @@ async fn the_seeded_family_matches_the_reference_runtime() {
     let runtime = Runtime::new().unwrap();
     for s in random::family(2026, 150) {
         let module = ModuleSource::Bytes(s.bytes().into());
-        let t = drive::script(&runtime, module, s.profile, s.limits.clone(), &s.script)
-            .await
-            .unwrap();
+        let t = drive::script(
+            &runtime,
+            module,
+            lifecycle_contract::Abi::Core,
+            s.profile,
+            s.limits.clone(),
+            &s.script,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             t.summary().without_detail(),
             s.expected().unwrap(),
@@ -201,6 +208,7 @@ async fn smith_modules_keep_every_invariant() {
         let t = drive::script(
             &runtime,
             module,
+            lifecycle_contract::Abi::Core,
             Profile::default(),
             limits.clone(),
             &script,

@@ -9,6 +9,8 @@
 
 mod common;
 
+mod components;
+
 mod adapter;
 mod attribution;
 mod bad_input;

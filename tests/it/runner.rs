@@ -8,6 +8,7 @@ use lifecycle_conformance::{
     Capabilities, Capability, Case, Counters, Expectations, ModuleSource, RunOptions, RunReport,
     Subject, SubjectComponent, Verdict,
 };
+use lifecycle_contract::Abi;
 use lifecycle_kit::mutants::{Defect, faulty};
 use lifecycle_runtime::{Error, Event, Health, Limits, Profile, Runtime, State, Warning};
 use std::time::Duration;
@@ -200,7 +201,7 @@ impl Subject for Toy {
             ..Capabilities::ALL
         }
     }
-    fn component(&self, _: ModuleSource, _: Profile, _: Limits) -> ToyComponent {
+    fn component(&self, _: ModuleSource, _: Abi, _: Profile, _: Limits) -> ToyComponent {
         ToyComponent(self.0, State::Creating)
     }
     async fn counters(&self) -> Counters {
@@ -340,8 +341,8 @@ impl Subject for WithoutFuel {
             ..Capabilities::ALL
         }
     }
-    fn component(&self, m: ModuleSource, p: Profile, l: Limits) -> Self::Component {
-        Subject::component(&self.0, m, p, l)
+    fn component(&self, m: ModuleSource, a: Abi, p: Profile, l: Limits) -> Self::Component {
+        Subject::component(&self.0, m, a, p, l)
     }
     async fn counters(&self) -> Counters {
         Subject::counters(&self.0).await

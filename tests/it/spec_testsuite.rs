@@ -143,6 +143,7 @@ async fn every_spec_module_runs_a_clean_trace() {
             let t = drive::script(
                 &runtime,
                 ModuleSource::Bytes(bytes.into()),
+                lifecycle_contract::Abi::Core,
                 Profile::Standard,
                 limits.clone(),
                 &script,

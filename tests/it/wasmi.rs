@@ -46,6 +46,7 @@ async fn fuel_slicing_interrupts_a_tight_loop_on_the_wall_clock() {
     let mut c = Subject::component(
         &runtime,
         lifecycle_conformance::ModuleSource::Bytes(module.into()),
+        lifecycle_contract::Abi::Core,
         Profile::Strict,
         limits,
     );

@@ -10,7 +10,7 @@ use super::process::{Failure, Process, ProtocolError};
 use crate::subject::{Capabilities, Counters, ModuleSource, Subject, SubjectComponent};
 use lifecycle_contract::outcome::hex;
 use lifecycle_contract::{
-    Error, Event, Fault, Health, Limits, Outcome, Profile, Stage, State, Warning,
+    Abi, Error, Event, Fault, Health, Limits, Outcome, Profile, Stage, State, Warning,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -116,6 +116,7 @@ impl Subject for Adapter {
     fn component(
         &self,
         module: ModuleSource,
+        abi: Abi,
         profile: Profile,
         limits: Limits,
     ) -> AdapterComponent {
@@ -124,6 +125,11 @@ impl Subject for Adapter {
             self.next_component.fetch_add(1, Ordering::SeqCst) + 1
         );
         let mut create = json!({"op": "create", "component": id, "profile": profile.as_str(), "limits": limits.to_json()});
+        // Only a component is marked: an adapter written before components never sees
+        // the key (it is never sent a component: it does not declare `components`).
+        if abi == Abi::Component {
+            create["abi"] = json!(abi.as_str());
+        }
         let carried = Carried::of(&module);
         create[carried.key] = carried.value;
         AdapterComponent {

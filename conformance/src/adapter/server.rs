@@ -10,7 +10,7 @@ use super::messages::event_json;
 use crate::drive::{self, StepRecord};
 use crate::subject::{ModuleSource, Subject, SubjectComponent};
 use lifecycle_contract::outcome::unhex;
-use lifecycle_contract::{Limits, Profile, Step};
+use lifecycle_contract::{Abi, Limits, Profile, Step};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +35,9 @@ pub enum Refusal {
     /// `limits` cannot be read: the contract's words, naming the limit.
     #[error("{0}")]
     Limits(String),
+    /// `abi` names no ABI: the contract's words.
+    #[error("{0}")]
+    Abi(String),
     #[error("no component `{0}`")]
     NoComponent(String),
     #[error("`timeout_ms` missing")]
@@ -122,7 +125,15 @@ async fn handle<S: Subject>(
             .map_err(|e| Refusal::Profile(e.to_string()))?;
         let limits = request.get("limits").ok_or(Refusal::NoLimits)?;
         let limits = Limits::from_json(limits).map_err(|e| Refusal::Limits(e.to_string()))?;
-        components.insert(name, subject.component(module, profile, limits));
+        let abi = match request.get("abi") {
+            None => Abi::Core,
+            Some(abi) => abi
+                .as_str()
+                .unwrap_or_default()
+                .parse::<Abi>()
+                .map_err(|e| Refusal::Abi(e.to_string()))?,
+        };
+        components.insert(name, subject.component(module, abi, profile, limits));
         return Ok(answer);
     }
     if op == "drop" {

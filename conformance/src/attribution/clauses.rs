@@ -77,6 +77,7 @@ fn start_error_clause(stage: Stage, fault: &Fault) -> &'static str {
             _ => "LC-INST-3",
         },
         Fault::Trapped { .. } => "LC-START-6",
+        Fault::StartRefused { .. } => "LC-CM-4",
         // Kinds no start step gives: the start reported a message's error.
         Fault::MessageRejected { .. }
         | Fault::MessageError { .. }

@@ -10,7 +10,7 @@ use super::{Case, CaseModule, Expected, Timing};
 use crate::one_line::wat_error;
 use crate::subject::{Capability, ModuleSource};
 use lifecycle_contract::limits::{DEFAULT_STOP_TIMEOUT, LimitsToml};
-use lifecycle_contract::{ErrorKind, Limits, Operation, Profile, State, Step, Summary};
+use lifecycle_contract::{Abi, ErrorKind, Limits, Operation, Profile, State, Step, Summary};
 use lifecycle_generators::scenario::Scenario;
 use serde::Deserialize;
 use std::path::Path;
@@ -261,6 +261,7 @@ impl CaseToml {
                 .unwrap_or_default(),
             CaseModule {
                 module,
+                abi: Abi::Core,
                 profile,
                 limits,
                 expected,

@@ -7,7 +7,7 @@
 
 use super::{Case, CaseModule, Expected};
 use crate::subject::ModuleSource;
-use lifecycle_contract::{Limits, Profile, Step, Summary};
+use lifecycle_contract::{Abi, Limits, Profile, Step, Summary};
 use lifecycle_generators::fuzz::Trial;
 use lifecycle_generators::oracle::{self, Ambiguous, Modelled};
 use lifecycle_generators::scenario::{Module, Scenario};
@@ -81,6 +81,7 @@ impl Case {
     pub fn smith(id: String, bytes: Arc<[u8]>) -> Case {
         let module = CaseModule {
             module: ModuleSource::Bytes(bytes),
+            abi: Abi::Core,
             profile: Profile::Strict,
             limits: lifecycle_generators::fuzz::smith_limits(),
             expected: Expected::Invariants,
@@ -107,6 +108,7 @@ impl CaseModule {
     ) -> CaseModule {
         CaseModule {
             module: ModuleSource::Bytes(Arc::from(bytes)),
+            abi: Abi::Core,
             profile,
             limits,
             expected,

@@ -51,7 +51,7 @@ pub use load::{load_dir, load_file, load_files, toml_files};
 
 use crate::subject::{Capability, ModuleSource};
 use lifecycle_contract::{
-    CallOutcome, ErrorKind, HealthReason, Limits, Outcome, Profile, Step, Summary, Warning,
+    Abi, CallOutcome, ErrorKind, HealthReason, Limits, Outcome, Profile, Step, Summary, Warning,
 };
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -85,6 +85,9 @@ impl Expected {
 #[derive(Clone, Debug)]
 pub struct CaseModule {
     pub module: ModuleSource,
+    /// The interface the module is run through: a core module, or a component of the
+    /// world `actor` (SPEC.md §8).
+    pub abi: Abi,
     pub profile: Profile,
     pub limits: Limits,
     pub expected: Expected,

@@ -125,7 +125,7 @@ pub async fn execute<S: Subject>(
         let components: Vec<S::Component> = case
             .modules
             .iter()
-            .map(|m| subject.component(m.module.clone(), m.profile, m.limits.clone()))
+            .map(|m| subject.component(m.module.clone(), m.abi, m.profile, m.limits.clone()))
             .collect();
         let traces = drive::run(subject, components, &case.steps, &mut judge).await?;
         let after_steps = Some(Place {

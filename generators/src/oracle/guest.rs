@@ -147,11 +147,58 @@ impl Sim<'_> {
         budget: Budget,
         args: &[u32],
     ) -> Call {
+        let budget = self.after_wrapper(slot, budget)?;
         self.calls[call_site(slot)] += 1;
         let result = self.run_body(b, slot, budget, args)?;
         if let Some(export) = slot {
             let outcome = CallOutcome::from(&result.map(|_| ()));
             self.made.push(GuestCall::new(export, outcome));
+        }
+        Ok(result)
+    }
+
+    /// The budget left to a behaviour once a component's canonical export has spent its
+    /// part ([`COMPONENT_WRAPPER_FUEL`]); the whole budget on the core ABI.
+    fn after_wrapper(&self, slot: Option<Entry>, budget: Budget) -> Result<Budget, Ambiguous> {
+        if self.abi == Abi::Core || slot.is_none() || budget.fuel == u64::MAX {
+            return Ok(budget);
+        }
+        match budget.fuel.checked_sub(COMPONENT_WRAPPER_FUEL) {
+            Some(fuel) => Ok(Budget { fuel, ..budget }),
+            None => Err(not_modelled(&format!(
+                "a budget of {} fuel, below what the canonical exports spend,",
+                budget.fuel
+            ))),
+        }
+    }
+
+    /// `alloc` for a message: on the core ABI, a call of its own with fresh fuel; on a
+    /// component, what `cabi_realloc` does while the host lowers the message, inside
+    /// `handle-message`'s call and budget, so only a behaviour that spends next to no
+    /// fuel or fails outright is modelled, and a failure is `handle-message`'s.
+    pub(super) fn allocate(&mut self, alloc: &Behaviour, budget: Budget, len: u32) -> Call {
+        if self.abi == Abi::Core {
+            return self.run(alloc, Some(Entry::Alloc), budget, &[len]);
+        }
+        let cheap = |b: &Behaviour| {
+            matches!(
+                b,
+                Behaviour::Return | Behaviour::Value(_) | Behaviour::Trap(_) | Behaviour::Spin
+            )
+        };
+        if !alloc
+            .parts()
+            .into_iter()
+            .all(|b| matches!(b, Behaviour::OnCall { .. }) || cheap(b))
+        {
+            return Err(not_modelled("an `alloc` that spends fuel of its own"));
+        }
+        self.calls[call_site(Some(Entry::Alloc))] += 1;
+        let result = self.run_body(alloc, Some(Entry::Alloc), budget, &[len])?;
+        if let Err(failure) = result {
+            let outcome = CallOutcome::from(&Err::<(), _>(failure));
+            self.made
+                .push(GuestCall::new(Entry::HandleMessage, outcome));
         }
         Ok(result)
     }

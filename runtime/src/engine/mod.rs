@@ -48,7 +48,8 @@ pub mod wasmi;
 pub mod wasmtime;
 
 pub use crate::accounting::Limiter;
-use lifecycle_contract::{Entry, Event, GuestFailure, Limits, Profile};
+use lifecycle_contract::abi::Refusal;
+use lifecycle_contract::{Abi, Entry, Event, GuestFailure, Limits, Profile};
 use std::future::Future;
 use std::time::Duration;
 
@@ -73,6 +74,11 @@ pub trait Engine: Send + Sync + Sized + 'static {
         true
     }
 
+    /// Whether the engine runs Component Model components ([`Abi::Component`]).
+    fn runs_components(&self) -> bool {
+        false
+    }
+
     /// The most any instance of this engine can hold, whatever a component's limits
     /// allow (a pool's slot size). The lifecycle holds every component to the lower of
     /// its limits and these, in its checks and its limiter alike.
@@ -80,10 +86,16 @@ pub trait Engine: Send + Sync + Sized + 'static {
         Ceilings::default()
     }
 
-    /// Compiles `bytes`, already validated under `profile` (start step 5). Blocking: the
-    /// lifecycle calls it off the async executor's threads. Why a valid module could not
-    /// be compiled is the engine's message (the lifecycle reports `load_failed`).
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Self::Module, CompileError>;
+    /// Compiles `bytes`, already validated under `profile` as a guest of `abi` (start
+    /// step 5). Blocking: the lifecycle calls it off the async executor's threads. Why a
+    /// valid module could not be compiled is the engine's message (the lifecycle reports
+    /// `load_failed`); an engine that does not run components says so here.
+    fn compile(
+        &self,
+        profile: Profile,
+        abi: Abi,
+        bytes: &[u8],
+    ) -> Result<Self::Module, CompileError>;
 
     /// Instantiates `module` (start step 7) as `how` says, running the wasm `start`
     /// section.
@@ -178,17 +190,68 @@ impl Call {
     }
 }
 
-/// One live instance of a module.
+/// A call of a function of the world's `lifecycle` interface (SPEC.md §8): the host
+/// lowers the arguments and lifts the result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorldCall<'a> {
+    /// `initialize(config)`, for `_start`.
+    Initialize(&'a [(String, String)]),
+    /// `handle-message(message)`, for `alloc` and `handle-message`.
+    HandleMessage(&'a [u8]),
+    /// `health()`, for `_health`.
+    Health,
+    /// `shutdown()`, for `_cleanup`.
+    Shutdown,
+}
+
+impl WorldCall<'_> {
+    /// The core ABI's entry this call stands for.
+    pub fn entry(self) -> Entry {
+        match self {
+            WorldCall::Initialize(_) => Entry::Start,
+            WorldCall::HandleMessage(_) => Entry::HandleMessage,
+            WorldCall::Health => Entry::Health,
+            WorldCall::Shutdown => Entry::Cleanup,
+        }
+    }
+}
+
+/// What a function of the world returned, lifted by the host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lifted {
+    /// `ok` from `initialize` or `shutdown`.
+    Done,
+    /// `err(component-error)` from `initialize` or `shutdown`: which case.
+    Refused(Refusal),
+    /// `ok(reply)` from `handle-message`.
+    Reply(Option<Vec<u8>>),
+    /// `err(application-error)` from `handle-message`: its code.
+    ApplicationError(u64),
+    /// `health()`'s status as the core ABI's code: 0 healthy, 1 degraded, 2 unhealthy,
+    /// 3 unknown.
+    Health(i32),
+}
+
+/// One live instance of a module or component.
 pub trait Guest: Send + 'static {
-    /// Whether the instance exports `entry` with the contract's signature.
+    /// The interface the host talks to this instance through.
+    fn abi(&self) -> Abi;
+    /// Whether the instance exports `entry` with the contract's signature. A component
+    /// has every entry of the world (its type was checked) and no `alloc`.
     fn exports(&self, entry: Entry) -> bool;
     /// Sets the fuel the following calls draw from.
     fn set_fuel(&mut self, fuel: u64);
     /// Starts a wall-clock budget for the calls that follow.
     fn arm_deadline(&mut self, timeout: Duration);
-    /// Calls an export the instance has. The result as `i64`: `alloc`'s and `_health`'s
-    /// `i32` sign-extended, 0 for exports without results.
+    /// Calls a core export the instance has ([`Abi::Core`]). The result as `i64`:
+    /// `alloc`'s and `_health`'s `i32` sign-extended, 0 for exports without results.
     fn call(&mut self, call: Call) -> impl Future<Output = Result<i64, GuestFailure>> + Send;
+    /// Calls a function of the world ([`Abi::Component`]). A value the host cannot lift
+    /// is a failure of the call.
+    fn call_world(
+        &mut self,
+        call: WorldCall<'_>,
+    ) -> impl Future<Output = Result<Lifted, GuestFailure>> + Send;
     /// The size of the exported `memory` in bytes (0 without one).
     fn memory_size(&self) -> u64;
     /// Bytes of the exported memory; the lifecycle checked the range is in bounds.

@@ -10,11 +10,11 @@
 //! the start timeout.
 
 use super::{
-    Call, CompileError, Engine, Exports, Guest, Instantiate, Limiter, PerProfile, Signatures,
-    Stopped, bytes_at,
+    Call, CompileError, Engine, Exports, Guest, Instantiate, Lifted, Limiter, PerProfile,
+    Signatures, Stopped, WorldCall, bytes_at,
 };
 use lifecycle_contract::limits::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
-use lifecycle_contract::{Entry, Event, GuestFailure, Profile, TrapCode};
+use lifecycle_contract::{Abi, Entry, Event, GuestFailure, Profile, TrapCode};
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 use wasmi::{Instance, Linker, Memory, Module, Store, TypedFunc, TypedResumableCall};
@@ -118,7 +118,12 @@ impl Engine for Wasmi {
     const NAME: &'static str = "wasmi";
     const VERSION: &'static str = "wasmi 2";
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Module, CompileError> {
+    fn compile(&self, profile: Profile, abi: Abi, bytes: &[u8]) -> Result<Module, CompileError> {
+        if abi == Abi::Component {
+            return Err(CompileError(
+                "wasmi 2 does not run Component Model components".into(),
+            ));
+        }
         Module::new(self.engines.get(profile), bytes).map_err(|e| CompileError(e.to_string()))
     }
 
@@ -263,6 +268,10 @@ pub struct WasmiGuest {
 }
 
 impl Guest for WasmiGuest {
+    fn abi(&self) -> Abi {
+        Abi::Core
+    }
+
     fn exports(&self, entry: Entry) -> bool {
         self.live
             .as_ref()
@@ -294,6 +303,12 @@ impl Guest for WasmiGuest {
         .map_err(|_| GuestFailure::Trapped(TrapCode::Other))?;
         self.live = Some(live);
         result
+    }
+
+    /// Never called: every wasmi guest is a core module (see [`Engine::compile`]).
+    async fn call_world(&mut self, call: WorldCall<'_>) -> Result<Lifted, GuestFailure> {
+        tracing::error!(?call, "a world call on a core module");
+        Err(GuestFailure::Trapped(TrapCode::Other))
     }
 
     fn memory_size(&self) -> u64 {

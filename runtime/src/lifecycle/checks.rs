@@ -13,14 +13,17 @@ use lifecycle_contract::exports::{
 };
 use lifecycle_contract::limits::{MAX_MEMORIES, MAX_TABLES, WASM_PAGE_BYTES};
 use lifecycle_contract::profile::{Profile, all_standard_features};
-use lifecycle_contract::{Error, Limits, Stage};
+use lifecycle_contract::{Abi, Error, Limits, Stage};
 use std::collections::HashMap;
 use wasmparser::{
-    CompositeInnerType, ExternalKind, Parser, Payload, ValType, Validator, types::Types,
+    CompositeInnerType, ExternalKind, Parser, Payload, ValType, Validator, WasmFeatures,
+    types::Types,
 };
 
 const MAGIC: [u8; 4] = *b"\0asm";
 const CORE_VERSION: [u8; 4] = [1, 0, 0, 0];
+/// A component's version `0x0d` and layer 1 (LC-CM-1).
+const COMPONENT_VERSION: [u8; 4] = [0x0d, 0, 1, 0];
 
 /// A start-step check done from a module's `Facts`; the lifecycle runs them in its start order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,40 +51,54 @@ fn validation_failed(reason: ValidationReason) -> Error {
     Error::new(Stage::Validate, Fault::ValidationFailed { reason })
 }
 
-/// Step 2: the host checks magic and version itself, before any engine sees the bytes.
-/// A component-model binary has a different version and fails here too.
-pub fn check_header(bytes: &[u8]) -> Result<(), Error> {
-    if bytes.len() < 8 || bytes[..4] != MAGIC || bytes[4..8] != CORE_VERSION {
-        let got: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        return Err(
-            validation_failed(ValidationReason::BadMagic).with_detail(format!(
-                "expected 0061736d01000000, found {:?}",
-                got.concat()
-            )),
+/// Step 2: the host checks magic and version itself, before any engine sees the bytes:
+/// a core module's with the core ABI, a component's with the component ABI (LC-CM-1).
+pub fn check_header(abi: Abi, bytes: &[u8]) -> Result<(), Error> {
+    let version = match abi {
+        Abi::Core => CORE_VERSION,
+        Abi::Component => COMPONENT_VERSION,
+    };
+    if bytes.len() < 8 || bytes[..4] != MAGIC || bytes[4..8] != version {
+        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let detail = format!(
+            "expected {}{} ({abi} ABI), found {:?}",
+            hex(&MAGIC),
+            hex(&version),
+            hex(&bytes[..bytes.len().min(8)])
         );
+        return Err(validation_failed(ValidationReason::BadMagic).with_detail(detail));
     }
     Ok(())
 }
 
 /// Step 3: validation under the profile; a module that only the full standard feature
 /// set accepts is `unsupported_feature`, anything else rejected is `malformed`.
-fn validate(profile: Profile, bytes: &[u8]) -> Result<Types, Error> {
-    let err = match Validator::new_with_features(profile.features()).validate_all(bytes) {
+/// A component's core modules are validated under the profile too.
+fn validate(profile: Profile, abi: Abi, bytes: &[u8]) -> Result<Types, Error> {
+    let model = match abi {
+        Abi::Core => WasmFeatures::empty(),
+        Abi::Component => WasmFeatures::COMPONENT_MODEL,
+    };
+    let err = match Validator::new_with_features(profile.features() | model).validate_all(bytes) {
         Ok(types) => return Ok(types),
         Err(err) => err,
     };
-    let reason = match Validator::new_with_features(all_standard_features()).validate_all(bytes) {
-        Ok(_) => ValidationReason::UnsupportedFeature,
-        Err(_) => ValidationReason::Malformed,
-    };
+    let reason =
+        match Validator::new_with_features(all_standard_features() | model).validate_all(bytes) {
+            Ok(_) => ValidationReason::UnsupportedFeature,
+            Err(_) => ValidationReason::Malformed,
+        };
     Err(validation_failed(reason).with_detail(err))
 }
 
 /// Steps 2 and 3, then what the later checks need to know. Errors of steps 2 and 3 are
 /// returned; the outcomes of the export and link checks are kept in the facts.
-pub fn examine(profile: Profile, bytes: &[u8]) -> Result<Facts, Error> {
-    check_header(bytes)?;
-    let types = validate(profile, bytes)?;
+pub fn examine(profile: Profile, abi: Abi, bytes: &[u8]) -> Result<Facts, Error> {
+    check_header(abi, bytes)?;
+    let types = validate(profile, abi, bytes)?;
+    if abi == Abi::Component {
+        return Ok(examine_component(bytes));
+    }
     let mut exports = HashMap::new();
     let mut first_import = None;
     let (mut memories, mut tables) = (Vec::new(), Vec::new());
@@ -118,6 +135,47 @@ pub fn examine(profile: Profile, bytes: &[u8]) -> Result<Facts, Error> {
         memories,
         tables,
     })
+}
+
+/// What the later checks need to know of a validated component: the world it exports
+/// (LC-CM-2), its first import (LC-CM-3: v1 satisfies none), and the initial sizes of the
+/// memories and tables its core modules define.
+fn examine_component(bytes: &[u8]) -> Facts {
+    let mut first_import = None;
+    let (mut memories, mut tables) = (Vec::new(), Vec::new());
+    // Validated, so every payload reads; nested modules' and components' payloads come
+    // in order, each ending with its `End`. Only the outer component's imports are the
+    // host's to satisfy (a nested component imports what its parent gives it).
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes).flatten() {
+        match payload {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(s) if depth == 0 && first_import.is_none() => {
+                first_import = s
+                    .into_iter()
+                    .flatten()
+                    .next()
+                    .map(|i| i.name.name.to_string());
+            }
+            Payload::MemorySection(s) => {
+                memories.extend(s.into_iter().flatten().map(|m| m.initial))
+            }
+            Payload::TableSection(s) => {
+                tables.extend(s.into_iter().flatten().map(|t| t.ty.initial))
+            }
+            _ => {}
+        }
+    }
+    Facts {
+        exports: super::world::check_exports(bytes),
+        link: match first_import {
+            None => Ok(()),
+            Some(import) => Err(Error::new(Stage::Link, Fault::LinkFailed { import })),
+        },
+        memories,
+        tables,
+    }
 }
 
 fn bad_export(export: &str, reason: ExportReason) -> Error {
@@ -211,7 +269,11 @@ mod tests {
 
     #[test]
     fn header_check_needs_magic_and_core_version() {
-        assert!(check_header(b"\0asm\x01\0\0\0").is_ok());
+        assert!(check_header(Abi::Core, b"\0asm\x01\0\0\0").is_ok());
+        assert!(check_header(Abi::Component, b"\0asm\x0d\0\x01\0").is_ok());
+        let core = check_header(Abi::Component, b"\0asm\x01\0\0\0").unwrap_err();
+        let expected = "expected 0061736d0d000100 (component ABI), found \"0061736d01000000\"";
+        assert_eq!(core.detail.as_deref(), Some(expected));
         for bad in [
             &b""[..],
             b"\0asm",
@@ -219,7 +281,7 @@ mod tests {
             b"\0asn\x01\0\0\0",
             b"\0asm\x0d\0\x01\0",
         ] {
-            let err = check_header(bad).unwrap_err();
+            let err = check_header(Abi::Core, bad).unwrap_err();
             assert_eq!(
                 err.fault,
                 Fault::ValidationFailed {

@@ -12,18 +12,21 @@
 use super::Runtime;
 use super::log::EventLog;
 use crate::accounting::Accounting;
-use crate::engine::{Call, Engine, Guest, Instantiate, Release, Stopped};
+use crate::engine::{Call, Engine, Guest, Instantiate, Lifted, Release, Stopped, WorldCall};
 use crate::source::ModuleSource;
+use lifecycle_contract::abi::Refusal;
 use lifecycle_contract::{
-    CallOutcome, Entry, Error, Event, Fault, GuestCall, GuestFailure, Health, Limits, Profile,
+    Abi, CallOutcome, Entry, Error, Event, Fault, GuestCall, GuestFailure, Health, Limits, Profile,
     Resource, Stage, State, Warning,
 };
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
-/// How a component is run: its feature profile and limits.
+/// How a component is run: the interface its guest is run through, its feature profile
+/// and its limits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ComponentConfig {
+    pub abi: Abi,
     pub profile: Profile,
     pub limits: Limits,
 }
@@ -118,7 +121,8 @@ impl<E: Engine> Component<E> {
     async fn start_steps(&mut self) -> Result<E::Guest, Error> {
         let bytes = crate::source::load(&self.source).await?;
         let limits = &self.runtime.engine().ceilings().cap(&self.config.limits);
-        let prepared = self.runtime.prepare(self.config.profile, bytes).await?;
+        let (profile, abi) = (self.config.profile, self.config.abi);
+        let prepared = self.runtime.prepare(profile, abi, bytes).await?;
         let order = self.runtime.start_order();
         for &gate in order.before_instantiate {
             prepared.facts.pass(gate, limits)?;
@@ -155,13 +159,15 @@ impl<E: Engine> Component<E> {
         }
         if guest.exports(Entry::Start) {
             // Fresh fuel, under the deadline instantiation armed.
-            guest.set_fuel(limits.fuel_per_call);
-            let result = guest.call(Call::Start).await;
+            let result = call_unit(&mut guest, Entry::Start, limits.fuel_per_call).await;
             record_call(&mut self.events, &mut guest, Entry::Start, &result);
-            if let Err(failure) = result {
-                engine.release(guest, Release::StartFailed);
-                return Err(Error::new(Stage::Start, failure.into()));
-            }
+            let fault = match result {
+                Ok(None) => return Ok(guest),
+                Ok(Some(reason)) => Fault::StartRefused { reason },
+                Err(failure) => failure.into(),
+            };
+            engine.release(guest, Release::StartFailed);
+            return Err(Error::new(Stage::Start, fault));
         }
         Ok(guest)
     }
@@ -177,10 +183,19 @@ impl<E: Engine> Component<E> {
             return Health::HEALTHY;
         }
         guest.arm_deadline(limits.health_timeout);
-        let result = call_armed(guest, Call::Health, limits.fuel_per_call).await;
+        let fuel = limits.fuel_per_call;
+        let result = match guest.abi() {
+            Abi::Core => call_armed(guest, Call::Health, fuel)
+                .await
+                .map(|c| c as i32),
+            Abi::Component => match call_world(guest, WorldCall::Health, fuel).await {
+                Ok(Lifted::Health(code)) => Ok(code),
+                other => Err(mismatched(WorldCall::Health, other)),
+            },
+        };
         record_call(&mut self.events, guest, Entry::Health, &result);
         match result {
-            Ok(code) => Health::from_code(code as i32),
+            Ok(code) => Health::from_code(code),
             Err(failure) => Health::from_failure(failure),
         }
     }
@@ -200,10 +215,14 @@ impl<E: Engine> Component<E> {
             if guest.exports(Entry::Cleanup) {
                 guest.arm_deadline(timeout);
                 let fuel = op.config.limits.fuel_per_call;
-                let result = call_armed(&mut guest, Call::Cleanup, fuel).await;
+                let result = call_unit(&mut guest, Entry::Cleanup, fuel).await;
                 record_call(&mut op.events, &mut guest, Entry::Cleanup, &result);
-                if let Err(failure) = result {
-                    let warning = Warning::from(failure);
+                let warning = match result {
+                    Ok(None) => None,
+                    Ok(Some(reason)) => Some(Warning::CleanupRefused { reason }),
+                    Err(failure) => Some(Warning::from(failure)),
+                };
+                if let Some(warning) = warning {
                     op.events.push(Event::Warning { warning });
                     warnings.push(warning);
                 }
@@ -297,6 +316,49 @@ pub(super) async fn call_armed<G: Guest>(
 ) -> Result<i64, GuestFailure> {
     guest.set_fuel(fuel);
     guest.call(call).await
+}
+
+/// Calls a world function with fresh fuel under the deadline already armed.
+pub(super) async fn call_world<G: Guest>(
+    guest: &mut G,
+    call: WorldCall<'_>,
+    fuel: u64,
+) -> Result<Lifted, GuestFailure> {
+    guest.set_fuel(fuel);
+    guest.call_world(call).await
+}
+
+/// A world function that answered with another function's result: a backend bug,
+/// reported as a trap of the call (never a reply nobody asked for).
+pub(super) fn mismatched(
+    call: WorldCall<'_>,
+    answer: Result<Lifted, GuestFailure>,
+) -> GuestFailure {
+    answer.err().unwrap_or_else(|| {
+        tracing::error!(?call, "a world function answered for another");
+        GuestFailure::Trapped(lifecycle_contract::TrapCode::Other)
+    })
+}
+
+/// Calls `_start` or `_cleanup` (`initialize` or `shutdown` on a component) with fresh
+/// fuel under the deadline already armed: `Some` if a component refused.
+async fn call_unit<G: Guest>(
+    guest: &mut G,
+    entry: Entry,
+    fuel: u64,
+) -> Result<Option<Refusal>, GuestFailure> {
+    let (core, world) = match entry {
+        Entry::Start => (Call::Start, WorldCall::Initialize(&[])),
+        _ => (Call::Cleanup, WorldCall::Shutdown),
+    };
+    match guest.abi() {
+        Abi::Core => call_armed(guest, core, fuel).await.map(|_| None),
+        Abi::Component => match call_world(guest, world, fuel).await {
+            Ok(Lifted::Done) => Ok(None),
+            Ok(Lifted::Refused(reason)) => Ok(Some(reason)),
+            other => Err(mismatched(world, other)),
+        },
+    }
 }
 
 /// Records a guest call, after any growth the limiter refused during it.

@@ -1,16 +1,18 @@
 //! The message ABI (SPEC.md §3, LC-MSG-*): size check, `alloc`, bounds check, copy,
-//! `handle-message`, and decoding its result.
+//! `handle-message`, and decoding its result; on a component (§8), the size checks
+//! around one call of the world's `handle-message`, whose argument and result the
+//! engine lowers and lifts.
 //!
 //! Invariant: only a trap, fuel exhaustion or timeout in `alloc` or `handle-message`
 //! fails the component; every other refusal leaves it `ready`.
 
-use super::component::{Component, Ongoing, call_armed, record_call};
+use super::component::{Component, Ongoing, call_armed, call_world, mismatched, record_call};
 use super::log::EventLog;
-use crate::engine::{Call, Engine, Guest};
+use crate::engine::{Call, Engine, Guest, Lifted, WorldCall};
 use lifecycle_contract::error::{Fault, RejectReason};
 use lifecycle_contract::exports::HANDLE_MESSAGE;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
-use lifecycle_contract::{Entry, Error, Limits, Stage};
+use lifecycle_contract::{Abi, Entry, Error, Limits, Stage};
 
 /// Why a message failed: fatal errors fail the component, the others leave it `ready`.
 enum Failure {
@@ -33,7 +35,10 @@ impl<E: Engine> Component<E> {
     pub async fn handle_message(&mut self, message: &[u8]) -> Result<Vec<u8>, Error> {
         let mut op = Ongoing::new(self, "handle_message");
         let result = match op.ready_parts() {
-            Some((guest, limits, events)) => Some(deliver(guest, limits, events, message).await),
+            Some((guest, limits, events)) => Some(match guest.abi() {
+                Abi::Core => deliver(guest, limits, events, message).await,
+                Abi::Component => deliver_lifted(guest, limits, events, message).await,
+            }),
             None => None,
         };
         let this = op.finish();
@@ -63,7 +68,6 @@ async fn deliver<G: Guest>(
     else {
         return Err(rejected(RejectReason::TooLarge));
     };
-    let fatal = |failure| Failure::Fatal(Error::new(Stage::HandleMessage, Fault::from(failure)));
 
     // One deadline for `alloc` and `handle-message` together; fresh fuel for each.
     guest.arm_deadline(limits.call_timeout);
@@ -94,5 +98,39 @@ async fn deliver<G: Guest>(
             }
             Ok(guest.read(ptr, len))
         }
+    }
+}
+
+fn fatal(failure: lifecycle_contract::GuestFailure) -> Failure {
+    Failure::Fatal(Error::new(Stage::HandleMessage, Fault::from(failure)))
+}
+
+/// A message to a component: the same size checks, one call of `handle-message` under
+/// the call's deadline and fresh fuel (what `cabi_realloc` spends lowering the message
+/// included), and the reply's size check.
+async fn deliver_lifted<G: Guest>(
+    guest: &mut G,
+    limits: &Limits,
+    events: &mut EventLog,
+    message: &[u8],
+) -> Result<Vec<u8>, Failure> {
+    if !limits.admits_message(message.len() as u64) {
+        return Err(rejected(RejectReason::TooLarge));
+    }
+    guest.arm_deadline(limits.call_timeout);
+    let call = WorldCall::HandleMessage(message);
+    let result = match call_world(guest, call, limits.fuel_per_call).await {
+        Ok(Lifted::Reply(reply)) => Ok(Ok(reply)),
+        Ok(Lifted::ApplicationError(code)) => Ok(Err(code)),
+        other => Err(mismatched(call, other)),
+    };
+    record_call(events, guest, Entry::HandleMessage, &result);
+    match result.map_err(fatal)? {
+        Err(code) => Err(refused(Fault::MessageError { code })),
+        Ok(None) => Ok(Vec::new()),
+        Ok(Some(reply)) if !limits.admits_message(reply.len() as u64) => {
+            Err(rejected(RejectReason::ReplyTooLarge))
+        }
+        Ok(Some(reply)) => Ok(reply),
     }
 }

@@ -15,6 +15,7 @@ mod checks;
 mod component;
 pub mod log;
 mod message;
+mod world;
 
 pub use checks::{Gate, check_header};
 pub use component::{Component, ComponentConfig};
@@ -24,7 +25,7 @@ use crate::engine::Engine;
 use crate::source::ModuleSource;
 use checks::Facts;
 use lifecycle_contract::Counters;
-use lifecycle_contract::{Error, Fault, Profile, Stage};
+use lifecycle_contract::{Abi, Error, Fault, Profile, Stage};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -166,6 +167,7 @@ impl<E: Engine> Runtime<E> {
     async fn prepare(
         &self,
         profile: Profile,
+        abi: Abi,
         bytes: Arc<[u8]>,
     ) -> Result<Arc<Prepared<E::Module>>, Error> {
         let key = (self.shared.options.cache_key)(profile, &bytes);
@@ -182,11 +184,11 @@ impl<E: Engine> Runtime<E> {
         // Prepared outside the lock; two racing misses prepare twice, which is harmless.
         let this = self.clone();
         let prepared = tokio::task::spawn_blocking(move || {
-            let facts = checks::examine(profile, &bytes)?;
-            let module =
-                this.shared.engine.compile(profile, &bytes).map_err(|why| {
-                    Error::new(Stage::Compile, Fault::LoadFailed).with_detail(why)
-                })?;
+            let facts = checks::examine(profile, abi, &bytes)?;
+            let engine = &this.shared.engine;
+            let module = engine
+                .compile(profile, abi, &bytes)
+                .map_err(|why| Error::new(Stage::Compile, Fault::LoadFailed).with_detail(why))?;
             this.shared.ledger.compiled();
             Ok::<_, Error>(Arc::new(Prepared { module, facts }))
         })

@@ -18,7 +18,11 @@ pub fn module(wat: &str) -> ModuleSource {
 pub fn config(profile: Profile, edit: impl FnOnce(&mut Limits)) -> ComponentConfig {
     let mut limits = Limits::default();
     edit(&mut limits);
-    ComponentConfig { profile, limits }
+    ComponentConfig {
+        profile,
+        limits,
+        ..ComponentConfig::default()
+    }
 }
 
 pub fn strict(edit: impl FnOnce(&mut Limits)) -> ComponentConfig {

@@ -429,9 +429,10 @@ impl lifecycle_runtime::engine::Engine for OutOfInstances {
     fn compile(
         &self,
         profile: Profile,
+        abi: lifecycle_contract::Abi,
         bytes: &[u8],
     ) -> Result<Self::Module, lifecycle_runtime::engine::CompileError> {
-        self.0.compile(profile, bytes)
+        self.0.compile(profile, abi, bytes)
     }
 
     async fn instantiate(

@@ -75,14 +75,16 @@ impl WasmtimeConfig {
     }
 }
 
-/// An engine for modules of these `features`, and the allocation it really uses.
+/// An engine for modules of these `features`, and for components whose modules use them
+/// (the Component Model without its async and threading proposals), and the allocation
+/// it really uses.
 pub(crate) fn engine_for(
     features: WasmFeatures,
     config: &WasmtimeConfig,
 ) -> wasmtime::Result<(wasmtime::Engine, Allocation)> {
     let mut c = Config::new();
     c.wasm_features(WasmFeatures::all(), false)
-        .wasm_features(features, true)
+        .wasm_features(features | WasmFeatures::COMPONENT_MODEL, true)
         .consume_fuel(true)
         .epoch_interruption(true)
         .max_wasm_stack(config.max_wasm_stack)

@@ -17,13 +17,14 @@
 
 pub mod config;
 mod ticker;
+mod world;
 
 use super::{
-    Call, Ceilings, CompileError, Engine, Exports, Guest, Instantiate, Limiter, Signatures,
-    Stopped, bytes_at,
+    Call, Ceilings, CompileError, Engine, Exports, Guest, Instantiate, Lifted, Limiter, Signatures,
+    Stopped, WorldCall, bytes_at,
 };
 use config::{Allocation, WasmtimeConfig, engine_for, every_profile};
-use lifecycle_contract::{Entry, Event, GuestFailure, Profile, TrapCode};
+use lifecycle_contract::{Abi, Entry, Event, GuestFailure, Profile, TrapCode};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::{
@@ -150,15 +151,15 @@ impl Engines {
 }
 
 /// A compiled module, pre-linked when it imports nothing (the only modules the
-/// lifecycle's link check lets reach instantiation).
+/// lifecycle's link check lets reach instantiation), or a compiled component.
 #[derive(Clone)]
-pub struct Compiled {
-    module: Module,
-    linked: Linked,
+pub enum Compiled {
+    Core { module: Module, linked: Linked },
+    Component(world::Compiled),
 }
 
 #[derive(Clone)]
-enum Linked {
+pub enum Linked {
     Pre(InstancePre<StoreData>),
     /// It imports: it cannot be pre-linked (and the lifecycle's link check refuses it).
     Imports,
@@ -200,8 +201,16 @@ impl ResourceLimiter for StoreData {
 /// A live Wasmtime instance and its store.
 pub struct WasmtimeGuest {
     store: Store<StoreData>,
-    exports: Exports<Funcs>,
-    memory: Option<Memory>,
+    instance: Live,
+}
+
+/// What the store holds an instance of.
+enum Live {
+    Core {
+        exports: Exports<Funcs>,
+        memory: Option<Memory>,
+    },
+    Component(world::Actor),
 }
 
 /// Wasmtime's typed functions.
@@ -235,9 +244,17 @@ impl Engine for Wasmtime {
         self.shared.ceilings
     }
 
-    fn compile(&self, profile: Profile, bytes: &[u8]) -> Result<Compiled, CompileError> {
+    fn runs_components(&self) -> bool {
+        true
+    }
+
+    fn compile(&self, profile: Profile, abi: Abi, bytes: &[u8]) -> Result<Compiled, CompileError> {
         // The profile was checked when the module was validated.
         let _ = profile;
+        if abi == Abi::Component {
+            let unpooled = self.shared.unpooled.as_ref();
+            return world::compile(&self.shared.engine, unpooled, bytes).map(Compiled::Component);
+        }
         let mut engine = &self.shared.engine;
         let module = match (Module::from_binary(engine, bytes), &self.shared.unpooled) {
             (Ok(module), _) => module,
@@ -257,7 +274,7 @@ impl Engine for Wasmtime {
             },
             _ => Linked::Imports,
         };
-        Ok(Compiled { module, linked })
+        Ok(Compiled::Core { module, linked })
     }
 
     async fn instantiate(
@@ -274,7 +291,11 @@ impl Engine for Wasmtime {
             limiter,
             deadline: None,
         };
-        let mut store = Store::new(compiled.module.engine(), data);
+        let engine = match compiled {
+            Compiled::Core { module, .. } => module.engine(),
+            Compiled::Component(component) => component.engine(),
+        };
+        let mut store = Store::new(engine, data);
         store.limiter(|data| data);
         store.epoch_deadline_callback(|ctx| {
             let past = ctx.data().deadline.is_none_or(|d| Instant::now() >= d);
@@ -286,21 +307,32 @@ impl Engine for Wasmtime {
         });
         let mut guest = WasmtimeGuest {
             store,
-            exports: Exports {
-                start: None,
-                cleanup: None,
-                health: None,
-                handle_message: None,
-                alloc: None,
+            instance: Live::Core {
+                exports: Exports {
+                    start: None,
+                    cleanup: None,
+                    health: None,
+                    handle_message: None,
+                    alloc: None,
+                },
+                memory: None,
             },
-            memory: None,
         };
         guest.arm_deadline(timeout);
         guest.set_fuel(fuel);
+        let (module, linked) = match compiled {
+            Compiled::Core { module, linked } => (module, linked),
+            Compiled::Component(component) => {
+                let actor = component.instantiate(&mut guest.store).await?;
+                guest.instance = Live::Component(actor);
+                warm_up(&mut guest.store, engine).await?;
+                return Ok(guest);
+            }
+        };
         let store = &mut guest.store;
-        let instance = match &compiled.linked {
+        let instance = match linked {
             Linked::Pre(pre) => pre.instantiate_async(&mut *store).await,
-            Linked::Imports => Instance::new_async(&mut *store, &compiled.module, &[]).await,
+            Linked::Imports => Instance::new_async(&mut *store, module, &[]).await,
             Linked::Unfit(why) => {
                 return Err(Stopped::Exhausted {
                     detail: why.clone(),
@@ -309,30 +341,34 @@ impl Engine for Wasmtime {
         }
         .map_err(stopped)?;
         let store = &mut guest.store;
-        guest.exports = Exports {
+        let exports = Exports {
             start: typed(&instance, store, Entry::Start),
             cleanup: typed(&instance, store, Entry::Cleanup),
             health: typed(&instance, store, Entry::Health),
             handle_message: typed(&instance, store, Entry::HandleMessage),
             alloc: typed(&instance, store, Entry::Alloc),
         };
-        guest.memory = instance.get_memory(&mut *store, lifecycle_contract::exports::MEMORY);
-        let on_demand = compiled
-            .module
-            .engine()
-            .pooling_allocator_metrics()
-            .is_none();
-        if on_demand && guest.exports.any() {
-            // A store maps the fiber stack its calls run on at its first call. Map it
-            // now, with a call into the host that runs no guest code, so that a host out
-            // of mappings fails here, as exhaustion, and never at `_start` as a trap.
-            // (A pool maps every stack when it is made.)
-            let warm_up = Func::wrap(&mut *store, || {});
-            let warm_up = warm_up.typed::<(), ()>(&*store).map_err(stopped)?;
-            warm_up.call_async(&mut *store, ()).await.map_err(stopped)?;
+        let memory = instance.get_memory(&mut *store, lifecycle_contract::exports::MEMORY);
+        let calls_guest = exports.any();
+        guest.instance = Live::Core { exports, memory };
+        if calls_guest {
+            warm_up(&mut guest.store, engine).await?;
         }
         Ok(guest)
     }
+}
+
+/// On demand, a store maps the fiber stack its calls run on at its first call. Map it
+/// now, with a call into the host that runs no guest code, so that a host out of
+/// mappings fails here, as exhaustion, and never at `_start` as a trap. (A pool maps
+/// every stack when it is made.)
+async fn warm_up(store: &mut Store<StoreData>, engine: &wasmtime::Engine) -> Result<(), Stopped> {
+    if engine.pooling_allocator_metrics().is_some() {
+        return Ok(());
+    }
+    let warm_up = Func::wrap(&mut *store, || {});
+    let warm_up = warm_up.typed::<(), ()>(&*store).map_err(stopped)?;
+    warm_up.call_async(&mut *store, ()).await.map_err(stopped)
 }
 
 /// Calls `func` (borrowed, not cloned: a clone of a typed function costs a type
@@ -353,8 +389,19 @@ where
 }
 
 impl Guest for WasmtimeGuest {
+    fn abi(&self) -> Abi {
+        match self.instance {
+            Live::Core { .. } => Abi::Core,
+            Live::Component(_) => Abi::Component,
+        }
+    }
+
     fn exports(&self, entry: Entry) -> bool {
-        self.exports.has(entry)
+        match &self.instance {
+            Live::Core { exports, .. } => exports.has(entry),
+            // The world's type was checked: it has every function, and no `alloc`.
+            Live::Component(_) => entry != Entry::Alloc,
+        }
     }
 
     fn set_fuel(&mut self, fuel: u64) {
@@ -368,7 +415,11 @@ impl Guest for WasmtimeGuest {
     }
 
     async fn call(&mut self, call: Call) -> Result<i64, GuestFailure> {
-        let (store, exports) = (&mut self.store, &self.exports);
+        let store = &mut self.store;
+        let Live::Core { exports, .. } = &self.instance else {
+            tracing::error!(?call, "a core call on a component");
+            return Err(GuestFailure::Trapped(TrapCode::Other));
+        };
         match call {
             Call::Start => run(store, exports.start.as_ref(), ()).await.map(|()| 0),
             Call::Cleanup => run(store, exports.cleanup.as_ref(), ()).await.map(|()| 0),
@@ -384,17 +435,28 @@ impl Guest for WasmtimeGuest {
         }
     }
 
+    async fn call_world(&mut self, call: WorldCall<'_>) -> Result<Lifted, GuestFailure> {
+        let Live::Component(actor) = &self.instance else {
+            tracing::error!(?call, "a world call on a core module");
+            return Err(GuestFailure::Trapped(TrapCode::Other));
+        };
+        actor
+            .call(&mut self.store, call)
+            .await
+            .map_err(|e| classify(&e))
+    }
+
     fn memory_size(&self) -> u64 {
-        self.memory.map_or(0, |m| m.data_size(&self.store) as u64)
+        self.memory().map_or(0, |m| m.data_size(&self.store) as u64)
     }
 
     fn read(&self, ptr: u64, len: u64) -> Vec<u8> {
-        let data = self.memory.map_or(&[][..], |m| m.data(&self.store));
+        let data = self.memory().map_or(&[][..], |m| m.data(&self.store));
         bytes_at(data, ptr, len)
     }
 
     fn write(&mut self, ptr: u64, bytes: &[u8]) {
-        if let Some(memory) = self.memory {
+        if let Some(memory) = self.memory() {
             // In bounds: the lifecycle checked.
             let _ = memory.write(&mut self.store, ptr as usize, bytes);
         }
@@ -402,6 +464,16 @@ impl Guest for WasmtimeGuest {
 
     fn take_denied(&mut self) -> Vec<Event> {
         self.store.data_mut().limiter.take_denied()
+    }
+}
+
+impl WasmtimeGuest {
+    /// A core instance's exported memory (the core ABI's messages go through it).
+    fn memory(&self) -> Option<Memory> {
+        match self.instance {
+            Live::Core { memory, .. } => memory,
+            Live::Component(_) => None,
+        }
     }
 }
 

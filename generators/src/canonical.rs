@@ -1,0 +1,252 @@
+//! Guests of the component ABI (SPEC.md §8) from the same [`ModuleSpec`]s as the core
+//! ABI's: the core module keeps every function the spec describes, and instead of the
+//! core ABI's exports it has the canonical ABI's, each calling the function the core
+//! ABI would call and translating its result by SPEC.md §8's table (a negative
+//! `handle-message` result is `err(application-error)` with that code, 0 is `ok(none)`,
+//! a reply's pointer and length are `ok(some(list))`; `_health`'s code is the
+//! `health-status` discriminant, so 3 is `unknown` and 7 a discriminant out of range).
+//! `wit-component` then wraps it into a component of the world `actor`.
+//!
+//! One behaviour, two ABIs: a trap, a spin, a fuel burn or a memory growth runs the same
+//! instructions either way, so the oracle's expectation for the core ABI carries over
+//! where SPEC.md §8 says the clause holds as written ([`crate::oracle::on_component`]).
+
+use crate::encode::{BUMP_START, T_HEALTH, encode_canonical};
+use crate::spec::{Entry, Export, ImportKind, MemoryExport, ModuleSpec, index};
+use lifecycle_contract::abi::{LIFECYCLE_INTERFACE, WIT, WORLD};
+use wasm_encoder::{BlockType, Instruction as I, MemArg, TypeSection, ValType};
+use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
+use wit_parser::Resolve;
+
+/// Where the canonical exports write their results (24 bytes, 8-aligned: the largest
+/// is `result<option<list<u8>>, application-error>`), below the bump allocator's start.
+pub const RESULT_AREA: i32 = 16;
+/// What `cabi_realloc` returns for anything but a message (an `initialize`'s empty
+/// configuration list, aligned to 4): the spec's `alloc` is asked for messages only, as
+/// the core ABI asks it.
+const OTHER_AREA: i32 = 64;
+
+/// Why a spec has no component form: the core ABI's own structure, which the world's
+/// type check replaces (SPEC.md §8).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoComponent {
+    #[error("`{0}` is exported with the wrong kind or type (a core ABI export check)")]
+    WrongExport(Entry),
+    #[error("its memory is not exported as `memory` (a core ABI export check)")]
+    MemoryNotExported,
+    #[error("it imports from the host (a core import; the world imports nothing)")]
+    Imports,
+    #[error("it exports globals of its own (a component exports only its world)")]
+    Globals,
+    #[error("`handle-message` without `alloc` (the core ABI's export check)")]
+    HandleMessageWithoutAlloc,
+    #[error("it uses multiple memories (the canonical ABI lowers into one)")]
+    MultipleMemories,
+    #[error("wit-component refused it: {0}")]
+    Encoder(String),
+}
+
+/// Whether `spec` has a component form, and why not.
+pub fn applies(spec: &ModuleSpec) -> Result<(), NoComponent> {
+    for slot in Entry::ALL {
+        if matches!(
+            spec.slot(slot),
+            Some(Export::WrongKind | Export::WrongSignature)
+        ) {
+            return Err(NoComponent::WrongExport(slot));
+        }
+    }
+    if spec
+        .memory
+        .is_some_and(|m| m.export != MemoryExport::Exported)
+    {
+        return Err(NoComponent::MemoryNotExported);
+    }
+    if !spec.imports.is_empty() {
+        return Err(NoComponent::Imports);
+    }
+    if spec.globals > 0 {
+        return Err(NoComponent::Globals);
+    }
+    if spec.slot(Entry::HandleMessage).is_some() && spec.slot(Entry::Alloc).is_none() {
+        return Err(NoComponent::HandleMessageWithoutAlloc);
+    }
+    let resolved = spec.resolved();
+    let multi = [
+        crate::spec::Feature::MultiMemory,
+        crate::spec::Feature::Memory64,
+    ];
+    if resolved.features.iter().any(|f| multi.contains(f))
+        || spec.imports.iter().any(|i| i.kind == ImportKind::Memory)
+    {
+        return Err(NoComponent::MultipleMemories);
+    }
+    Ok(())
+}
+
+/// The component of `spec`: its canonical core module wrapped by `wit-component` into
+/// the world `actor` of the kit's WIT.
+pub fn component(spec: &ModuleSpec) -> Result<Vec<u8>, NoComponent> {
+    applies(spec)?;
+    wrap(encode_canonical(spec))
+}
+
+/// Wraps a core module with the canonical ABI's exports into a component of the world.
+pub fn wrap(mut module: Vec<u8>) -> Result<Vec<u8>, NoComponent> {
+    let refused = |e: anyhow::Error| NoComponent::Encoder(format!("{e:#}"));
+    let mut resolve = Resolve::default();
+    let package = resolve.push_str("lifecycle.wit", WIT).map_err(refused)?;
+    let world = resolve
+        .select_world(&[package], Some(WORLD))
+        .map_err(refused)?;
+    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)
+        .map_err(refused)?;
+    ComponentEncoder::default()
+        .validate(true)
+        .module(&module)
+        .map_err(refused)?
+        .encode()
+        .map_err(refused)
+}
+
+/// The two function types the canonical exports add, appended to `types`: `[i32 i32] ->
+/// [i32]` (`initialize`, `handle-message`), then `cabi_realloc`'s.
+pub(crate) fn types(types: &mut TypeSection) {
+    types
+        .ty()
+        .function([ValType::I32, ValType::I32], [ValType::I32]);
+    types.ty().function([ValType::I32; 4], [ValType::I32]);
+}
+
+/// One canonical export: its name, type index and body.
+pub(crate) struct CanonicalExport {
+    pub name: String,
+    pub type_index: u32,
+    pub body: Vec<I<'static>>,
+}
+
+/// The canonical exports, calling the spec's functions at `slots` (function indices, by
+/// entry), with the memory at `memory` and the added types from `first_type`.
+pub(crate) fn exports(
+    slots: &[Option<u32>; 5],
+    memory: u32,
+    first_type: u32,
+) -> Vec<CanonicalExport> {
+    let (pair, realloc) = (first_type, first_type + 1);
+    let slot = |entry: Entry| slots[index(entry)];
+    let at = |offset: u64, align: u32| MemArg {
+        offset,
+        align,
+        memory_index: memory,
+    };
+    let call = |entry: Entry| slot(entry).map(I::Call);
+    // `ok` of a `result<_, component-error>`.
+    let ok = [
+        I::I32Const(RESULT_AREA),
+        I::I32Const(0),
+        I::I32Store8(at(0, 0)),
+        I::I32Const(RESULT_AREA),
+    ];
+    let name = |function: &str| format!("{LIFECYCLE_INTERFACE}#{function}");
+
+    let initialize = call(Entry::Start).into_iter().chain(ok.clone()).collect();
+    let shutdown = call(Entry::Cleanup).into_iter().chain(ok).collect();
+    let health = vec![call(Entry::Health).unwrap_or(I::I32Const(0))];
+
+    // The core result in local 2 (the i64 every generated function has), translated.
+    let mut message = match call(Entry::HandleMessage) {
+        Some(handle) => vec![I::LocalGet(0), I::LocalGet(1), handle],
+        None => vec![I::I64Const(0)],
+    };
+    message.extend([
+        I::LocalSet(2),
+        I::LocalGet(2),
+        I::I64Const(0),
+        I::I64LtS,
+        I::If(BlockType::Empty),
+        // err(application-error { code: -result, message: "" })
+        I::I32Const(RESULT_AREA),
+        I::I32Const(1),
+        I::I32Store8(at(0, 0)),
+        I::I32Const(RESULT_AREA),
+        I::I64Const(0),
+        I::LocalGet(2),
+        I::I64Sub,
+        I::I64Store(at(8, 3)),
+        I::I32Const(RESULT_AREA),
+        I::I64Const(0),
+        I::I64Store(at(16, 3)),
+        I::Else,
+        I::I32Const(RESULT_AREA),
+        I::I32Const(0),
+        I::I32Store8(at(0, 0)),
+        I::LocalGet(2),
+        I::I64Eqz,
+        I::If(BlockType::Empty),
+        // ok(none)
+        I::I32Const(RESULT_AREA),
+        I::I32Const(0),
+        I::I32Store8(at(8, 0)),
+        I::Else,
+        // ok(some(list { ptr: result >> 32, len: result & 0xffff_ffff }))
+        I::I32Const(RESULT_AREA),
+        I::I32Const(1),
+        I::I32Store8(at(8, 0)),
+        I::I32Const(RESULT_AREA),
+        I::LocalGet(2),
+        I::I64Const(32),
+        I::I64ShrU,
+        I::I32WrapI64,
+        I::I32Store(at(12, 2)),
+        I::I32Const(RESULT_AREA),
+        I::LocalGet(2),
+        I::I32WrapI64,
+        I::I32Store(at(16, 2)),
+        I::End,
+        I::End,
+        I::I32Const(RESULT_AREA),
+    ]);
+
+    // `cabi_realloc(old, old_size, align, new_size)`: a message (align 1) from `alloc`.
+    let mut allocate = vec![
+        I::LocalGet(2),
+        I::I32Const(1),
+        I::I32Ne,
+        I::If(BlockType::Result(ValType::I32)),
+        I::I32Const(OTHER_AREA),
+        I::Else,
+    ];
+    match call(Entry::Alloc) {
+        Some(alloc) => allocate.extend([I::LocalGet(3), alloc]),
+        None => allocate.push(I::I32Const(BUMP_START as i32)),
+    }
+    allocate.push(I::End);
+
+    vec![
+        CanonicalExport {
+            name: name("initialize"),
+            type_index: pair,
+            body: initialize,
+        },
+        CanonicalExport {
+            name: name("handle-message"),
+            type_index: pair,
+            body: message,
+        },
+        CanonicalExport {
+            name: name("health"),
+            type_index: T_HEALTH,
+            body: health,
+        },
+        CanonicalExport {
+            name: name("shutdown"),
+            type_index: T_HEALTH,
+            body: shutdown,
+        },
+        CanonicalExport {
+            name: "cabi_realloc".into(),
+            type_index: realloc,
+            body: allocate,
+        },
+    ]
+}

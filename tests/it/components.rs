@@ -1,0 +1,33 @@
+//! The component ABI (SPEC.md §8) on the reference runtime, one behaviour at a time:
+//! generator specs wrapped into components of the world `actor` and run through the one
+//! lifecycle.
+
+use lifecycle_contract::{Abi, HealthStatus, State};
+use lifecycle_generators::canonical;
+use lifecycle_generators::spec::{Behaviour, ModuleSpec};
+use lifecycle_runtime::{ComponentConfig, ModuleSource, Runtime};
+use std::time::Duration;
+
+fn component_of(spec: &ModuleSpec) -> ModuleSource {
+    ModuleSource::bytes(canonical::component(spec).expect("the spec has a component form"))
+}
+
+fn config() -> ComponentConfig {
+    ComponentConfig {
+        abi: Abi::Component,
+        ..ComponentConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn an_echo_component_replies_with_each_message_and_stops() {
+    let runtime = Runtime::new().unwrap();
+    let spec = ModuleSpec::actor(Behaviour::Echo).start(Behaviour::Return);
+    let mut actor = runtime.component(component_of(&spec), config());
+    actor.start().await.expect("starts");
+    assert_eq!(actor.handle_message(b"hello").await.unwrap(), b"hello");
+    assert_eq!(actor.handle_message(b"").await.unwrap(), b"");
+    assert_eq!(actor.health_check().await.status, HealthStatus::Healthy);
+    assert_eq!(actor.stop(Duration::from_secs(1)).await.unwrap(), vec![]);
+    assert_eq!(actor.state(), State::Terminated);
+}

@@ -19,12 +19,16 @@ use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
 
 /// Where the canonical exports write their results (24 bytes, 8-aligned: the largest
-/// is `result<option<list<u8>>, application-error>`), below the bump allocator's start.
-pub const RESULT_AREA: i32 = 16;
+/// is `result<option<list<u8>>, application-error>`), just below the bump allocator's
+/// start.
+pub const RESULT_AREA: i32 = BUMP_START as i32 - 24;
 /// What `cabi_realloc` returns for anything but a message (an `initialize`'s empty
 /// configuration list, aligned to 4): the spec's `alloc` is asked for messages only, as
 /// the core ABI asks it.
-const OTHER_AREA: i32 = 64;
+const OTHER_AREA: i32 = RESULT_AREA - 8;
+/// The bytes the canonical exports use: a spec that puts data there has no component
+/// form (its data would be overwritten by results).
+const RESERVED: std::ops::Range<u32> = OTHER_AREA as u32..BUMP_START;
 
 /// Why a spec has no component form: the core ABI's own structure, which the world's
 /// type check replaces (SPEC.md §8).
@@ -42,6 +46,8 @@ pub enum NoComponent {
     HandleMessageWithoutAlloc,
     #[error("it uses multiple memories (the canonical ABI lowers into one)")]
     MultipleMemories,
+    #[error("a data segment covers the bytes the canonical exports write their results to")]
+    DataInResultArea,
     #[error("wit-component refused it: {0}")]
     Encoder(String),
 }
@@ -71,6 +77,11 @@ pub fn applies(spec: &ModuleSpec) -> Result<(), NoComponent> {
     if spec.slot(Entry::HandleMessage).is_some() && spec.slot(Entry::Alloc).is_none() {
         return Err(NoComponent::HandleMessageWithoutAlloc);
     }
+    let overlaps =
+        |&(at, len): &(u32, u32)| at < RESERVED.end && at.saturating_add(len) > RESERVED.start;
+    if spec.data.iter().any(overlaps) {
+        return Err(NoComponent::DataInResultArea);
+    }
     let resolved = spec.resolved();
     let multi = [
         crate::spec::Feature::MultiMemory,
@@ -88,11 +99,13 @@ pub fn applies(spec: &ModuleSpec) -> Result<(), NoComponent> {
 /// the world `actor` of the kit's WIT.
 pub fn component(spec: &ModuleSpec) -> Result<Vec<u8>, NoComponent> {
     applies(spec)?;
-    wrap(encode_canonical(spec))
+    // A module that fails validation on purpose makes a component that does too.
+    wrap(encode_canonical(spec), !spec.invalid_body)
 }
 
-/// Wraps a core module with the canonical ABI's exports into a component of the world.
-pub fn wrap(mut module: Vec<u8>) -> Result<Vec<u8>, NoComponent> {
+/// Wraps a core module with the canonical ABI's exports into a component of the world,
+/// validating the result if `validate`.
+pub fn wrap(mut module: Vec<u8>, validate: bool) -> Result<Vec<u8>, NoComponent> {
     let refused = |e: anyhow::Error| NoComponent::Encoder(format!("{e:#}"));
     let mut resolve = Resolve::default();
     let package = resolve.push_str("lifecycle.wit", WIT).map_err(refused)?;
@@ -102,7 +115,7 @@ pub fn wrap(mut module: Vec<u8>) -> Result<Vec<u8>, NoComponent> {
     embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)
         .map_err(refused)?;
     ComponentEncoder::default()
-        .validate(true)
+        .validate(validate)
         .module(&module)
         .map_err(refused)?
         .encode()
@@ -181,9 +194,10 @@ pub(crate) fn exports(
         I::I32Const(0),
         I::I32Store8(at(0, 0)),
         I::LocalGet(2),
-        I::I64Eqz,
+        I::I32WrapI64,
+        I::I32Eqz,
         I::If(BlockType::Empty),
-        // ok(none)
+        // ok(none): a length of 0, whatever the pointer (LC-MSG-5's no reply)
         I::I32Const(RESULT_AREA),
         I::I32Const(0),
         I::I32Store8(at(8, 0)),

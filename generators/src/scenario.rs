@@ -109,6 +109,25 @@ impl Scenario {
         }
     }
 
+    /// The scenario on the component ABI (SPEC.md §8): the component of its spec, and
+    /// every outcome the contract allows for it; or why the scenario has no component
+    /// form (a core ABI structure, bytes that are no spec) or the oracle does not model it.
+    pub fn on_component(&self) -> Result<(Vec<u8>, Vec<Summary>), Ambiguous> {
+        let Module::Spec(spec) = &self.module else {
+            return Err(Ambiguous("bytes that are no generator spec".into()));
+        };
+        let bytes = crate::canonical::component(spec)
+            .map_err(|why| Ambiguous(format!("the spec has no component form: {why}")))?;
+        let steps = self.script.steps();
+        let all = oracle::expect_steps_any(
+            Modelled::Component(spec),
+            self.profile,
+            &self.limits,
+            &steps,
+        )?;
+        Ok((bytes, all))
+    }
+
     /// The outcome the contract requires; `Ambiguous` where more than one conforms.
     pub fn expected(&self) -> Result<Summary, Ambiguous> {
         oracle::expect(self.modelled(), self.profile, &self.limits, &self.script)

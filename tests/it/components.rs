@@ -31,3 +31,52 @@ async fn an_echo_component_replies_with_each_message_and_stops() {
     assert_eq!(actor.stop(Duration::from_secs(1)).await.unwrap(), vec![]);
     assert_eq!(actor.state(), State::Terminated);
 }
+
+/// Every catalogue scenario with a component form, on the component ABI, against the
+/// oracle's outcomes for it: the same behaviours through the other interface.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_runtime_matches_the_oracle_on_every_component_scenario() {
+    let runtime = Runtime::new().unwrap();
+    let (mut mismatches, mut ran, mut skipped) = (Vec::new(), 0, Vec::new());
+    for s in lifecycle_generators::catalogue::catalogue() {
+        let (bytes, conforming) = match s.on_component() {
+            Ok(form) => form,
+            Err(why) => {
+                skipped.push(format!("{}: {why}", s.name));
+                continue;
+            }
+        };
+        ran += 1;
+        let t = lifecycle_conformance::drive::script(
+            &runtime,
+            ModuleSource::bytes(bytes),
+            Abi::Component,
+            s.profile,
+            s.limits.clone(),
+            &s.script,
+        )
+        .await
+        .unwrap();
+        let got = t.summary().without_detail();
+        if !conforming.contains(&got) {
+            mismatches.push(format!(
+                "{} ({}):\n  expected {}\n  got      {}",
+                s.name,
+                s.description,
+                conforming[0].to_json(),
+                got.to_json(),
+            ));
+        }
+    }
+    eprintln!(
+        "{ran} ran, {} skipped:\n{}",
+        skipped.len(),
+        skipped.join("\n")
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {ran} mismatch:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}

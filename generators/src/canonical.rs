@@ -12,8 +12,8 @@
 //! where SPEC.md §8 says the clause holds as written ([`crate::oracle::on_component`]).
 
 use crate::encode::{BUMP_START, T_HEALTH, encode_canonical};
-use crate::spec::{Entry, Export, ImportKind, MemoryExport, ModuleSpec, index};
-use lifecycle_contract::abi::{LIFECYCLE_INTERFACE, WIT, WORLD};
+use crate::spec::{Behaviour, Entry, Export, ImportKind, MemoryExport, ModuleSpec, index};
+use lifecycle_contract::abi::{LIFECYCLE_INTERFACE, Refusal, WIT, WORLD};
 use wasm_encoder::{BlockType, Instruction as I, MemArg, TypeSection, ValType};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
@@ -50,6 +50,19 @@ pub enum NoComponent {
     DataInResultArea,
     #[error("wit-component refused it: {0}")]
     Encoder(String),
+}
+
+/// The case of `component-error` a canonical export returns for the spec's behaviour
+/// `b` of `_start` (`initialize`) or `_cleanup` (`shutdown`): `Value(n)` for `n` in 1..=4
+/// refuses with the `n`th case ([`Refusal::ALL`]'s order, the WIT's); the core ABI has no
+/// result there and ignores the value.
+pub fn refusal(b: Option<&Export>) -> Option<Refusal> {
+    match b {
+        Some(Export::Func(Behaviour::Value(n))) if (1..=4).contains(n) => {
+            Some(Refusal::ALL[*n as usize - 1])
+        }
+        _ => None,
+    }
 }
 
 /// Whether `spec` has a component form, and why not.
@@ -105,10 +118,21 @@ pub fn component(spec: &ModuleSpec) -> Result<Vec<u8>, NoComponent> {
 
 /// Wraps a core module with the canonical ABI's exports into a component of the world,
 /// validating the result if `validate`.
-pub fn wrap(mut module: Vec<u8>, validate: bool) -> Result<Vec<u8>, NoComponent> {
+pub fn wrap(module: Vec<u8>, validate: bool) -> Result<Vec<u8>, NoComponent> {
+    wrap_in(module, WIT, validate)
+}
+
+/// Wraps a core module into a component of the world `actor` of `wit` (the kit's WIT,
+/// or another: a world of another version, or missing a function, for the world's
+/// checks), validated.
+pub fn wrap_with(module: Vec<u8>, wit: &str) -> Result<Vec<u8>, NoComponent> {
+    wrap_in(module, wit, true)
+}
+
+fn wrap_in(mut module: Vec<u8>, wit: &str, validate: bool) -> Result<Vec<u8>, NoComponent> {
     let refused = |e: anyhow::Error| NoComponent::Encoder(format!("{e:#}"));
     let mut resolve = Resolve::default();
-    let package = resolve.push_str("lifecycle.wit", WIT).map_err(refused)?;
+    let package = resolve.push_str("lifecycle.wit", wit).map_err(refused)?;
     let world = resolve
         .select_world(&[package], Some(WORLD))
         .map_err(refused)?;
@@ -141,6 +165,7 @@ pub(crate) struct CanonicalExport {
 /// The canonical exports, calling the spec's functions at `slots` (function indices, by
 /// entry), with the memory at `memory` and the added types from `first_type`.
 pub(crate) fn exports(
+    spec: &ModuleSpec,
     slots: &[Option<u32>; 5],
     memory: u32,
     first_type: u32,
@@ -153,17 +178,39 @@ pub(crate) fn exports(
         memory_index: memory,
     };
     let call = |entry: Entry| slot(entry).map(I::Call);
-    // `ok` of a `result<_, component-error>`.
-    let ok = [
-        I::I32Const(RESULT_AREA),
-        I::I32Const(0),
-        I::I32Store8(at(0, 0)),
-        I::I32Const(RESULT_AREA),
-    ];
+    // A `result<_, component-error>`: `ok`, or `err` of a case with an empty string.
+    let result = |refused: Option<Refusal>| -> Vec<I<'static>> {
+        let Some(refusal) = refused else {
+            return vec![
+                I::I32Const(RESULT_AREA),
+                I::I32Const(0),
+                I::I32Store8(at(0, 0)),
+                I::I32Const(RESULT_AREA),
+            ];
+        };
+        let case = Refusal::ALL.iter().position(|r| *r == refusal).unwrap_or(0) as i32;
+        vec![
+            I::I32Const(RESULT_AREA),
+            I::I32Const(1),
+            I::I32Store8(at(0, 0)),
+            I::I32Const(RESULT_AREA),
+            I::I32Const(case),
+            I::I32Store8(at(4, 0)),
+            I::I32Const(RESULT_AREA),
+            I::I64Const(0),
+            I::I64Store(at(8, 3)),
+            I::I32Const(RESULT_AREA),
+        ]
+    };
     let name = |function: &str| format!("{LIFECYCLE_INTERFACE}#{function}");
 
-    let initialize = call(Entry::Start).into_iter().chain(ok.clone()).collect();
-    let shutdown = call(Entry::Cleanup).into_iter().chain(ok).collect();
+    let start_result = result(refusal(spec.slot(Entry::Start)));
+    let cleanup_result = result(refusal(spec.slot(Entry::Cleanup)));
+    let initialize = call(Entry::Start).into_iter().chain(start_result).collect();
+    let shutdown = call(Entry::Cleanup)
+        .into_iter()
+        .chain(cleanup_result)
+        .collect();
     let health = vec![call(Entry::Health).unwrap_or(I::I32Const(0))];
 
     // The core result in local 2 (the i64 every generated function has), translated.

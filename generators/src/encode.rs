@@ -482,7 +482,7 @@ fn encode_module(spec: &ModuleSpec, canonical: bool) -> Vec<u8> {
         add(T_HEALTH, &[I::I64Const(0)]);
     }
     if canonical {
-        for export in crate::canonical::exports(&slots, layout.memory, canonical_types) {
+        for export in crate::canonical::exports(&spec, &slots, layout.memory, canonical_types) {
             let f = add(export.type_index, &export.body);
             exports.export(&export.name, ExportKind::Func, layout.func(f));
         }

@@ -5,7 +5,7 @@ use crate::encode::encode;
 use crate::oracle::{self, Ambiguous, Modelled};
 use crate::spec::ModuleSpec;
 use lifecycle_contract::outcome::hex;
-use lifecycle_contract::{Error, Limits, Profile, Script, Summary};
+use lifecycle_contract::{Abi, Error, Limits, Profile, Script, Summary};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -31,6 +31,9 @@ pub struct Scenario {
     pub profile: Profile,
     pub limits: Limits,
     pub script: Script,
+    /// The interface the module is run through: a component scenario's spec is run as
+    /// its component ([`crate::canonical`]), its unstartable bytes are a component's.
+    pub abi: Abi,
 }
 
 impl Scenario {
@@ -48,7 +51,14 @@ impl Scenario {
             profile: Profile::Strict,
             limits: Limits::default(),
             script: Script::default(),
+            abi: Abi::Core,
         }
+    }
+
+    /// Run with the component ABI (SPEC.md §8).
+    pub fn component(mut self) -> Self {
+        self.abi = Abi::Component;
+        self
     }
 
     pub fn unstartable(
@@ -91,9 +101,12 @@ impl Scenario {
     }
 
     pub fn bytes(&self) -> Vec<u8> {
-        match &self.module {
-            Module::Spec(spec) => encode(spec),
-            Module::Unstartable { bytes, .. } => bytes.clone(),
+        match (&self.module, self.abi) {
+            (Module::Spec(spec), Abi::Core) => encode(spec),
+            (Module::Spec(spec), Abi::Component) => crate::canonical::component(spec).expect(
+                "a component scenario's spec has a component form (the catalogue's tests check)",
+            ),
+            (Module::Unstartable { bytes, .. }, _) => bytes.clone(),
         }
     }
 
@@ -103,9 +116,10 @@ impl Scenario {
     }
 
     fn modelled(&self) -> Modelled<'_> {
-        match &self.module {
-            Module::Spec(spec) => Modelled::Spec(spec),
-            Module::Unstartable { error, .. } => Modelled::Unstartable(error),
+        match (&self.module, self.abi) {
+            (Module::Spec(spec), Abi::Core) => Modelled::Spec(spec),
+            (Module::Spec(spec), Abi::Component) => Modelled::Component(spec),
+            (Module::Unstartable { error, .. }, _) => Modelled::Unstartable(error),
         }
     }
 
@@ -113,6 +127,9 @@ impl Scenario {
     /// every outcome the contract allows for it; or why the scenario has no component
     /// form (a core ABI structure, bytes that are no spec) or the oracle does not model it.
     pub fn on_component(&self) -> Result<(Vec<u8>, Vec<Summary>), Ambiguous> {
+        if self.abi == Abi::Component {
+            return Ok((self.bytes(), self.expected_any()?));
+        }
         let Module::Spec(spec) = &self.module else {
             return Err(Ambiguous("bytes that are no generator spec".into()));
         };
@@ -151,6 +168,9 @@ impl Scenario {
             flags.push(format!("--{name}"));
             flags.push(value);
         };
+        if self.abi != Abi::default() {
+            flag("abi", self.abi.to_string());
+        }
         if self.profile != Profile::default() {
             flag("profile", self.profile.to_string());
         }

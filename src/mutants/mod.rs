@@ -15,7 +15,7 @@ pub use component::{FaultyComponent, FaultyRuntime};
 pub use defects::Defect;
 
 use lifecycle_conformance::{Case, RunOptions, Verdict};
-use lifecycle_contract::Profile;
+use lifecycle_contract::{Abi, Profile};
 use lifecycle_runtime::engine::wasmtime::config::Allocation;
 use lifecycle_runtime::engine::wasmtime::{InitError, Wasmtime};
 use lifecycle_runtime::lifecycle::{Gate, Options, Runtime, StartOrder, content_key};
@@ -24,15 +24,15 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// The cache key of `module-cache-keyed-by-length`.
-fn length_key(profile: Profile, bytes: &[u8]) -> lifecycle_runtime::lifecycle::CacheKey {
+fn length_key(profile: Profile, abi: Abi, bytes: &[u8]) -> lifecycle_runtime::lifecycle::CacheKey {
     let mut by_length = [0; 32];
     by_length[..8].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
-    (profile, by_length)
+    (profile, abi, by_length)
 }
 
 /// The cache key of `module-cache-ignores-profile`.
-fn bytes_key(_: Profile, bytes: &[u8]) -> lifecycle_runtime::lifecycle::CacheKey {
-    content_key(Profile::Strict, bytes)
+fn bytes_key(_: Profile, abi: Abi, bytes: &[u8]) -> lifecycle_runtime::lifecycle::CacheKey {
+    content_key(Profile::Strict, abi, bytes)
 }
 
 /// A runtime with `defect`, its engine allocating as `allocation` says.

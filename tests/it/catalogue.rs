@@ -11,7 +11,7 @@ use lifecycle_runtime::error::ValidationReason;
 use lifecycle_runtime::profile::all_standard_features;
 use lifecycle_runtime::{ErrorKind, Fault, Runtime};
 use std::collections::HashSet;
-use wasmparser::Validator;
+use wasmparser::{Validator, WasmFeatures};
 
 fn start_error(s: &Scenario) -> Option<lifecycle_runtime::Error> {
     match &s.expected_any().unwrap()[0].ops[0].outcome {
@@ -68,8 +68,19 @@ fn the_catalogue_is_large_named_and_unambiguous() {
 fn every_module_is_valid_or_invalid_for_the_intended_reason() {
     for s in catalogue() {
         let bytes = s.bytes();
-        let under_profile = Validator::new_with_features(s.profile.features()).validate_all(&bytes);
-        let under_all = Validator::new_with_features(all_standard_features()).validate_all(&bytes);
+        // A component's core modules are validated under the profile.
+        let model = match s.abi {
+            lifecycle_contract::Abi::Core => WasmFeatures::empty(),
+            lifecycle_contract::Abi::Component => WasmFeatures::COMPONENT_MODEL,
+        };
+        let validate =
+            |features| Validator::new_with_features(features | model).validate_all(&bytes);
+        let under_profile = validate(s.profile.features());
+        let under_all = validate(all_standard_features());
+        let header: &[u8] = match s.abi {
+            lifecycle_contract::Abi::Core => b"\0asm\x01\0\0\0",
+            lifecycle_contract::Abi::Component => b"\0asm\x0d\0\x01\0",
+        };
         let reason = match start_error(&s).map(|e| e.fault) {
             Some(Fault::ValidationFailed { reason }) => Some(reason),
             _ => None,
@@ -94,7 +105,7 @@ fn every_module_is_valid_or_invalid_for_the_intended_reason() {
             }
             Some(ValidationReason::BadMagic) => {
                 assert!(
-                    bytes.len() < 8 || bytes[..8] != *b"\0asm\x01\0\0\0",
+                    bytes.len() < 8 || bytes[..8] != *header,
                     "{}: the header is fine",
                     s.name
                 );
@@ -121,7 +132,7 @@ async fn the_reference_runtime_matches_every_expectation() {
         let t = drive::script(
             &runtime,
             module,
-            lifecycle_contract::Abi::Core,
+            s.abi,
             s.profile,
             s.limits.clone(),
             &s.script,

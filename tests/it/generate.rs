@@ -164,7 +164,7 @@ async fn the_seeded_family_matches_the_reference_runtime() {
         let t = drive::script(
             &runtime,
             module,
-            lifecycle_contract::Abi::Core,
+            s.abi,
             s.profile,
             s.limits.clone(),
             &s.script,

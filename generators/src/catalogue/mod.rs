@@ -3,6 +3,7 @@
 //! outcome the contract requires.
 
 mod binaries;
+mod components;
 mod edges;
 mod lifecycle;
 mod messages;
@@ -26,6 +27,7 @@ pub mod clause {
     pub const HEALTH: &str = "§3 health";
     pub const LIMITS: &str = "§4 limits";
     pub const STOP: &str = "§5 stop";
+    pub const COMPONENTS: &str = "§8 components";
 }
 
 /// Limits under which a spinning guest surely runs out of fuel first.
@@ -41,5 +43,6 @@ pub fn catalogue() -> Vec<Scenario> {
     all.extend(messages::scenarios());
     all.extend(lifecycle::scenarios());
     all.extend(edges::scenarios());
+    all.extend(components::scenarios());
     all
 }

@@ -406,7 +406,19 @@ impl Sim<'_> {
         {
             return Ok(Err(fail(Stage::Start, f.into())));
         }
+        if let Some(reason) = self.refusal(Entry::Start) {
+            return Ok(Err(fail(Stage::Start, Fault::StartRefused { reason })));
+        }
         Ok(Ok(()))
+    }
+
+    /// The case `initialize` or `shutdown` refuses with, on a component (the core ABI's
+    /// `_start` and `_cleanup` have no result).
+    fn refusal(&self, slot: Entry) -> Option<lifecycle_contract::abi::Refusal> {
+        match self.abi {
+            Abi::Core => None,
+            Abi::Component => crate::canonical::refusal(self.spec.slot(slot)),
+        }
     }
 
     fn check_exports(&self) -> Result<(), Error> {
@@ -559,8 +571,12 @@ impl Sim<'_> {
                 fuel: self.limits.fuel_per_call,
                 timeout,
             };
-            if let Err(failure) = self.run(&b, Some(Entry::Cleanup), budget, &[])? {
-                warnings.push(Warning::from(failure));
+            match self.run(&b, Some(Entry::Cleanup), budget, &[])? {
+                Err(failure) => warnings.push(Warning::from(failure)),
+                Ok(_) => warnings.extend(
+                    self.refusal(Entry::Cleanup)
+                        .map(|reason| Warning::CleanupRefused { reason }),
+                ),
             }
         }
         self.transition(State::Terminated);

@@ -50,11 +50,12 @@ impl StartOrder {
 }
 
 /// What a prepared module is cached under.
-pub type CacheKey = (Profile, [u8; 32]);
+pub type CacheKey = (Profile, Abi, [u8; 32]);
 
-/// The contract's cache key: the profile and the SHA-256 of the bytes.
-pub fn content_key(profile: Profile, bytes: &[u8]) -> CacheKey {
-    (profile, Sha256::digest(bytes).into())
+/// The contract's cache key: the profile, the ABI and the SHA-256 of the bytes (the same
+/// bytes pass the checks of one ABI and fail the other's).
+pub fn content_key(profile: Profile, abi: Abi, bytes: &[u8]) -> CacheKey {
+    (profile, abi, Sha256::digest(bytes).into())
 }
 
 /// How a runtime on any engine prepares and starts modules.
@@ -63,7 +64,7 @@ pub struct Options {
     /// Prepared modules kept; the oldest is evicted past this (0: none kept).
     pub cache_capacity: usize,
     /// What a prepared module is cached under.
-    pub cache_key: fn(Profile, &[u8]) -> CacheKey,
+    pub cache_key: fn(Profile, Abi, &[u8]) -> CacheKey,
     pub start_order: StartOrder,
 }
 
@@ -170,7 +171,7 @@ impl<E: Engine> Runtime<E> {
         abi: Abi,
         bytes: Arc<[u8]>,
     ) -> Result<Arc<Prepared<E::Module>>, Error> {
-        let key = (self.shared.options.cache_key)(profile, &bytes);
+        let key = (self.shared.options.cache_key)(profile, abi, &bytes);
         if let Some(hit) = self
             .shared
             .cache

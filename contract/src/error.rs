@@ -299,6 +299,17 @@ mod tests {
         };
         assert_eq!(trapped.to_string(), "cleanup_trapped (unreachable)");
         assert_eq!(Warning::CleanupTimeout.to_string(), "cleanup_timeout");
+        let refused = Warning::CleanupRefused {
+            reason: Refusal::ConfigurationInvalid,
+        };
+        assert_eq!(
+            refused.to_string(),
+            "cleanup_refused (configuration-invalid)"
+        );
+        assert_eq!(
+            serde_json::to_value(refused).unwrap(),
+            json!({"kind": "cleanup_refused", "reason": "configuration-invalid"})
+        );
         assert_eq!(
             Warning::CleanupFuelExhausted.to_string(),
             "cleanup_fuel_exhausted"
@@ -357,6 +368,9 @@ mod tests {
                 state: State::Terminated,
             },
             Fault::EngineInitialization,
+            Fault::StartRefused {
+                reason: Refusal::InternalError,
+            },
         ];
         assert_eq!(faults.len(), ErrorKind::ALL.len());
         for (fault, kind) in faults.iter().zip(ErrorKind::ALL) {

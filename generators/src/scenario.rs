@@ -56,9 +56,22 @@ impl Scenario {
     }
 
     /// Run with the component ABI (SPEC.md §8).
-    pub fn component(mut self) -> Self {
-        self.abi = Abi::Component;
+    pub fn component(self) -> Self {
+        self.abi(Abi::Component)
+    }
+
+    /// Run through `abi`.
+    pub fn abi(mut self, abi: Abi) -> Self {
+        self.abi = abi;
         self
+    }
+
+    /// The spec the module is made from, if it is.
+    pub fn spec(&self) -> Option<&ModuleSpec> {
+        match &self.module {
+            Module::Spec(spec) => Some(spec),
+            Module::Unstartable { .. } => None,
+        }
     }
 
     pub fn unstartable(
@@ -115,7 +128,8 @@ impl Scenario {
         wasmprinter::print_bytes(self.bytes()).ok()
     }
 
-    fn modelled(&self) -> Modelled<'_> {
+    /// The module as the oracle sees it.
+    pub fn modelled(&self) -> Modelled<'_> {
         match (&self.module, self.abi) {
             (Module::Spec(spec), Abi::Core) => Modelled::Spec(spec),
             (Module::Spec(spec), Abi::Component) => Modelled::Component(spec),

@@ -50,7 +50,8 @@ pub(super) async fn execute(args: MutantsArgs) -> anyhow::Result<bool> {
     if let Some(seconds) = args.fuzz_seconds {
         return fuzz_mutants(&defects, seconds, args.corpus.as_deref(), args.format);
     }
-    let cases = case::load_dir(&case::builtin_dir())?;
+    // Both ABIs: the component forms of the core cases catch the component mutants.
+    let (cases, _) = case::on_abis(case::load_dir(&case::builtin_dir())?, case::AbiChoice::All);
     let results =
         lifecycle_kit::mutants::run(&defects, &cases, &lifecycle_kit::mutants::options()).await;
     let mut out = std::io::stdout().lock();

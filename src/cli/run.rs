@@ -5,6 +5,7 @@ use super::subject::{CannotCreate, Job, MakeError, SubjectArgs, parse_capabiliti
 use super::{Format, Usage, bad, shell_quote};
 use anyhow::Context;
 use clap::Args;
+use lifecycle_conformance::case::AbiChoice;
 use lifecycle_conformance::{Capability, Subject};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -34,6 +35,12 @@ pub(super) struct RunArgs {
     /// Only shard K of N (by a stable hash of the case id), for splitting CI jobs.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
+    /// The guest interfaces: `core` (core modules, SPEC.md §3), `component` (components
+    /// of the WIT world `actor`, §8: the component cases, and each core case's
+    /// component form where it has one, as `ID@component`), or `all`. A runtime that does
+    /// not declare `components` reports component cases unsupported.
+    #[arg(long, value_name = "ABI", default_value_t = AbiChoice::All)]
+    abi: AbiChoice,
     /// Add the seeded random families: 1000 exact cases and 200 wasm-smith ones.
     #[arg(long)]
     extended: bool,
@@ -85,6 +92,9 @@ impl RunArgs {
         };
         if let Some(dir) = &self.cases {
             flag("cases", Some(absolute(dir)));
+        }
+        if self.abi != AbiChoice::default() {
+            flag("abi", Some(self.abi.to_string()));
         }
         if self.extended {
             flag("extended", None);
@@ -167,6 +177,12 @@ pub(super) async fn execute(args: RunArgs) -> anyhow::Result<bool> {
     })?;
     if args.extended {
         cases.extend(case::extended(args.seed, 1000));
+    }
+    let (cases, without_component_form) = case::on_abis(cases, args.abi);
+    if without_component_form > 0 {
+        tracing::info!(
+            "{without_component_form} core case(s) have no component form (a core ABI structure, a hand-written module, or an outcome the oracle does not model on components)"
+        );
     }
     let cases = runner::select(cases, args.filter.as_deref(), args.shard);
     if cases.is_empty() {

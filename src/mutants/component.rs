@@ -11,7 +11,7 @@ use super::engine::Faulty;
 use lifecycle_contract::error::RejectReason;
 use lifecycle_contract::{
     Abi, CallOutcome, Entry, Error, Event, Fault, GuestCall, Health, Limits, Profile, Stage, State,
-    Warning,
+    TrapCode, Warning,
 };
 use lifecycle_contract::{Capabilities, Counters, Subject, SubjectComponent};
 use lifecycle_runtime::engine::{Call, Guest};
@@ -272,6 +272,15 @@ impl SubjectComponent for FaultyComponent {
                 self.fail().await;
                 Err(error)
             }
+            Err(error)
+                if d == Defect::AppErrorAsTrap
+                    && self.config.abi == Abi::Component
+                    && matches!(error.fault, Fault::MessageError { .. }) =>
+            {
+                self.fail().await;
+                let trap = TrapCode::Other;
+                Err(Error::new(Stage::HandleMessage, Fault::Trapped { trap }))
+            }
             result => result,
         }
     }
@@ -325,6 +334,15 @@ impl SubjectComponent for FaultyComponent {
             })
         {
             self.events.retain(|e| !matches!(e, Event::Warning { .. }));
+            return Err(self.error(Error::new(Stage::Cleanup, Fault::Trapped { trap })));
+        }
+        if d == Defect::ShutdownRefusalFatal
+            && warnings
+                .iter()
+                .any(|w| matches!(w, Warning::CleanupRefused { .. }))
+        {
+            self.events.retain(|e| !matches!(e, Event::Warning { .. }));
+            let trap = TrapCode::Other;
             return Err(self.error(Error::new(Stage::Cleanup, Fault::Trapped { trap })));
         }
         Ok(warnings)

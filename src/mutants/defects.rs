@@ -80,4 +80,8 @@ defects! {
     UnlimitedFuelCapped => "unlimited-fuel-capped": "unlimited fuel is taken as a billion",
     TimeoutsScaledLate => "timeouts-scaled-late": "every deadline is armed at 1.8 times its limit",
     AccountingIgnoresGrowth => "accounting-ignores-growth": "accounted memory is the initial size only: growth is allowed but not counted",
+    ComponentLimiterNotInstalled => "component-limiter-not-installed": "a component's store gets no resource limiter (a core module's does)",
+    ComponentFuelSetOnce => "component-fuel-set-once": "a component's store gets fuel when it is made and never again (a core module's calls are refilled)",
+    ShutdownRefusalFatal => "shutdown-refusal-fatal": "a component's `shutdown` returning `err` makes stop() fail",
+    AppErrorAsTrap => "component-app-error-as-trap": "a component's `err(application-error)` is reported as a trap, and fails it",
 }

@@ -9,7 +9,7 @@ use super::defects::Defect;
 use lifecycle_contract::limits::UNLIMITED_FUEL;
 use lifecycle_contract::message::{Decoded, decode, in_bounds};
 use lifecycle_contract::{Abi, Entry, Event, GuestFailure, Limits, Profile, Resource, TrapCode};
-use lifecycle_runtime::engine::wasmtime::{Wasmtime, WasmtimeGuest};
+use lifecycle_runtime::engine::wasmtime::{Compiled, Wasmtime, WasmtimeGuest};
 use lifecycle_runtime::engine::{
     Call, CompileError, Engine, Guest, Instantiate, Lifted, Limiter, Release, Stopped, WorldCall,
 };
@@ -113,9 +113,13 @@ impl Engine for Faulty {
         } = how;
         let defect = self.defect;
         let limits = limiter.limits().clone();
+        let component = matches!(module, Compiled::Component(_));
         let limiter = Box::new(FaultyLimiter {
             inner: limiter,
-            defect,
+            defect: match defect {
+                Defect::ComponentLimiterNotInstalled if component => Defect::LimiterNotInstalled,
+                defect => defect,
+            },
             denied: Vec::new(),
         });
         let timeout = match defect {
@@ -268,13 +272,14 @@ impl FaultyGuest {
             _ => {}
         }
         if let Some(fuel) = self.fuel.take() {
+            let component = self.inner.abi() == Abi::Component;
             let leftover = matches!(
                 (d, entry),
                 (Defect::FuelSetOnce | Defect::FuelSetOnceGenerously, _)
                     | (Defect::CleanupOnLeftoverFuel, Entry::Cleanup)
                     | (Defect::HandlerSharesAllocFuel, Entry::HandleMessage)
                     | (Defect::StartSharesStartSectionFuel, Entry::Start)
-            );
+            ) || (d == Defect::ComponentFuelSetOnce && component);
             if !leftover {
                 self.inner.set_fuel(fuel_set(d, fuel));
             }

@@ -1,6 +1,6 @@
 //! The one way the tests run the kit's binary, and what several modules read from it.
 
-use lifecycle_conformance::case::{builtin_dir, load_dir};
+use lifecycle_conformance::case::{AbiChoice, builtin_dir, load_dir, on_abis};
 use lifecycle_conformance::{Case, RunOptions, RunReport};
 use serde_json::Value;
 use std::process::{Command, Output};
@@ -42,6 +42,8 @@ pub async fn reference_suite() -> &'static (Vec<Case>, RunReport) {
     static RUN: tokio::sync::OnceCell<(Vec<Case>, RunReport)> = tokio::sync::OnceCell::const_new();
     RUN.get_or_init(|| async {
         let cases = load_dir(&builtin_dir()).expect("the built-in cases load");
+        // As `run` takes them: both ABIs, each core case's component form after it.
+        let (cases, _) = on_abis(cases, AbiChoice::All);
         let report = lifecycle_conformance::run_cases(
             lifecycle_runtime::runtimes::reference,
             cases.clone(),

@@ -35,6 +35,8 @@ pub(super) struct CaseToml {
     wat: Option<String>,
     file: Option<String>,
     profile: Option<String>,
+    /// `core` (the default) or `component`: the interface the module is run through.
+    abi: Option<Abi>,
     limits: Option<LimitsToml>,
     steps: Option<Vec<toml::Value>>,
     cycles: Option<u32>,
@@ -177,6 +179,14 @@ impl CaseToml {
             (None, Some(seed)) => Some(lifecycle_generators::random::scenario(seed)),
             _ => None,
         };
+        // A scenario is run through the ABI the case names, else its own.
+        let scenario = scenario.map(|s| match self.abi {
+            Some(abi) => s.abi(abi),
+            None => s,
+        });
+        let abi = scenario
+            .as_ref()
+            .map_or(self.abi.unwrap_or_default(), |s| s.abi);
         let mut profile = scenario.as_ref().map_or(Profile::Strict, |s| s.profile);
         if let Some(p) = &self.profile {
             profile = p
@@ -261,7 +271,8 @@ impl CaseToml {
                 .unwrap_or_default(),
             CaseModule {
                 module,
-                abi: Abi::Core,
+                abi,
+                spec: scenario.as_ref().and_then(|s| s.spec().cloned()),
                 profile,
                 limits,
                 expected,
@@ -276,6 +287,7 @@ impl CaseToml {
                 oracle_expectation(&other, other.profile, &other.limits, &case.steps)?;
             case.modules.push(CaseModule::predicted(
                 other.bytes(),
+                (other.abi, other.spec().cloned()),
                 other.profile,
                 other.limits.clone(),
                 (expected, memory),

@@ -10,7 +10,8 @@ use crate::subject::ModuleSource;
 use lifecycle_contract::{Abi, Limits, Profile, Step, Summary};
 use lifecycle_generators::fuzz::Trial;
 use lifecycle_generators::oracle::{self, Ambiguous, Modelled};
-use lifecycle_generators::scenario::{Module, Scenario};
+use lifecycle_generators::scenario::Scenario;
+use lifecycle_generators::spec::ModuleSpec;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,15 +24,11 @@ pub(super) fn oracle_expectation(
     limits: &Limits,
     steps: &[Step],
 ) -> Result<(Expected, Vec<u64>), Ambiguous> {
-    let modelled = match &scenario.module {
-        Module::Spec(spec) => Modelled::Spec(spec),
-        Module::Unstartable { error, .. } => Modelled::Unstartable(error),
-    };
-    predicted(modelled, profile, limits, steps)
+    predicted(scenario.modelled(), profile, limits, steps)
 }
 
 /// The oracle's expectation for `modelled`, as [`oracle_expectation`] gives it.
-fn predicted(
+pub(super) fn predicted(
     modelled: Modelled,
     profile: Profile,
     limits: &Limits,
@@ -61,6 +58,7 @@ impl Case {
         )?;
         let module = CaseModule::predicted(
             trial.bytes(),
+            (Abi::Core, Some(trial.spec.clone())),
             trial.profile,
             trial.limits.clone(),
             (expected, memory),
@@ -82,6 +80,7 @@ impl Case {
         let module = CaseModule {
             module: ModuleSource::Bytes(bytes),
             abi: Abi::Core,
+            spec: None,
             profile: Profile::Strict,
             limits: lifecycle_generators::fuzz::smith_limits(),
             expected: Expected::Invariants,
@@ -102,13 +101,15 @@ impl CaseModule {
     /// A generator module with the oracle's expectation and the memory after each step.
     pub(super) fn predicted(
         bytes: Vec<u8>,
+        (abi, spec): (Abi, Option<ModuleSpec>),
         profile: Profile,
         limits: Limits,
         (expected, memory): (Expected, Vec<u64>),
     ) -> CaseModule {
         CaseModule {
             module: ModuleSource::Bytes(Arc::from(bytes)),
-            abi: Abi::Core,
+            abi,
+            spec,
             profile,
             limits,
             expected,
@@ -168,8 +169,13 @@ pub fn extended(seed: u64, count: usize) -> Vec<Case> {
             let (expected, memory) =
                 oracle_expectation(&s, s.profile, &s.limits, &s.script.steps())
                     .expect("random scenarios are unambiguous by construction");
-            let module =
-                CaseModule::predicted(s.bytes(), s.profile, s.limits.clone(), (expected, memory));
+            let module = CaseModule::predicted(
+                s.bytes(),
+                (s.abi, s.spec().cloned()),
+                s.profile,
+                s.limits.clone(),
+                (expected, memory),
+            );
             Case::generated(
                 s.name.clone(),
                 s.description.clone(),

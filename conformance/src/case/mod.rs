@@ -38,6 +38,7 @@
 
 mod agreement;
 mod builtin;
+mod component;
 mod error;
 mod file;
 mod generated;
@@ -45,6 +46,7 @@ mod load;
 
 pub use agreement::{Disagreement, disagreements, literal};
 pub use builtin::{builtin_dir, builtin_expectations, copy_builtin_cases};
+pub use component::{AbiChoice, COMPONENT_FORM, on_abis};
 pub use error::{CaseError, CaseProblem, FileProblem, StepProblem};
 pub use generated::{GENERATED, extended, smith_steps};
 pub use load::{load_dir, load_file, load_files, toml_files};
@@ -53,6 +55,7 @@ use crate::subject::{Capability, ModuleSource};
 use lifecycle_contract::{
     Abi, CallOutcome, ErrorKind, HealthReason, Limits, Outcome, Profile, Step, Summary, Warning,
 };
+use lifecycle_generators::spec::ModuleSpec;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
@@ -88,6 +91,9 @@ pub struct CaseModule {
     /// The interface the module is run through: a core module, or a component of the
     /// world `actor` (SPEC.md §8).
     pub abi: Abi,
+    /// The generator spec the module was made from, if it was: what its form on the
+    /// other ABI is made from ([`Case::on_component`]).
+    pub spec: Option<ModuleSpec>,
     pub profile: Profile,
     pub limits: Limits,
     pub expected: Expected,
@@ -157,7 +163,7 @@ impl Case {
     }
 
     /// The capabilities SPEC.md's rule derives: `standard_profile` for the standard
-    /// profile; `fuel` if any outcome shows fuel running out (an error, a health reason,
+    /// profile; `components` for a component; `fuel` if any outcome shows fuel running out (an error, a health reason,
     /// a cleanup warning or a guest call); `timeouts` if any shows a timeout. Limits
     /// alone never count: unlimited fuel is no need, and a finite budget that is never
     /// exhausted passes on a runtime without fuel.
@@ -166,6 +172,9 @@ impl Case {
         for module in &self.modules {
             if module.profile == Profile::Standard {
                 needs.insert(Capability::StandardProfile);
+            }
+            if module.abi == Abi::Component {
+                needs.insert(Capability::Components);
             }
             match &module.expected {
                 Expected::Exact(summary) => needs.extend(shown_needs(summary)),

@@ -69,6 +69,7 @@ mod tests {
     fn ran(actual: Value) -> CaseResult {
         CaseResult {
             id: "smith".into(),
+            abi: lifecycle_contract::Abi::Core,
             clauses: vec!["LC-STATE-2".into()],
             description: String::new(),
             verdict: Verdict::Pass,

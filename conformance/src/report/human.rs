@@ -20,12 +20,14 @@ pub(super) fn render(report: &RunReport) -> String {
         "lifecycle conformance: {} {}",
         report.runtime, report.version
     );
+    let rows = report.clause_rows();
+    let width = rows.keys().map(String::len).max().unwrap_or(0).max(16);
     let _ = writeln!(
         out,
-        "{:<16} {:>6} {:>6} {:>6} {:>12} {:>6}",
+        "{:<width$} {:>6} {:>6} {:>6} {:>12} {:>6}",
         "clause", "cases", "pass", "fail", "unsupported", "xfail"
     );
-    for (clause, row) in report.clause_rows() {
+    for (clause, row) in rows {
         let mut notes = Vec::new();
         if row.fail > 0 {
             notes.push(match row.consequences {
@@ -45,7 +47,7 @@ pub(super) fn render(report: &RunReport) -> String {
         };
         let _ = writeln!(
             out,
-            "{clause:<16} {:>6} {:>6} {:>6} {:>12} {:>6}{notes}",
+            "{clause:<width$} {:>6} {:>6} {:>6} {:>12} {:>6}{notes}",
             row.cases, row.pass, row.fail, row.unsupported, row.xfail,
         );
     }

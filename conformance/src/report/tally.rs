@@ -6,8 +6,10 @@
 //! unsupported + xfail`.
 
 use super::RunReport;
+use crate::case::COMPONENT_FORM;
 use crate::runner::{CaseResult, Verdict};
 use crate::subject::Capability;
+use lifecycle_contract::Abi;
 use std::collections::BTreeMap;
 
 /// One clause's row of the per-clause table (see [`RunReport::clause_rows`]).
@@ -81,16 +83,21 @@ impl RunReport {
     }
 
     /// The per-clause table: a row per clause any case names or any failure's first
-    /// cause breaks. Each case counts once in a row: a failing case under its first
+    /// cause breaks, and per ABI: a clause's row of component cases is `CLAUSE@component`
+    /// (the suffix of the cases' component forms). Each case counts once in a row: a failing case under its first
     /// cause only (with the consequences folded into it); in the rows of the other
     /// clauses it names it is `elsewhere`, outside that row's cases. So in every row
     /// `cases = pass + fail + unsupported + xfail` (an xpass counts as a fail).
-    pub fn clause_rows(&self) -> BTreeMap<&str, ClauseRow> {
-        let mut rows: BTreeMap<&str, ClauseRow> = BTreeMap::new();
+    pub fn clause_rows(&self) -> BTreeMap<String, ClauseRow> {
+        let mut rows: BTreeMap<String, ClauseRow> = BTreeMap::new();
         for r in &self.results {
+            let key = |clause: &str| match r.abi {
+                Abi::Core => clause.to_string(),
+                Abi::Component => format!("{clause}{COMPONENT_FORM}"),
+            };
             let failed_under = Self::failed_under(r);
             if let Some(clause) = failed_under {
-                let row = rows.entry(clause).or_default();
+                let row = rows.entry(key(clause)).or_default();
                 row.cases += 1;
                 row.fail += 1;
                 if let Verdict::Fail(failure) = &r.verdict {
@@ -101,7 +108,7 @@ impl RunReport {
                 if Some(clause) == failed_under {
                     continue;
                 }
-                let row = rows.entry(clause).or_default();
+                let row = rows.entry(key(clause)).or_default();
                 match &r.verdict {
                     Verdict::Pass => row.pass += 1,
                     Verdict::Unsupported(_) => row.unsupported += 1,

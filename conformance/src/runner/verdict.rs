@@ -56,6 +56,8 @@ impl Verdict {
 #[derive(Clone, Debug)]
 pub struct CaseResult {
     pub id: String,
+    /// The interface the case ran through.
+    pub abi: lifecycle_contract::Abi,
     pub clauses: Vec<String>,
     pub description: String,
     pub verdict: Verdict,

@@ -112,6 +112,7 @@ pub(super) async fn run_one<S: Subject>(
     let began = Instant::now();
     let mut result = CaseResult {
         id: case.id.clone(),
+        abi: case.abi(),
         clauses: case.clauses.clone(),
         description: case.description.clone(),
         verdict: Verdict::Pass,

@@ -116,6 +116,19 @@ pub fn component(spec: &ModuleSpec) -> Result<Vec<u8>, NoComponent> {
     wrap(encode_canonical(spec), !spec.invalid_body)
 }
 
+/// A component of a core module that carries its world's type already (the custom
+/// section `wit-bindgen` and other guest toolchains embed), validated: what `wasm-tools
+/// component new` does.
+pub fn componentize(module: &[u8]) -> Result<Vec<u8>, NoComponent> {
+    let refused = |e: anyhow::Error| NoComponent::Encoder(format!("{e:#}"));
+    ComponentEncoder::default()
+        .validate(true)
+        .module(module)
+        .map_err(refused)?
+        .encode()
+        .map_err(refused)
+}
+
 /// Wraps a core module with the canonical ABI's exports into a component of the world,
 /// validating the result if `validate`.
 pub fn wrap(module: Vec<u8>, validate: bool) -> Result<Vec<u8>, NoComponent> {

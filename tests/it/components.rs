@@ -80,3 +80,48 @@ async fn the_reference_runtime_matches_the_oracle_on_every_component_scenario() 
         mismatches.join("\n")
     );
 }
+
+/// The Rust guest of `conformance/cases/modules/rust-actor.wasm`, built again from its
+/// source by `conformance/guests/build.sh` (cargo, `wit-bindgen`, `wit-component`), passes
+/// the same cases: the committed component is what its source makes.
+#[test]
+#[ignore = "slow tier: builds the Rust guest for wasm32-unknown-unknown (`rustup target add wasm32-unknown-unknown`, done by .ci/run), a minute"]
+fn the_rust_guest_built_from_source_passes_its_cases() {
+    let dir = tempfile_dir("rust-guest");
+    std::fs::create_dir_all(dir.join("modules")).unwrap();
+    let built = std::process::Command::new("conformance/guests/build.sh")
+        .arg(dir.join("modules/rust-actor.wasm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("conformance/guests/build.sh runs");
+    assert!(
+        built.status.success(),
+        "the guest does not build (is the wasm32-unknown-unknown target installed?):\n{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let cases = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/conformance/cases/components.toml"
+    ))
+    .unwrap();
+    let rust_cases: Vec<&str> = cases
+        .split("\n[[case]]\n")
+        .filter(|c| c.contains("modules/rust-actor.wasm"))
+        .collect();
+    assert_eq!(rust_cases.len(), 2, "the rust-actor cases");
+    let file = dir.join("rust-actor.toml");
+    std::fs::write(
+        &file,
+        format!("[[case]]\n{}", rust_cases.join("\n[[case]]\n")),
+    )
+    .unwrap();
+    let (report, code) = crate::common::json_run(&["--cases", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["passed"], 2, "{report:#}");
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lifecycle-kit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}

@@ -12,7 +12,7 @@
 //! where SPEC.md §8 says the clause holds as written ([`crate::oracle::on_component`]).
 
 use crate::encode::{BUMP_START, T_HEALTH, encode_canonical};
-use crate::spec::{Behaviour, Entry, Export, ImportKind, MemoryExport, ModuleSpec, index};
+use crate::spec::{Behaviour, Entry, Export, ImportKind, Memory, MemoryExport, ModuleSpec, index};
 use lifecycle_contract::abi::{LIFECYCLE_INTERFACE, Refusal, WIT, WORLD};
 use wasm_encoder::{BlockType, Instruction as I, MemArg, TypeSection, ValType};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
@@ -62,6 +62,22 @@ pub fn refusal(b: Option<&Export>) -> Option<Refusal> {
             Some(Refusal::ALL[*n as usize - 1])
         }
         _ => None,
+    }
+}
+
+/// The memory a spec's component form has: the spec's, exported, of at least one page
+/// (the canonical exports write their results in it), or one page if it has none. The
+/// encoder and the oracle both take it from here.
+pub(crate) fn memory(spec: &ModuleSpec) -> Memory {
+    let memory = spec.memory.unwrap_or(Memory {
+        initial: 1,
+        maximum: None,
+        export: MemoryExport::Exported,
+    });
+    Memory {
+        initial: memory.initial.max(1),
+        maximum: memory.maximum.map(|m| m.max(1)),
+        export: MemoryExport::Exported,
     }
 }
 

@@ -359,12 +359,7 @@ fn encode_module(spec: &ModuleSpec, canonical: bool) -> Vec<u8> {
     let mut spec = spec.resolved();
     if canonical {
         // The host lowers messages into, and lifts replies from, the exported `memory`.
-        let memory = spec.memory.get_or_insert(crate::spec::Memory {
-            initial: 1,
-            maximum: None,
-            export: MemoryExport::Exported,
-        });
-        memory.export = MemoryExport::Exported;
+        spec.memory = Some(crate::canonical::memory(&spec));
     }
     let count = |kind| spec.imports.iter().filter(|i| i.kind == kind).count() as u32;
     let has = |f| spec.features.contains(&f);

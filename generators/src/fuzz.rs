@@ -20,7 +20,7 @@ use crate::spec::{
     Behaviour, Entry, Export, Feature, ImportKind, Memory, MemoryExport, ModuleSpec, Table, Trap,
 };
 use lifecycle_contract::limits::DEFAULT_STOP_TIMEOUT;
-use lifecycle_contract::{Limits, Profile, Step};
+use lifecycle_contract::{Abi, Limits, Profile, Step};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
@@ -34,6 +34,9 @@ pub struct Trial {
     /// Done in order on one component; `cycles` times, each on a fresh one.
     pub steps: Vec<Step>,
     pub cycles: u32,
+    /// The interface its module is run through: drawn for the core ABI; `fuzz --abi
+    /// component` runs the same trial as the component of its spec.
+    pub abi: Abi,
 }
 
 /// The wall clock of every operation when fuel is unlimited: a spinning guest waits it
@@ -53,18 +56,28 @@ const WORDS: [&str; 6] = [
 ];
 
 impl Trial {
-    pub fn bytes(&self) -> Vec<u8> {
-        encode(&self.spec)
+    /// The module as the oracle sees it, on its ABI.
+    pub fn modelled(&self) -> Modelled<'_> {
+        match self.abi {
+            Abi::Core => Modelled::Spec(&self.spec),
+            Abi::Component => Modelled::Component(&self.spec),
+        }
     }
 
-    /// Every outcome the contract allows for this trial (one, for a drawn trial).
+    /// The module for its ABI: none for a component whose spec has no component form
+    /// ([`Trial::expected`] says why).
+    pub fn bytes(&self) -> Vec<u8> {
+        match self.abi {
+            Abi::Core => encode(&self.spec),
+            Abi::Component => crate::canonical::component(&self.spec).unwrap_or_default(),
+        }
+    }
+
+    /// Every outcome the contract allows for this trial (one, for a drawn trial on the
+    /// core ABI; on the component ABI, `Ambiguous` where the spec has no component form
+    /// or the oracle does not model it).
     pub fn expected(&self) -> Result<Vec<Prediction>, Ambiguous> {
-        oracle::predict_steps_any(
-            Modelled::Spec(&self.spec),
-            self.profile,
-            &self.limits,
-            &self.steps,
-        )
+        oracle::predict_steps_any(self.modelled(), self.profile, &self.limits, &self.steps)
     }
 
     /// Whether the oracle predicts exactly one outcome.
@@ -465,6 +478,7 @@ fn draw_once(rng: &mut ChaCha8Rng) -> Trial {
         limits,
         steps,
         cycles,
+        abi: Abi::Core,
     }
 }
 

@@ -1,13 +1,14 @@
 //! `lifecycle-kit fuzz`: random trials against the oracle (or another runtime), every
 //! failure shrunk to a minimal case file.
 
-use super::bad;
 use super::subject::{
     CannotCreate, EngineArgs, Job, MakeError, SubjectArgs, parse_capabilities, with_subject,
 };
+use super::{Usage, bad};
 use crate::cli::shell_quote;
 use clap::Args;
 use lifecycle_conformance::{Capability, Subject};
+use lifecycle_contract::Abi;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,6 +28,11 @@ pub(super) struct FuzzArgs {
     /// The seed every trial is drawn from.
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
+    /// The guest interface the trials run through: `core`, or `component` (each trial as
+    /// the component of its spec; wasm-smith modules and trials with no component form
+    /// are set aside).
+    #[arg(long, value_name = "ABI", default_value_t = Abi::Core)]
+    abi: Abi,
     /// Also compare with this built-in runtime (`reference`, `wasmi`, `faulty:NAME`) on
     /// wasm-smith modules, whose outcome the oracle cannot predict.
     #[arg(long, value_name = "NAME")]
@@ -63,6 +69,15 @@ pub(super) async fn execute(args: FuzzArgs) -> anyhow::Result<bool> {
     let mut fuzz_command = vec!["lifecycle-kit".to_string(), "fuzz".into()];
     fuzz_command.extend(args.subject.flags());
     fuzz_command.extend(["--seed".into(), args.seed.to_string()]);
+    if args.abi != Abi::Core {
+        if args.against.is_some() {
+            return Err(Usage(
+                "--against compares runtimes on wasm-smith modules, which are core modules: it compares nothing with --abi component".into(),
+            )
+            .into());
+        }
+        fuzz_command.extend(["--abi".into(), args.abi.to_string()]);
+    }
     if let Some(against) = &args.against {
         fuzz_command.extend(["--against".into(), shell_quote(against)]);
     }
@@ -81,6 +96,7 @@ pub(super) async fn execute(args: FuzzArgs) -> anyhow::Result<bool> {
         run_command: run_command.join(" "),
         fuzz_command: fuzz_command.join(" "),
         require: args.require.clone().unwrap_or_default(),
+        abi: args.abi,
         ..FuzzOptions::default()
     };
     if let Some(jobs) = args.jobs {

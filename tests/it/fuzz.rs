@@ -201,19 +201,29 @@ fn wasmi_and_the_reference_agree_on_wasm_smith_modules() {
 
 /// A mutant that no fixed case was written for in this test: fuzzing finds it, the case
 /// it writes is no heavier than what was drawn, its reproduce line fails on the mutant
-/// and passes on the reference runtime, and a second run replays it and reports it once.
-#[test]
-fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once() {
-    let corpus = scratch("mutant");
+/// and passes on the reference runtime, and a second run replays it and reports it once;
+/// on each ABI (a component mutant found by `fuzz --abi component` is written as a
+/// component case).
+#[rstest::rstest]
+#[case::core("faulty:fuel-set-once", "core", "1")]
+#[case::component("faulty:component-app-error-as-trap", "component", "0")]
+fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once(
+    #[case] mutant: &str,
+    #[case] abi: &str,
+    #[case] seed: &str,
+) {
+    let corpus = scratch(&format!("mutant-{abi}"));
     let dir = corpus.to_str().unwrap();
     let args = [
         "fuzz",
         "--runtime",
-        "faulty:fuel-set-once",
+        mutant,
+        "--abi",
+        abi,
         "--cases",
         "400",
         "--seed",
-        "1",
+        seed,
         "--corpus",
         dir,
         "--stop-at-first",
@@ -229,6 +239,12 @@ fn a_mutant_is_found_shrunk_written_reproduced_and_reported_once() {
     );
     let files = toml_files(&corpus);
     assert_eq!(files.len(), 1, "{files:?}");
+    let written = std::fs::read_to_string(&files[0]).unwrap();
+    assert_eq!(
+        written.contains("\nabi = \"component\"\n"),
+        abi == "component",
+        "{written}"
+    );
     assert_eq!(
         found["file"].as_str().map(PathBuf::from),
         Some(files[0].clone())

@@ -50,15 +50,11 @@ impl Case {
     /// A fuzzing trial as a case, its expectation from the oracle (exact or any of
     /// several), with the memory after each step.
     pub fn from_trial(id: String, trial: &Trial) -> Result<Case, Ambiguous> {
-        let (expected, memory) = predicted(
-            Modelled::Spec(&trial.spec),
-            trial.profile,
-            &trial.limits,
-            &trial.steps,
-        )?;
+        let (expected, memory) =
+            predicted(trial.modelled(), trial.profile, &trial.limits, &trial.steps)?;
         let module = CaseModule::predicted(
             trial.bytes(),
-            (Abi::Core, Some(trial.spec.clone())),
+            (trial.abi, Some(trial.spec.clone())),
             trial.profile,
             trial.limits.clone(),
             (expected, memory),

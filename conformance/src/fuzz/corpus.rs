@@ -6,7 +6,7 @@ use super::signature::Signature;
 use crate::Case;
 use crate::case::CaseError;
 use lifecycle_contract::limits::DEFAULT_STOP_TIMEOUT;
-use lifecycle_contract::{Limits, Profile, Step, Summary};
+use lifecycle_contract::{Abi, Limits, Profile, Step, Summary};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,8 @@ pub struct Entry<'a> {
     /// Comment lines: how it was found, and how much it shrank.
     pub notes: &'a [String],
     pub profile: Profile,
+    /// The module's ABI: a component's case says `abi = "component"`.
+    pub abi: Abi,
     pub limits: &'a Limits,
     pub steps: &'a [Step],
     pub cycles: u32,
@@ -87,6 +89,9 @@ pub fn text(entry: &Entry, repro: &str) -> std::io::Result<String> {
         format!("found by lifecycle-kit fuzz: {}", entry.signature).into(),
     );
     put("profile", entry.profile.to_string().into());
+    if entry.abi != Abi::Core {
+        put("abi", entry.abi.to_string().into());
+    }
     put(
         "limits",
         to_toml(&entry.limits.to_json()).ok_or_else(|| invalid("limits"))?,

@@ -4,6 +4,7 @@
 //! Invariant: trial `i` of seed `s` is the same on every machine ([`trial_seed`]).
 
 use crate::case::Case;
+use lifecycle_contract::Abi;
 use lifecycle_generators::fuzz::{Trial, smaller_entropy};
 use lifecycle_generators::random::smith_from;
 use std::sync::Arc;
@@ -23,6 +24,27 @@ pub(super) const SMITH_EVERY: u64 = 5;
 pub(super) enum Drawn {
     Trial(Box<Trial>),
     Smith(Smith),
+}
+
+impl Drawn {
+    /// `trial` or `smith`, for its case's id.
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Drawn::Trial(_) => "trial",
+            Drawn::Smith(_) => "smith",
+        }
+    }
+
+    /// It as a case on `abi`; none where it has no form there (a wasm-smith module is a
+    /// core module; a trial's spec may have no component form, or an outcome there the
+    /// oracle does not model). A drawn trial is exact on the core ABI.
+    pub(super) fn case(&self, id: String, abi: Abi) -> Option<Case> {
+        match (self, abi) {
+            (Drawn::Trial(t), _) => Case::from_trial(id, t).ok(),
+            (Drawn::Smith(s), Abi::Core) => Some(s.case(id)),
+            (Drawn::Smith(_), Abi::Component) => None,
+        }
+    }
 }
 
 /// A wasm-smith module with the entropy it was made from.

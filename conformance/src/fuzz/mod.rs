@@ -37,6 +37,7 @@ use crate::runner::{self, CaseResult, Factory, RunOptions, Verdict, factory};
 use crate::subject::{Capability, Subject};
 use differential::difference;
 use drawn::{Drawn, SMITH_EVERY, Smith, trial_seed};
+use lifecycle_contract::Abi;
 use lifecycle_generators::fuzz::{draw, entropy};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
@@ -72,6 +73,10 @@ pub struct FuzzOptions {
     /// Capabilities the run requires (`--require`): a drawn trial that needs one the
     /// runtime does not declare fails the run instead of counting as unsupported.
     pub require: BTreeSet<Capability>,
+    /// The ABI the trials run through: on `component`, each trial is the component of
+    /// its spec (a trial with no component form, and every wasm-smith module, is drawn
+    /// and set aside, counted in [`FuzzReport::set_aside`]).
+    pub abi: Abi,
 }
 
 impl Default for FuzzOptions {
@@ -87,6 +92,7 @@ impl Default for FuzzOptions {
             fuzz_command: "lifecycle-kit fuzz".into(),
             expectations: Default::default(),
             require: BTreeSet::new(),
+            abi: Abi::Core,
         }
     }
 }
@@ -169,6 +175,7 @@ pub async fn fuzz<S: Subject, T: Subject, E: Display, F: Display>(
     let jobs = options.jobs.max(1);
     let batch = (jobs * 4) as u64;
     let (mut index, mut oracle_cases, mut smith_cases, mut ran) = (0u64, 0u64, 0u64, 0u64);
+    let mut set_aside = 0u64;
     let mut unsupported: BTreeMap<Capability, u64> = BTreeMap::new();
     loop {
         let left = match options.budget {
@@ -179,27 +186,27 @@ pub async fn fuzz<S: Subject, T: Subject, E: Display, F: Display>(
         if left == 0 || (options.stop_at_first && !run.found.is_empty()) {
             break;
         }
-        let drawn: Vec<(u64, u64, Drawn)> = (index..index + left.min(batch))
-            .map(|i| {
-                let seed = trial_seed(options.seed, i);
-                let d = if i % SMITH_EVERY == SMITH_EVERY - 1 {
-                    Drawn::Smith(Smith::new(entropy(seed), seed.is_multiple_of(2)))
-                } else {
-                    Drawn::Trial(Box::new(draw(seed)))
-                };
-                (i, seed, d)
-            })
-            .collect();
-        index += drawn.len() as u64;
-        let cases: Vec<Case> = drawn
-            .iter()
-            .map(|(i, _, d)| match d {
-                Drawn::Trial(t) => {
-                    Case::from_trial(format!("trial-{i}"), t).expect("drawn trials are exact")
+        let end = index + left.min(batch);
+        let mut drawn: Vec<(u64, u64, Drawn)> = Vec::new();
+        let mut cases: Vec<Case> = Vec::new();
+        for i in index..end {
+            let seed = trial_seed(options.seed, i);
+            let d = if i % SMITH_EVERY == SMITH_EVERY - 1 {
+                Drawn::Smith(Smith::new(entropy(seed), seed.is_multiple_of(2)))
+            } else {
+                let mut trial = draw(seed);
+                trial.abi = options.abi;
+                Drawn::Trial(Box::new(trial))
+            };
+            match d.case(format!("{}-{i}", d.kind()), options.abi) {
+                Some(case) => {
+                    cases.push(case);
+                    drawn.push((i, seed, d));
                 }
-                Drawn::Smith(s) => s.case(format!("smith-{i}")),
-            })
-            .collect();
+                None => set_aside += 1,
+            }
+        }
+        index = end;
         oracle_cases += drawn
             .iter()
             .filter(|(_, _, d)| matches!(d, Drawn::Trial(_)))
@@ -275,6 +282,7 @@ pub async fn fuzz<S: Subject, T: Subject, E: Display, F: Display>(
         cases: index,
         oracle_cases,
         smith_cases,
+        set_aside,
         ran,
         required_missing: unsupported
             .keys()

@@ -61,6 +61,9 @@ pub struct FuzzReport {
     pub cases: u64,
     pub oracle_cases: u64,
     pub smith_cases: u64,
+    /// Drawn but not run: on the component ABI, the wasm-smith modules and the trials
+    /// whose spec has no component form (or an outcome there the oracle does not model).
+    pub set_aside: u64,
     /// Trials that ran on the runtime: those drawn less the unsupported.
     pub ran: u64,
     /// Trials not run, by the capability each needs and the runtime does not declare.
@@ -148,7 +151,7 @@ impl FuzzReport {
             ),
         };
         format!(
-            "fuzz {}{}: {} drawn ({} against the oracle, {} wasm-smith), {} ran, {unsupported}, {} failure(s), {} known; {:.1} s from seed {}, {} corpus case(s) replayed",
+            "fuzz {}{}: {} drawn ({} against the oracle, {} wasm-smith{}), {} ran, {unsupported}, {} failure(s), {} known; {:.1} s from seed {}, {} corpus case(s) replayed",
             self.runtime,
             self.against
                 .as_ref()
@@ -156,6 +159,10 @@ impl FuzzReport {
             self.cases,
             self.oracle_cases,
             self.smith_cases,
+            match self.set_aside {
+                0 => String::new(),
+                n => format!(", {n} with no component form set aside"),
+            },
             self.ran,
             self.found.len(),
             self.known.values().sum::<u64>(),

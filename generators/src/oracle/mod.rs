@@ -220,12 +220,7 @@ fn simulate(
                 Stop::Ambiguous(Ambiguous(format!("the spec has no component form: {why}")))
             })?;
             let mut resolved = spec.resolved();
-            // The component's module always exports a memory (see `crate::canonical`).
-            resolved.memory.get_or_insert(crate::spec::Memory {
-                initial: 1,
-                maximum: None,
-                export: MemoryExport::Exported,
-            });
+            resolved.memory = Some(crate::canonical::memory(&resolved));
             (resolved, Abi::Component)
         }
         Modelled::Unstartable(_) => (ModuleSpec::new(), Abi::Core),

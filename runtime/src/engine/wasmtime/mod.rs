@@ -515,7 +515,10 @@ fn classify(error: &wasmtime::Error) -> GuestFailure {
         Some(Trap::OutOfFuel) => GuestFailure::FuelExhausted,
         Some(Trap::Interrupt) => GuestFailure::Timeout,
         Some(trap) => GuestFailure::Trapped(spec_trap!(*trap, Trap)),
-        None => GuestFailure::Trapped(TrapCode::Other),
+        None => {
+            tracing::debug!("a guest failure that is no trap: {error:?}");
+            GuestFailure::Trapped(TrapCode::Other)
+        }
     }
 }
 

@@ -38,6 +38,9 @@ identifiers! {
         IntegerOverflow => "integer_overflow",
         IntegerDivideByZero => "integer_divide_by_zero",
         BadConversionToInteger => "bad_conversion_to_integer",
+        /// A component's value the host cannot lift, or a `cabi_realloc` result it cannot
+        /// use: the canonical ABI traps (SPEC LC-CM-9). Only components give it.
+        InvalidCanonicalValue => "invalid_canonical_value",
         Other => "other",
     }
 }

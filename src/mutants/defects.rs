@@ -84,4 +84,5 @@ defects! {
     ComponentFuelSetOnce => "component-fuel-set-once": "a component's store gets fuel when it is made and never again (a core module's calls are refilled)",
     ShutdownRefusalFatal => "shutdown-refusal-fatal": "a component's `shutdown` returning `err` makes stop() fail",
     AppErrorAsTrap => "component-app-error-as-trap": "a component's `err(application-error)` is reported as a trap, and fails it",
+    LiftFailureIgnored => "lift-failure-ignored": "a component's message result the host cannot lift (a string that is not UTF-8, a discriminant out of range, a reply out of bounds) is taken as no reply",
 }

@@ -341,7 +341,15 @@ impl Guest for FaultyGuest {
     async fn call_world(&mut self, call: WorldCall<'_>) -> Result<Lifted, GuestFailure> {
         self.prepare(call.entry());
         let result = self.inner.call_world(call).await;
-        result.map_err(|f| misreport(self.defect, f))
+        let unliftable = GuestFailure::Trapped(TrapCode::InvalidCanonicalValue);
+        match (self.defect, call, result) {
+            (Defect::LiftFailureIgnored, WorldCall::HandleMessage(_), Err(f))
+                if f == unliftable =>
+            {
+                Ok(Lifted::Reply(None))
+            }
+            (defect, _, result) => result.map_err(|f| misreport(defect, f)),
+        }
     }
 
     fn memory_size(&self) -> u64 {

@@ -74,6 +74,11 @@ pub enum CaseProblem {
     /// The WAT error on one line (see [`crate::one_line::wat_error`]).
     #[error("key `wat`: {0}")]
     Wat(String),
+    #[error("key `componentize`: needs a `wat` core module and `abi = \"component\"`")]
+    ComponentizeWhat,
+    /// wit-component's words.
+    #[error("key `componentize`: the `wat` module is no component of the kit's world: {0}")]
+    Componentize(String),
     #[error(
         "key `invariants`: generator modules have an expectation (the oracle's, or a written `expect`)"
     )]

@@ -37,6 +37,10 @@ pub(super) struct CaseToml {
     profile: Option<String>,
     /// `core` (the default) or `component`: the interface the module is run through.
     abi: Option<Abi>,
+    /// The `wat` module is a core module with the canonical ABI's exports: the kit makes
+    /// it a component of the WIT world `actor` (wit-component) before running it.
+    #[serde(default)]
+    componentize: bool,
     limits: Option<LimitsToml>,
     steps: Option<Vec<toml::Value>>,
     cycles: Option<u32>,
@@ -215,11 +219,20 @@ impl CaseToml {
                 |s| s.script.steps(),
             ),
         };
+        if self.componentize && (self.wat.is_none() || abi != Abi::Component) {
+            return Err(CaseProblem::ComponentizeWhat);
+        }
         let module = match (&scenario, &self.wat, &self.file) {
             (Some(s), _, _) => ModuleSource::Bytes(Arc::from(s.bytes())),
-            (None, Some(text), _) => ModuleSource::Bytes(Arc::from(
-                wat::parse_str(text).map_err(|e| CaseProblem::Wat(wat_error(&e)))?,
-            )),
+            (None, Some(text), _) => {
+                let bytes = wat::parse_str(text).map_err(|e| CaseProblem::Wat(wat_error(&e)))?;
+                let bytes = match self.componentize {
+                    false => bytes,
+                    true => lifecycle_generators::canonical::wrap(bytes, true)
+                        .map_err(|e| CaseProblem::Componentize(e.to_string()))?,
+                };
+                ModuleSource::Bytes(Arc::from(bytes))
+            }
             (None, None, Some(file)) => ModuleSource::File(dir.join(file)),
             _ => unreachable!("one source"),
         };

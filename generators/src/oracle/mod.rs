@@ -496,7 +496,8 @@ impl Sim<'_> {
         };
         if !in_bounds(ptr, len, self.memory_bytes()) {
             if self.abi == Abi::Component {
-                return Err(not_modelled("`cabi_realloc` returning out of bounds"));
+                // LC-CM-9: the host cannot lower the message there.
+                return Ok(Err(self.unliftable(Entry::HandleMessage)));
             }
             return rejected(RejectReason::AllocOutOfBounds);
         }
@@ -515,7 +516,9 @@ impl Sim<'_> {
             Decoded::NoReply => Ok(Vec::new()),
             Decoded::Reply { ptr, len } if !in_bounds(ptr, len, self.memory_bytes()) => {
                 if self.abi == Abi::Component {
-                    return Err(not_modelled("a reply the host cannot lift"));
+                    // LC-CM-9: the host cannot lift the reply.
+                    self.made.pop();
+                    return Ok(Err(self.unliftable(Entry::HandleMessage)));
                 }
                 return rejected(RejectReason::ReplyOutOfBounds);
             }
@@ -524,6 +527,15 @@ impl Sim<'_> {
             }
             Decoded::Reply { ptr, len } => Ok(self.read(ptr, len)),
         })
+    }
+
+    /// A value of `entry`'s call the host cannot lift or lower (LC-CM-9): the call's
+    /// failure, reported as its guest call's, and fatal.
+    fn unliftable(&mut self, entry: Entry) -> Error {
+        let failure = GuestFailure::Trapped(TrapCode::InvalidCanonicalValue);
+        let outcome = CallOutcome::from(&Err::<(), _>(failure));
+        self.made.push(GuestCall::new(entry, outcome));
+        self.fatal(failure)
     }
 
     fn fatal(&mut self, failure: GuestFailure) -> Error {
@@ -544,7 +556,15 @@ impl Sim<'_> {
         };
         Ok(match self.run(&b, Some(Entry::Health), budget, &[])? {
             Ok(code) if self.abi == Abi::Component && !(0..=3).contains(&(code as i32)) => {
-                return Err(not_modelled("a `health-status` discriminant out of range"));
+                // LC-CM-9: the host cannot lift the status; no guest code trapped, so
+                // the instance may be entered again (LC-HEALTH-3).
+                self.made.pop();
+                let failure = GuestFailure::Trapped(TrapCode::InvalidCanonicalValue);
+                self.made.push(GuestCall::new(
+                    Entry::Health,
+                    CallOutcome::from(&Err::<(), _>(failure)),
+                ));
+                Health::from_failure(failure)
             }
             Ok(code) => Health::from_code(code as i32),
             Err(_) if self.abi == Abi::Component => {

@@ -440,10 +440,17 @@ impl Guest for WasmtimeGuest {
             tracing::error!(?call, "a world call on a core module");
             return Err(GuestFailure::Trapped(TrapCode::Other));
         };
-        actor
-            .call(&mut self.store, call)
-            .await
-            .map_err(|e| classify(&e))
+        let result = actor.call(&mut self.store, call).await;
+        result.map_err(|error| match error.downcast_ref::<Trap>() {
+            // An error of a world call that no guest code raised: the host's lifting or
+            // lowering refused a value (a reply out of bounds, a string that is not
+            // UTF-8, a discriminant out of range, a `cabi_realloc` result past memory).
+            None => {
+                tracing::debug!("the canonical ABI refused a value: {error:#}");
+                GuestFailure::Trapped(TrapCode::InvalidCanonicalValue)
+            }
+            Some(_) => classify(&error),
+        })
     }
 
     fn memory_size(&self) -> u64 {

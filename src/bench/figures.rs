@@ -102,28 +102,18 @@ pub async fn measure<E: Engine>(
     (f.stop_p50_us, f.stop_p99_us) = (stop.p50_us(), stop.p99_us());
 
     step("cycle");
-    let mut cycle = Samples::with_capacity(counts.cycles);
-    for _ in 0..counts.cycles {
-        let began = Instant::now();
-        let mut actor = runtime.component(echo.clone(), ComponentConfig::default());
-        actor.start().await.map_err(failed("start"))?;
-        actor
-            .handle_message(MESSAGE)
-            .await
-            .map_err(failed("message"))?;
-        actor.stop(TIMEOUT).await.map_err(failed("stop"))?;
-        cycle.push(began.elapsed());
-    }
+    let cycle = cycles(runtime, &echo, ComponentConfig::default(), counts.cycles).await?;
     (f.cycle_p50_us, f.cycle_p99_us) = (cycle.p50_us(), cycle.p99_us());
 
     step("messages");
-    let (samples, per_sec) = messages(runtime, &echo, counts.messages).await?;
+    let (samples, per_sec) =
+        messages(runtime, &echo, config(Limits::default()), counts.messages).await?;
     (f.message_p50_us, f.message_p99_us) = (samples.p50_us(), samples.p99_us());
     f.messages_per_sec = per_sec;
     f.messages_per_sec_all_cores = messages_all_cores(runtime, &echo, counts.messages).await?;
 
     step("health");
-    let mut actor = started(runtime, &echo, Limits::default()).await?;
+    let mut actor = started(runtime, &echo, config(Limits::default())).await?;
     let mut health = Samples::with_capacity(counts.messages);
     for _ in 0..counts.messages {
         let began = Instant::now();
@@ -158,11 +148,62 @@ pub async fn measure<E: Engine>(
 async fn started<E: Engine>(
     runtime: &Runtime<E>,
     module: &ModuleSource,
-    limits: Limits,
+    config: ComponentConfig,
 ) -> Result<Component<E>, Failed> {
-    let mut actor = runtime.component(module.clone(), config(limits));
+    let mut actor = runtime.component(module.clone(), config);
     actor.start().await.map_err(failed("start"))?;
     Ok(actor)
+}
+
+/// `n` cycles of the echo actor: create, start, one message, stop.
+async fn cycles<E: Engine>(
+    runtime: &Runtime<E>,
+    echo: &ModuleSource,
+    config: ComponentConfig,
+    n: usize,
+) -> Result<Samples, Failed> {
+    let mut cycle = Samples::with_capacity(n);
+    for _ in 0..n {
+        let began = Instant::now();
+        let mut actor = runtime.component(echo.clone(), config.clone());
+        actor.start().await.map_err(failed("start"))?;
+        actor
+            .handle_message(MESSAGE)
+            .await
+            .map_err(failed("message"))?;
+        actor.stop(TIMEOUT).await.map_err(failed("stop"))?;
+        cycle.push(began.elapsed());
+    }
+    Ok(cycle)
+}
+
+/// The component ABI's figures of one runtime.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ComponentFigures {
+    pub cycle_p50_us: f64,
+    pub cycle_p99_us: f64,
+    pub message_p50_us: f64,
+    pub message_p99_us: f64,
+    pub messages_per_sec: f64,
+}
+
+/// Measures `runtime` running `echo` as `config` says (a component): the cycle and the
+/// messages, as [`measure`] measures a core module's.
+pub async fn measure_component<E: Engine>(
+    runtime: &Runtime<E>,
+    echo: &ModuleSource,
+    config: ComponentConfig,
+    counts: Counts,
+) -> Result<ComponentFigures, Failed> {
+    let cycle = cycles(runtime, echo, config.clone(), counts.cycles).await?;
+    let (samples, messages_per_sec) = messages(runtime, echo, config, counts.messages).await?;
+    Ok(ComponentFigures {
+        cycle_p50_us: cycle.p50_us(),
+        cycle_p99_us: cycle.p99_us(),
+        message_p50_us: samples.p50_us(),
+        message_p99_us: samples.p99_us(),
+        messages_per_sec,
+    })
 }
 
 /// Create + start to `ready`, and stop to `terminated`, each timed alone.
@@ -174,7 +215,7 @@ async fn spawn_stop<E: Engine>(
     let (mut spawn, mut stop) = (Samples::with_capacity(n), Samples::with_capacity(n));
     for _ in 0..n {
         let began = Instant::now();
-        let mut actor = started(runtime, module, Limits::default()).await?;
+        let mut actor = started(runtime, module, config(Limits::default())).await?;
         spawn.push(began.elapsed());
         let began = Instant::now();
         actor.stop(TIMEOUT).await.map_err(failed("stop"))?;
@@ -187,9 +228,10 @@ async fn spawn_stop<E: Engine>(
 async fn messages<E: Engine>(
     runtime: &Runtime<E>,
     echo: &ModuleSource,
+    config: ComponentConfig,
     n: usize,
 ) -> Result<(Samples, f64), Failed> {
-    let mut actor = started(runtime, echo, Limits::default()).await?;
+    let mut actor = started(runtime, echo, config).await?;
     let mut samples = Samples::with_capacity(n);
     let began = Instant::now();
     for _ in 0..n {
@@ -230,7 +272,7 @@ async fn messages_all_cores<E: Engine>(
                     });
                 };
                 executor.block_on(async move {
-                    let mut actor = started(&runtime, &echo, Limits::default()).await;
+                    let mut actor = started(&runtime, &echo, config(Limits::default())).await;
                     // Every thread waits, even one whose start failed.
                     barrier.wait();
                     let Ok(actor) = actor.as_mut() else {

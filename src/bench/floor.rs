@@ -63,7 +63,7 @@ impl Calls {
     }
 }
 
-fn fueled_store(engine: &Engine) -> wasmtime::Result<Store<()>> {
+pub(super) fn fueled_store(engine: &Engine) -> wasmtime::Result<Store<()>> {
     let mut store = Store::new(engine, ());
     store.set_fuel(u64::MAX)?;
     store.set_epoch_deadline(u64::MAX);

@@ -9,8 +9,12 @@
 //! cycle over the pooled floor's (lower is better, the goal is at most 2);
 //! `cycle_vs_seed_style` is the seed-style cycle over the reference's (how many times
 //! faster; the goal is at least 100); `messages_vs_floor` is the reference's messages
-//! per second over the floor's (the goal is at least 0.5).
+//! per second over the floor's (the goal is at least 0.5). The component ABI has its
+//! own two, against its own floor (bare `wasmtime::component` with typed calls):
+//! `component_cycle_vs_floor_pooled` (goal: at most 2) and `component_messages_vs_floor`
+//! (goal: at least 0.5).
 
+mod components;
 mod figures;
 mod floor;
 mod host;
@@ -18,7 +22,8 @@ pub(crate) mod modules;
 mod scale;
 mod stats;
 
-pub use figures::{Failed, Overshoot, RuntimeFigures};
+pub use components::ComponentFloor;
+pub use figures::{ComponentFigures, Failed, Overshoot, RuntimeFigures};
 pub use floor::{Floor, MESSAGE, seed_style_cycle};
 pub use host::{Footprint, footprint};
 pub use modules::echo;
@@ -78,6 +83,7 @@ pub const STEPS: &[&str] = &[
     "reference: messages",
     "reference: health",
     "reference: timeouts",
+    "components",
     "wasmi: spawn and stop",
     "wasmi: cycle",
     "wasmi: messages",
@@ -128,6 +134,22 @@ pub struct Report {
     pub floor_on_demand: FloorFigures,
     pub seed_style: SeedFigures,
     pub wasmi: RuntimeFigures,
+    /// The reference runtime running the echo actor as a component (SPEC.md §8).
+    pub component: ComponentFigures,
+    pub component_floor_pooled: Option<ComponentFloorFigures>,
+    pub component_floor_on_demand: ComponentFloorFigures,
+    pub component_cycle_vs_floor_pooled: f64,
+    pub component_cycle_vs_floor_on_demand: f64,
+    pub component_messages_vs_floor: f64,
+}
+
+/// Bare `wasmtime::component` figures of one allocator.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ComponentFloorFigures {
+    pub cycle_p50_us: f64,
+    pub cycle_p99_us: f64,
+    pub message_p50_us: f64,
+    pub messages_per_sec: f64,
 }
 
 /// Why the benchmark could not run.
@@ -213,7 +235,45 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
                 failed,
             })?
     };
+    progress("components");
+    let component = figures::measure_component(
+        &reference_runtime,
+        &components::source(),
+        components::config(),
+        counts,
+    )
+    .await
+    .map_err(|failed| BenchError::Measure {
+        runtime: "reference (components)",
+        failed,
+    })?;
     drop(reference_runtime);
+    let component_echo = components::echo();
+    let component_floor = async |allocation| -> wasmtime::Result<Option<ComponentFloorFigures>> {
+        let Some(floor) = ComponentFloor::new(allocation, &component_echo)? else {
+            return Ok(None);
+        };
+        let mut cycle = Samples::with_capacity(counts.cycles);
+        for _ in 0..counts.cycles {
+            let t = std::time::Instant::now();
+            floor.cycle().await?;
+            cycle.push(t.elapsed());
+        }
+        let (messages, took) = floor.messages(counts.messages).await?;
+        Ok(Some(ComponentFloorFigures {
+            cycle_p50_us: cycle.p50_us(),
+            cycle_p99_us: cycle.p99_us(),
+            message_p50_us: messages.p50_us(),
+            messages_per_sec: counts.messages as f64 / took.as_secs_f64(),
+        }))
+    };
+    let component_floor_pooled = component_floor(Allocation::Pooling)
+        .await
+        .map_err(BenchError::Floor)?;
+    let component_floor_on_demand = component_floor(Allocation::OnDemand)
+        .await
+        .map_err(BenchError::Floor)?
+        .unwrap_or_default();
     let wasmi = {
         let mut tell = |what: &str| progress(&format!("wasmi: {what}"));
         figures::measure(&WasmiRuntime::new(), counts, &mut tell)
@@ -251,6 +311,23 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
         floor_on_demand,
         seed_style,
         wasmi,
+        component_cycle_vs_floor_pooled: component_floor_pooled
+            .as_ref()
+            .map_or(0.0, |f| ratio(component.cycle_p50_us, f.cycle_p50_us)),
+        component_cycle_vs_floor_on_demand: ratio(
+            component.cycle_p50_us,
+            component_floor_on_demand.cycle_p50_us,
+        ),
+        component_messages_vs_floor: ratio(
+            component.messages_per_sec,
+            component_floor_pooled
+                .as_ref()
+                .unwrap_or(&component_floor_on_demand)
+                .messages_per_sec,
+        ),
+        component,
+        component_floor_pooled,
+        component_floor_on_demand,
     })
 }
 
@@ -403,6 +480,41 @@ impl fmt::Display for Report {
             )?;
             row("  p99", ro.p99_ms, wo.p99_ms, 0.0, 0.0, 0.0)?;
         }
+        let c = &self.component;
+        let cp = self.component_floor_pooled.clone().unwrap_or_default();
+        let co = &self.component_floor_on_demand;
+        row(
+            "component cycle p50 (µs)",
+            c.cycle_p50_us,
+            0.0,
+            cp.cycle_p50_us,
+            co.cycle_p50_us,
+            0.0,
+        )?;
+        row(
+            "  p99",
+            c.cycle_p99_us,
+            0.0,
+            cp.cycle_p99_us,
+            co.cycle_p99_us,
+            0.0,
+        )?;
+        row(
+            "component message p50 (µs)",
+            c.message_p50_us,
+            0.0,
+            cp.message_p50_us,
+            co.message_p50_us,
+            0.0,
+        )?;
+        row(
+            "component messages/s",
+            c.messages_per_sec,
+            0.0,
+            cp.messages_per_sec,
+            co.messages_per_sec,
+            0.0,
+        )?;
         writeln!(f)?;
         writeln!(
             f,
@@ -428,6 +540,16 @@ impl fmt::Display for Report {
             f,
             "all cores ÷ one core        {:>8.2}×  (goal: at least 1.6×)",
             self.all_cores_vs_one
+        )?;
+        writeln!(
+            f,
+            "component cycle ÷ pooled floor {:>5.2}×  (goal: at most 2×; floor: bare wasmtime::component)",
+            self.component_cycle_vs_floor_pooled
+        )?;
+        writeln!(
+            f,
+            "component messages/s ÷ floor's {:>5.3}×  (goal: at least 0.5×; typed component calls)",
+            self.component_messages_vs_floor
         )?;
         writeln!(
             f,

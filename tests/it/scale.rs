@@ -119,13 +119,23 @@ fn bench_json_has_every_figure_and_both_baselines() {
         "cycle_vs_seed_style",
         "messages_vs_floor",
         "timeout_overshoot_p99_ms",
+        "component_cycle_vs_floor_pooled",
+        "component_messages_vs_floor",
     ] {
         let figure = report[key]
             .as_f64()
             .unwrap_or_else(|| panic!("{key}: {report:#}"));
         assert!(figure > 0.0, "{key} = {figure}");
     }
-    for baseline in ["floor_pooled", "floor_on_demand", "seed_style", "wasmi"] {
+    for baseline in [
+        "floor_pooled",
+        "floor_on_demand",
+        "seed_style",
+        "wasmi",
+        "component",
+        "component_floor_pooled",
+        "component_floor_on_demand",
+    ] {
         let cycle = report[baseline]["cycle_p50_us"].as_f64();
         assert!(cycle.is_some_and(|us| us > 0.0), "{baseline}: {report:#}");
     }

@@ -21,10 +21,14 @@ wasmtime::component::bindgen!({
 });
 
 /// The echo actor as a component: the generators' echo spec (`_start`, `_health` and
-/// `_cleanup` returning) through the canonical ABI, as the suite's component cases are.
+/// `_cleanup` returning) through the canonical ABI, as the suite's component cases are,
+/// with an `alloc` that hands out the same room for every message (as the core echo's
+/// does), so that a component takes any number of them.
 pub fn echo() -> Vec<u8> {
+    use lifecycle_generators::encode::BUMP_START;
     use lifecycle_generators::spec::{Behaviour, ModuleSpec};
     let spec = ModuleSpec::actor(Behaviour::Echo)
+        .alloc(Behaviour::Value(BUMP_START.into()))
         .start(Behaviour::Return)
         .health(Behaviour::Return)
         .cleanup(Behaviour::Return);

@@ -133,6 +133,13 @@ fn rows() -> Vec<Row> {
         ),
         bad("trace-allocator", &["trace", echo, "--allocator", "nosuch"], &["--allocator"]),
         bad("trace-profile", &["trace", echo, "--profile", "nosuch"], &["--profile"]),
+        bad("trace-abi", &["trace", echo, "--abi", "nosuch"], &["--abi", "nosuch"]),
+        // An ABI that does not match the module is the runtime's load failure, as garbage
+        // bytes are: the trace says which header it expected.
+        bad("trace-core-module-as-component", &["trace", echo, "--abi", "component"], &["bad_magic", "0061736d0d000100 (component ABI)"])
+            .verdict(0),
+        bad("trace-component-as-core-module", &["trace", "conformance/cases/modules/rust-actor.wasm"], &["bad_magic", "0061736d01000000 (core ABI)"])
+            .verdict(0),
         bad("trace-fuel-word", &["trace", echo, "--fuel", "lots"], &["--fuel"]),
         bad("trace-fuel-negative", &["trace", echo, "--fuel", "-1"], &["-1"]),
         bad("trace-max-memory", &["trace", echo, "--max-memory", "abc"], &["--max-memory"]),
@@ -229,6 +236,7 @@ fn rows() -> Vec<Row> {
         bad("run-shard-zero", &["run", "--shard", "0/0"], &["--shard", "0/0"]),
         bad("run-shard-word", &["run", "--shard", "x/2"], &["--shard", "`x`"]),
         bad("run-require", &["run", "--require", "nosuch"], &["--require", "nosuch"]),
+        bad("run-abi", &["run", "--abi", "components"], &["--abi", "components"]),
         bad("run-seed", &["run", "--seed", "abc"], &["--seed"]),
         bad("run-jobs-zero", &["run", "--jobs", "0"], &["--jobs"]),
         bad("run-jobs-word", &["run", "--jobs", "many"], &["--jobs"]),
@@ -269,6 +277,12 @@ fn rows() -> Vec<Row> {
             "cases/mine.toml",
             case("wat = \"(module)\"\nexpect = { final_state = \"exploded\", transitions = [], ops = [] }"),
         ),
+        bad("cases-unknown-abi", &["run", "--cases", cases], &[file, "case `mine`", "`wasi`"])
+            .file("cases/mine.toml", case("scenario = \"echo\"\nabi = \"wasi\"")),
+        bad("cases-componentize-a-core-case", &["run", "--cases", cases], &[file, "case `mine`", "`componentize`"])
+            .file("cases/mine.toml", case(&format!("wat = \"(module)\"\ncomponentize = true\n{EXPECT}"))),
+        bad("cases-componentize-no-world", &["run", "--cases", cases], &[file, "case `mine`", "`componentize`", "no component of the kit's world"])
+            .file("cases/mine.toml", case(&format!("wat = \"(module)\"\nabi = \"component\"\ncomponentize = true\n{EXPECT}"))),
         bad("cases-limits-unknown-key", &["run", "--cases", cases], &[file, "case `mine`", "`fuel`"])
             .file("cases/mine.toml", case("scenario = \"echo\"\nlimits = { fuel = 3 }")),
         bad("cases-limits-bad-value", &["run", "--cases", cases], &[file, "case `mine`", "limits.fuel_per_call"])
@@ -388,6 +402,12 @@ fn rows() -> Vec<Row> {
         bad("fuzz-runtime", &["fuzz", "--runtime", "nosuch"], &["nosuch"]),
         bad("fuzz-mutant", &["fuzz", "--runtime", "faulty:nosuch"], &["nosuch"]),
         bad("fuzz-against", &["fuzz", "--cases", "1", "--against", "nosuch"], &["nosuch"]),
+        bad("fuzz-abi", &["fuzz", "--abi", "all"], &["--abi", "all"]),
+        bad(
+            "fuzz-against-with-components",
+            &["fuzz", "--cases", "1", "--abi", "component", "--against", "wasmi"],
+            &["--against", "wasm-smith", "--abi component"],
+        ),
         bad("fuzz-seconds-zero", &["fuzz", "--seconds", "0"], &["--seconds"]),
         bad("fuzz-seconds-word", &["fuzz", "--seconds", "long"], &["--seconds"]),
         bad("fuzz-cases-negative", &["fuzz", "--cases", "-3"], &["-3"]),

@@ -15,7 +15,7 @@ use wasm_encoder::{
 
 // Type indices.
 const T_VOID: u32 = 0; // [] -> []
-pub(crate) const T_HEALTH: u32 = 1; // [] -> [i32]
+const T_HEALTH: u32 = 1; // [] -> [i32]
 const T_MESSAGE: u32 = 2; // [i32 i32] -> [i64]
 const T_ALLOC: u32 = 3; // [i32] -> [i32]
 const T_WRONG: u32 = 4; // [f32] -> [], no lifecycle export's type
@@ -30,8 +30,7 @@ const G_COUNTERS: u32 = 1;
 const G_DECOY: u32 = G_COUNTERS + CALL_SITES as u32;
 const G_EXTENDED: u32 = G_DECOY + 1;
 
-/// Where `alloc`'s bump allocator starts.
-pub const BUMP_START: u32 = 1024;
+pub use crate::spec::BUMP_START;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sig {
@@ -359,7 +358,7 @@ fn encode_module(spec: &ModuleSpec, canonical: bool) -> Vec<u8> {
     let mut spec = spec.resolved();
     if canonical {
         // The host lowers messages into, and lifts replies from, the exported `memory`.
-        spec.memory = Some(crate::canonical::memory(&spec));
+        spec.memory = Some(crate::canonical_abi::memory(&spec));
     }
     let count = |kind| spec.imports.iter().filter(|i| i.kind == kind).count() as u32;
     let has = |f| spec.features.contains(&f);
@@ -395,7 +394,7 @@ fn encode_module(spec: &ModuleSpec, canonical: bool) -> Vec<u8> {
     debug_assert!(!has(Feature::Gc) || types.len() == T_STRUCT + 1);
     let canonical_types = types.len();
     if canonical {
-        crate::canonical::types(&mut types);
+        crate::canonical_abi::types(&mut types);
     }
 
     let mut imports = ImportSection::new();
@@ -477,7 +476,9 @@ fn encode_module(spec: &ModuleSpec, canonical: bool) -> Vec<u8> {
         add(T_HEALTH, &[I::I64Const(0)]);
     }
     if canonical {
-        for export in crate::canonical::exports(&spec, &slots, layout.memory, canonical_types) {
+        for export in
+            crate::canonical_abi::exports(&spec, &slots, layout.memory, (T_HEALTH, canonical_types))
+        {
             let f = add(export.type_index, &export.body);
             exports.export(&export.name, ExportKind::Func, layout.func(f));
         }

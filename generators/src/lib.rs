@@ -55,6 +55,7 @@
 
 pub mod artifacts;
 pub mod canonical;
+mod canonical_abi;
 pub mod catalogue;
 pub mod encode;
 pub mod fuzz;

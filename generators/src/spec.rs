@@ -4,6 +4,9 @@
 use lifecycle_contract::TrapCode;
 use wasmparser::WasmFeatures;
 
+/// Where `alloc`'s bump allocator starts.
+pub const BUMP_START: u32 = 1024;
+
 /// The trap codes a guest can raise on purpose (SPEC LC-LIMIT-6; `other` has no recipe).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Trap {

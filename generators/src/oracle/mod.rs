@@ -220,7 +220,7 @@ fn simulate(
                 Stop::Ambiguous(Ambiguous(format!("the spec has no component form: {why}")))
             })?;
             let mut resolved = spec.resolved();
-            resolved.memory = Some(crate::canonical::memory(&resolved));
+            resolved.memory = Some(crate::canonical_abi::memory(&resolved));
             (resolved, Abi::Component)
         }
         Modelled::Unstartable(_) => (ModuleSpec::new(), Abi::Core),
@@ -412,7 +412,7 @@ impl Sim<'_> {
     fn refusal(&self, slot: Entry) -> Option<lifecycle_contract::abi::Refusal> {
         match self.abi {
             Abi::Core => None,
-            Abi::Component => crate::canonical::refusal(self.spec.slot(slot)),
+            Abi::Component => crate::canonical_abi::refusal(self.spec.slot(slot)),
         }
     }
 

@@ -35,6 +35,15 @@ pub struct Capabilities {
     /// Components of the WIT world `actor` (SPEC.md §8), run with [`Abi::Component`].
     #[serde(default)]
     pub components: bool,
+    /// Core modules (SPEC.md §3), run with [`Abi::Core`]: every runtime but one that runs
+    /// components only.
+    #[serde(default = "runs_core_modules")]
+    pub core_modules: bool,
+}
+
+/// A runtime that does not say otherwise runs core modules.
+fn runs_core_modules() -> bool {
+    true
 }
 
 impl Capabilities {
@@ -44,6 +53,7 @@ impl Capabilities {
         timeouts: true,
         compilations: true,
         components: true,
+        core_modules: true,
     };
 
     pub fn has(&self, capability: Capability) -> bool {
@@ -53,6 +63,7 @@ impl Capabilities {
             Capability::Timeouts => self.timeouts,
             Capability::Compilations => self.compilations,
             Capability::Components => self.components,
+            Capability::CoreModules => self.core_modules,
         }
     }
 }
@@ -65,6 +76,7 @@ identifiers! {
         Timeouts => "timeouts",
         Compilations => "compilations",
         Components => "components",
+        CoreModules => "core_modules",
     }
 }
 
@@ -148,6 +160,7 @@ mod tests {
                 timeouts: false,
                 compilations: false,
                 components: false,
+                core_modules: false,
             };
             assert!(!declared.has(capability), "{capability}");
             match capability {
@@ -156,6 +169,7 @@ mod tests {
                 Capability::Timeouts => declared.timeouts = true,
                 Capability::Compilations => declared.compilations = true,
                 Capability::Components => declared.components = true,
+                Capability::CoreModules => declared.core_modules = true,
             }
             let others = Capability::ALL.iter().filter(|&&c| c != capability);
             assert!(declared.has(capability), "{capability}");

@@ -587,3 +587,45 @@ fn cases_with_wat_files_pass_through_every_adapter() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The second implementation of the component ABI: components transpiled by jco and run
+/// on Node (`conformance/adapters/jco`, installed by `npm ci`, as `.ci/run` does). Every
+/// component case it can run passes; what it cannot is `unsupported` by the capability it
+/// does not declare (`fuel`, and `core_modules` for the core cases), and each expected
+/// failure is a jco difference from the canonical ABI, named in its reason.
+#[test]
+#[ignore = "slow tier: the whole suite through the jco adapter on Node (about a minute and a half); needs `npm ci` in conformance/adapters/jco"]
+fn the_jco_adapter_runs_every_component_case_it_can() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/adapters/jco");
+    assert!(
+        Path::new(dir).join("node_modules").is_dir(),
+        "{dir}: run `npm ci` there first (.ci/run does)"
+    );
+    let expectations = "conformance/adapters/jco/expectations.toml";
+    let adapter = "node conformance/adapters/jco/adapter.mjs";
+    let (report, code) = json_run(&["--adapter", adapter, "--expectations", expectations]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["runtime"], "jco");
+    assert_eq!(
+        (report["failed"].as_u64(), report["xpass"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert!(report["passed"].as_u64().unwrap() >= 300, "{report:#}");
+    let gated: BTreeSet<&str> = report["unsupported_by_capability"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        gated,
+        BTreeSet::from(["core_modules", "fuel"]),
+        "{report:#}"
+    );
+    for (id, outcome, why) in outcomes(&report) {
+        if outcome == "xfail" {
+            assert!(id.contains("reply") || id.contains("utf8"), "{id}: {why}");
+            assert!(why.starts_with("jco "), "{id}: {why}");
+        }
+    }
+}

@@ -77,8 +77,10 @@ impl Case {
             modules,
             ..self.clone()
         };
-        case.needs = case.derived_needs();
-        case.needs.extend(self.needs.iter().copied());
+        // Its own derived needs, and what the core case declared beyond its own.
+        let derived_for_core = self.derived_needs();
+        let declared = self.needs.difference(&derived_for_core).copied();
+        case.needs = case.derived_needs().into_iter().chain(declared).collect();
         Ok(case)
     }
 }

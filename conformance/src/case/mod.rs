@@ -163,7 +163,7 @@ impl Case {
     }
 
     /// The capabilities SPEC.md's rule derives: `standard_profile` for the standard
-    /// profile; `components` for a component; `fuel` if any outcome shows fuel running out (an error, a health reason,
+    /// profile; `core_modules` for a core module and `components` for a component; `fuel` if any outcome shows fuel running out (an error, a health reason,
     /// a cleanup warning or a guest call); `timeouts` if any shows a timeout. Limits
     /// alone never count: unlimited fuel is no need, and a finite budget that is never
     /// exhausted passes on a runtime without fuel.
@@ -173,9 +173,10 @@ impl Case {
             if module.profile == Profile::Standard {
                 needs.insert(Capability::StandardProfile);
             }
-            if module.abi == Abi::Component {
-                needs.insert(Capability::Components);
-            }
+            needs.insert(match module.abi {
+                Abi::Core => Capability::CoreModules,
+                Abi::Component => Capability::Components,
+            });
             match &module.expected {
                 Expected::Exact(summary) => needs.extend(shown_needs(summary)),
                 Expected::AnyOf(all) => needs.extend(all.iter().flat_map(shown_needs)),

@@ -81,8 +81,8 @@ export function parseCoreModule(bytes) {
   const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   if (!header.every((b, i) => magic[i] === b)) throw new MalformedError('not a core module header');
 
-  // Value types. `inBody` marks a value type of a local, parameter or global, where
-  // funcref and externref need reference types.
+  // Value types (of parameters, results, locals, globals, blocks): funcref and externref
+  // there need reference types (a funcref table alone is MVP, see `reftype`).
   const valtype = (rr = r) => {
     const at = rr.pos;
     const b = rr.byte();
@@ -304,9 +304,8 @@ export function parseCoreModule(bytes) {
         if (rk <= lastRank) r.fail('section out of order');
         lastRank = rk;
       }
-      const saved = r;
-      // The section readers below use `r`; point it at the section for their duration.
-      Object.assign(r, { pos: contentStart, end });
+      // The section readers below use `r`, bounded by the section while they run.
+      r.end = end;
       switch (id) {
         case 0: r.name(); r.pos = end; break;
         case 1: r.vec(() => {
@@ -392,7 +391,8 @@ export function parseCoreModule(bytes) {
         default: r.fail(`invalid section id ${id}`);
       }
       if (r.pos !== end) r.fail('section size mismatch');
-      Object.assign(saved, { pos: end, end: bytes.length });
+      r.pos = end;
+      r.end = bytes.length;
     }
     if (funcCount !== null && funcCount !== m.funcTypes.length) r.fail('function and code section have inconsistent lengths');
     if (funcCount === null && m.funcTypes.length > 0) r.fail('function and code section have inconsistent lengths');

@@ -151,6 +151,23 @@ pub trait SubjectComponent: Send + 'static {
 mod tests {
     use super::*;
 
+    /// An adapter written before components declares four capabilities: it runs core
+    /// modules and no components.
+    #[test]
+    fn capabilities_left_out_are_core_modules_and_no_components() {
+        let four = serde_json::json!({
+            "standard_profile": true, "fuel": true, "timeouts": true, "compilations": false
+        });
+        let read: Capabilities = serde_json::from_value(four).unwrap();
+        assert!(read.has(Capability::CoreModules) && !read.has(Capability::Components));
+        let components_only = serde_json::json!({
+            "standard_profile": true, "fuel": false, "timeouts": true, "compilations": true,
+            "components": true, "core_modules": false
+        });
+        let read: Capabilities = serde_json::from_value(components_only).unwrap();
+        assert!(!read.has(Capability::CoreModules) && read.has(Capability::Components));
+    }
+
     #[test]
     fn a_capability_is_had_only_when_declared() {
         for capability in Capability::ALL {

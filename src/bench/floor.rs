@@ -70,18 +70,38 @@ pub(super) fn fueled_store(engine: &Engine) -> wasmtime::Result<Store<()>> {
     Ok(store)
 }
 
+/// A bare engine on the reference engine's configuration with `allocation`; `None`
+/// where a pool was asked for and the host could not reserve it.
+pub(super) fn bare_engine(allocation: Allocation) -> wasmtime::Result<Option<Engine>> {
+    let config = WasmtimeConfig {
+        allocation,
+        ..WasmtimeConfig::default()
+    };
+    let (engine, got) = config.bare_engine()?;
+    Ok((got == allocation).then_some(engine))
+}
+
+/// `n` runs of `once`, each timed.
+pub(super) async fn timed<F: AsyncFnMut() -> wasmtime::Result<()>>(
+    n: usize,
+    mut once: F,
+) -> wasmtime::Result<Samples> {
+    let mut samples = Samples::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        once().await?;
+        samples.push(t.elapsed());
+    }
+    Ok(samples)
+}
+
 impl Floor {
     /// The floor on the reference engine's configuration with `allocation`; `None` where
     /// a pool was asked for and the host could not reserve it.
     pub fn new(allocation: Allocation, wasm: &[u8]) -> wasmtime::Result<Option<Floor>> {
-        let config = WasmtimeConfig {
-            allocation,
-            ..WasmtimeConfig::default()
-        };
-        let (engine, got) = config.bare_engine()?;
-        if got != allocation {
+        let Some(engine) = bare_engine(allocation)? else {
             return Ok(None);
-        }
+        };
         let module = Module::from_binary(&engine, wasm)?;
         let pre = Linker::new(&engine).instantiate_pre(&module)?;
         Ok(Some(Floor { engine, pre }))

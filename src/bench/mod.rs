@@ -32,7 +32,6 @@ pub use scale::{Held, Scale};
 use lifecycle_runtime::engine::wasmtime::config::Allocation;
 use lifecycle_runtime::runtimes::RuntimeConfig;
 use lifecycle_runtime::{Runtime, WasmiRuntime};
-use stats::Samples;
 use std::fmt;
 
 /// How much to measure.
@@ -182,12 +181,7 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
         let Some(floor) = Floor::new(allocation, &echo)? else {
             return Ok(None);
         };
-        let mut cycle = Samples::with_capacity(counts.cycles);
-        for _ in 0..counts.cycles {
-            let t = std::time::Instant::now();
-            floor.cycle().await?;
-            cycle.push(t.elapsed());
-        }
+        let cycle = floor::timed(counts.cycles, async || floor.cycle().await).await?;
         let (messages, took) = floor.messages(counts.messages).await?;
         let (sync, sync_took) = floor.messages_sync(counts.messages).await?;
         let health = floor.health(counts.messages).await?;
@@ -210,14 +204,11 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
         .unwrap_or_default();
 
     progress("seed style");
-    let mut seed = Samples::with_capacity(settings.seed_cycles());
-    for _ in 0..settings.seed_cycles() {
-        let t = std::time::Instant::now();
-        floor::seed_style_cycle(&echo)
-            .await
-            .map_err(BenchError::Floor)?;
-        seed.push(t.elapsed());
-    }
+    let seed = floor::timed(settings.seed_cycles(), async || {
+        floor::seed_style_cycle(&echo).await
+    })
+    .await
+    .map_err(BenchError::Floor)?;
     let seed_style = SeedFigures {
         cycle_p50_us: seed.p50_us(),
         cycle_p99_us: seed.p99_us(),
@@ -253,12 +244,7 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
         let Some(floor) = ComponentFloor::new(allocation, &component_echo)? else {
             return Ok(None);
         };
-        let mut cycle = Samples::with_capacity(counts.cycles);
-        for _ in 0..counts.cycles {
-            let t = std::time::Instant::now();
-            floor.cycle().await?;
-            cycle.push(t.elapsed());
-        }
+        let cycle = floor::timed(counts.cycles, async || floor.cycle().await).await?;
         let (messages, took) = floor.messages(counts.messages).await?;
         Ok(Some(ComponentFloorFigures {
             cycle_p50_us: cycle.p50_us(),

@@ -159,7 +159,7 @@ impl<E: Engine> Component<E> {
         }
         if guest.exports(Entry::Start) {
             // Fresh fuel, under the deadline instantiation armed.
-            let result = call_unit(&mut guest, Entry::Start, limits.fuel_per_call).await;
+            let result = call_unit(&mut guest, Unit::Start, limits.fuel_per_call).await;
             record_call(&mut self.events, &mut guest, Entry::Start, &result);
             let fault = match result {
                 Ok(None) => return Ok(guest),
@@ -215,7 +215,7 @@ impl<E: Engine> Component<E> {
             if guest.exports(Entry::Cleanup) {
                 guest.arm_deadline(timeout);
                 let fuel = op.config.limits.fuel_per_call;
-                let result = call_unit(&mut guest, Entry::Cleanup, fuel).await;
+                let result = call_unit(&mut guest, Unit::Cleanup, fuel).await;
                 record_call(&mut op.events, &mut guest, Entry::Cleanup, &result);
                 let warning = match result {
                     Ok(None) => None,
@@ -340,16 +340,25 @@ pub(super) fn mismatched(
     })
 }
 
-/// Calls `_start` or `_cleanup` (`initialize` or `shutdown` on a component) with fresh
-/// fuel under the deadline already armed: `Some` if a component refused.
+/// The two calls without a result on the core ABI, which a component may refuse.
+#[derive(Clone, Copy)]
+enum Unit {
+    /// `_start`, or `initialize` with the component's (v1: empty) configuration.
+    Start,
+    /// `_cleanup`, or `shutdown`.
+    Cleanup,
+}
+
+/// Calls `unit` with fresh fuel under the deadline already armed: `Some` if a component
+/// refused.
 async fn call_unit<G: Guest>(
     guest: &mut G,
-    entry: Entry,
+    unit: Unit,
     fuel: u64,
 ) -> Result<Option<Refusal>, GuestFailure> {
-    let (core, world) = match entry {
-        Entry::Start => (Call::Start, WorldCall::Initialize(&[])),
-        _ => (Call::Cleanup, WorldCall::Shutdown),
+    let (core, world) = match unit {
+        Unit::Start => (Call::Start, WorldCall::Initialize(&[])),
+        Unit::Cleanup => (Call::Cleanup, WorldCall::Shutdown),
     };
     match guest.abi() {
         Abi::Core => call_armed(guest, core, fuel).await.map(|_| None),

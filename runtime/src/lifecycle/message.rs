@@ -4,7 +4,9 @@
 //! engine lowers and lifts.
 //!
 //! Invariant: only a trap, fuel exhaustion or timeout in `alloc` or `handle-message`
-//! fails the component; every other refusal leaves it `ready`.
+//! fails the component (on a component: in `handle-message`, its `cabi_realloc` or its
+//! post-return, or a value the host cannot lift, LC-CM-9); every other refusal leaves it
+//! `ready`.
 
 use super::component::{Component, Ongoing, call_armed, call_world, mismatched, record_call};
 use super::log::EventLog;
@@ -101,6 +103,7 @@ async fn deliver<G: Guest>(
     }
 }
 
+/// A guest failure in a message: fatal.
 fn fatal(failure: lifecycle_contract::GuestFailure) -> Failure {
     Failure::Fatal(Error::new(Stage::HandleMessage, Fault::from(failure)))
 }

@@ -178,7 +178,9 @@ fn examine_component(bytes: &[u8]) -> Facts {
     }
 }
 
-fn bad_export(export: &str, reason: ExportReason) -> Error {
+/// A `bad_export` of `export` (a core export's name, or a component's interface or
+/// function).
+pub(super) fn bad_export(export: &str, reason: ExportReason) -> Error {
     let export = export.to_string();
     Error::new(Stage::Exports, Fault::BadExport { export, reason })
 }

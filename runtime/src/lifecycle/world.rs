@@ -3,16 +3,12 @@
 //! every function of the kit's WIT and of its type. Read from the component's own type
 //! information with `wit-parser`, never through an engine, as the core checks are.
 
+use super::checks::bad_export;
+use lifecycle_contract::Error;
 use lifecycle_contract::abi::{LIFECYCLE_INTERFACE, WIT};
-use lifecycle_contract::error::{ExportReason, Fault};
-use lifecycle_contract::{Error, Stage};
+use lifecycle_contract::error::ExportReason;
 use wit_parser::decoding::{DecodedWasm, decode};
 use wit_parser::{Function, Resolve, Type, TypeDefKind, WorldItem, WorldKey};
-
-fn bad_export(export: &str, reason: ExportReason) -> Error {
-    let export = export.to_string();
-    Error::new(Stage::Exports, Fault::BadExport { export, reason })
-}
 
 /// LC-CM-2 for a validated component's bytes.
 pub fn check_exports(bytes: &[u8]) -> Result<(), Error> {

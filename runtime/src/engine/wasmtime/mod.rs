@@ -120,6 +120,18 @@ pub struct PoolUsage {
 }
 
 impl Engines {
+    /// What `make` makes on the engine, or, when no slot of the pool can hold it, on the
+    /// engine on demand (so that the pool never changes a verdict).
+    fn fitting<T>(
+        &self,
+        make: impl Fn(&wasmtime::Engine) -> wasmtime::Result<T>,
+    ) -> wasmtime::Result<T> {
+        match (make(&self.engine), &self.unpooled) {
+            (Err(_), Some(unpooled)) => make(unpooled),
+            (made, _) => made,
+        }
+    }
+
     fn new(
         built: wasmtime::Result<(wasmtime::Engine, Allocation)>,
         unpooled: wasmtime::Result<Option<wasmtime::Engine>>,
@@ -255,19 +267,17 @@ impl Engine for Wasmtime {
         // The profile was checked when the module was validated.
         let _ = profile;
         if abi == Abi::Component {
-            let unpooled = self.shared.unpooled.as_ref();
-            return world::compile(&self.shared.engine, unpooled, bytes).map(Compiled::Component);
+            let component = self
+                .shared
+                .fitting(|engine| wasmtime::component::Component::from_binary(engine, bytes))
+                .map_err(|e| CompileError(format!("{e:#}")))?;
+            return Ok(Compiled::Component(world::prelinked(component)));
         }
-        let mut engine = &self.shared.engine;
-        let module = match (Module::from_binary(engine, bytes), &self.shared.unpooled) {
-            (Ok(module), _) => module,
-            // No slot of the pool can hold it: on demand, then.
-            (Err(_), Some(unpooled)) => {
-                engine = unpooled;
-                Module::from_binary(engine, bytes).map_err(|e| CompileError(e.to_string()))?
-            }
-            (Err(e), None) => return Err(CompileError(e.to_string())),
-        };
+        let module = self
+            .shared
+            .fitting(|engine| Module::from_binary(engine, bytes))
+            .map_err(|e| CompileError(e.to_string()))?;
+        let engine = module.engine();
         // A module the pool cannot host is no compile error: the lifecycle's limit checks
         // (held to the pool's ceilings) refuse it first, or instantiation is exhausted.
         let linked = match module.imports().len() {

@@ -2,8 +2,7 @@
 //! valid, or invalid for the intended reason?) and the reference runtime (does its trace
 //! match the oracle's expectation exactly?).
 
-use lifecycle_conformance::ModuleSource;
-use lifecycle_conformance::drive;
+use crate::common::scenario_summary;
 use lifecycle_contract::Outcome;
 use lifecycle_generators::catalogue::catalogue;
 use lifecycle_generators::scenario::{Module, Scenario};
@@ -128,18 +127,7 @@ async fn the_reference_runtime_matches_every_expectation() {
     let mut kinds = HashSet::new();
     for s in catalogue() {
         let conforming = s.expected_any().unwrap();
-        let module = ModuleSource::Bytes(s.bytes().into());
-        let t = drive::script(
-            &runtime,
-            module,
-            s.abi,
-            s.profile,
-            s.limits.clone(),
-            &s.script,
-        )
-        .await
-        .unwrap();
-        let got = t.summary().without_detail();
+        let got = scenario_summary(&runtime, &s, (s.bytes(), s.abi)).await;
         if !conforming.contains(&got) {
             mismatches.push(format!(
                 "{} ({}):\n  expected {}\n  got      {}\n  repro: {}",

@@ -54,3 +54,20 @@ pub async fn reference_suite() -> &'static (Vec<Case>, RunReport) {
     })
     .await
 }
+
+/// What the reference `runtime` shows running `module` (a scenario's module, or its
+/// component) through `abi` with the scenario's profile, limits and script, without the
+/// engine's words.
+pub async fn scenario_summary(
+    runtime: &lifecycle_runtime::Runtime,
+    s: &lifecycle_generators::scenario::Scenario,
+    (module, abi): (Vec<u8>, lifecycle_contract::Abi),
+) -> lifecycle_contract::Summary {
+    let module = lifecycle_conformance::ModuleSource::Bytes(module.into());
+    let limits = s.limits.clone();
+    let trace =
+        lifecycle_conformance::drive::script(runtime, module, abi, s.profile, limits, &s.script)
+            .await
+            .expect("a runtime in process always traces");
+    trace.summary().without_detail()
+}

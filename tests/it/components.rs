@@ -47,17 +47,7 @@ async fn the_reference_runtime_matches_the_oracle_on_every_component_scenario() 
             }
         };
         ran += 1;
-        let t = lifecycle_conformance::drive::script(
-            &runtime,
-            ModuleSource::bytes(bytes),
-            Abi::Component,
-            s.profile,
-            s.limits.clone(),
-            &s.script,
-        )
-        .await
-        .unwrap();
-        let got = t.summary().without_detail();
+        let got = crate::common::scenario_summary(&runtime, &s, (bytes, Abi::Component)).await;
         if !conforming.contains(&got) {
             mismatches.push(format!(
                 "{} ({}):\n  expected {}\n  got      {}",

@@ -160,19 +160,8 @@ fn a_seeded_case_is_reproduced_from_its_name_alone() {
 async fn the_seeded_family_matches_the_reference_runtime() {
     let runtime = Runtime::new().unwrap();
     for s in random::family(2026, 150) {
-        let module = ModuleSource::Bytes(s.bytes().into());
-        let t = drive::script(
-            &runtime,
-            module,
-            s.abi,
-            s.profile,
-            s.limits.clone(),
-            &s.script,
-        )
-        .await
-        .unwrap();
         assert_eq!(
-            t.summary().without_detail(),
+            crate::common::scenario_summary(&runtime, &s, (s.bytes(), s.abi)).await,
             s.expected().unwrap(),
             "{}: {}",
             s.name,

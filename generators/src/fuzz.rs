@@ -58,10 +58,7 @@ const WORDS: [&str; 6] = [
 impl Trial {
     /// The module as the oracle sees it, on its ABI.
     pub fn modelled(&self) -> Modelled<'_> {
-        match self.abi {
-            Abi::Core => Modelled::Spec(&self.spec),
-            Abi::Component => Modelled::Component(&self.spec),
-        }
+        Modelled::of(&self.spec, self.abi)
     }
 
     /// The module for its ABI: none for a component whose spec has no component form

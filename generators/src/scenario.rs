@@ -130,10 +130,9 @@ impl Scenario {
 
     /// The module as the oracle sees it.
     pub fn modelled(&self) -> Modelled<'_> {
-        match (&self.module, self.abi) {
-            (Module::Spec(spec), Abi::Core) => Modelled::Spec(spec),
-            (Module::Spec(spec), Abi::Component) => Modelled::Component(spec),
-            (Module::Unstartable { error, .. }, _) => Modelled::Unstartable(error),
+        match &self.module {
+            Module::Spec(spec) => Modelled::of(spec, self.abi),
+            Module::Unstartable { error, .. } => Modelled::Unstartable(error),
         }
     }
 

@@ -57,6 +57,16 @@ pub enum Modelled<'a> {
     Unstartable(&'a Error),
 }
 
+impl<'a> Modelled<'a> {
+    /// `spec` run through `abi`: its core module, or its component.
+    pub fn of(spec: &'a ModuleSpec, abi: Abi) -> Modelled<'a> {
+        match abi {
+            Abi::Core => Modelled::Spec(spec),
+            Abi::Component => Modelled::Component(spec),
+        }
+    }
+}
+
 /// Fuel the canonical exports of a generated component spend around the spec's own
 /// functions in one call (a few dozen instructions; `cabi_realloc` included), taken
 /// from the budget before the spec's behaviour runs: the oracle does not model a

@@ -33,6 +33,7 @@ pub mod case;
 pub mod difference;
 pub mod drive;
 pub mod fuzz;
+pub mod html;
 mod hash;
 mod one_line;
 pub mod report;

@@ -18,9 +18,11 @@ mod components;
 mod figures;
 mod floor;
 mod host;
+pub mod html;
 pub(crate) mod modules;
 mod scale;
 mod stats;
+mod svg;
 
 pub use components::ComponentFloor;
 pub use figures::{ComponentFigures, Failed, Overshoot, RuntimeFigures};
@@ -140,6 +142,10 @@ pub struct Report {
     pub component_cycle_vs_floor_pooled: f64,
     pub component_cycle_vs_floor_on_demand: f64,
     pub component_messages_vs_floor: f64,
+    /// The kit's version (`lifecycle-kit --version`).
+    pub kit_version: String,
+    /// When the run ended, in UTC (RFC 3339, to the second).
+    pub date: String,
 }
 
 /// Bare `wasmtime::component` figures of one allocator.
@@ -314,6 +320,8 @@ pub async fn run(settings: Settings, progress: &mut dyn FnMut(&str)) -> Result<R
         component,
         component_floor_pooled,
         component_floor_on_demand,
+        kit_version: env!("CARGO_PKG_VERSION").to_string(),
+        date: host::utc_now(),
     })
 }
 

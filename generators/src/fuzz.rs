@@ -21,7 +21,7 @@ use crate::spec::{
 };
 use lifecycle_contract::limits::DEFAULT_STOP_TIMEOUT;
 use lifecycle_contract::{Abi, Limits, Profile, Step};
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 
@@ -296,18 +296,95 @@ fn simpler(b: &Behaviour) -> Vec<Behaviour> {
     out
 }
 
-/// The trial drawn from `seed`: one whose outcome the oracle predicts exactly.
+/// The trial drawn from `seed`: one whose outcome the oracle predicts exactly. The
+/// seeded stream is [`draw_from`]'s randomness, and draws are tried until one is exact.
 pub fn draw(seed: u64) -> Trial {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     loop {
-        let t = draw_once(&mut rng);
-        if t.exact() {
+        if let Some(t) = draw_from(&mut rng, 1) {
             return t;
         }
     }
 }
 
-fn behaviour(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
+/// The first trial drawn from `rng` whose outcome the oracle predicts exactly, trying at
+/// most `attempts` draws; none if every one of them was open. The one set of rules for
+/// every source: a seed ([`draw`]) or a fuzzer's bytes ([`Stream`]), whose choices are
+/// then the fuzzer's.
+pub fn draw_from<R: Rng + ?Sized>(rng: &mut R, attempts: usize) -> Option<Trial> {
+    (0..attempts).map(|_| draw_once(rng)).find(Trial::exact)
+}
+
+/// Randomness read from a fuzzer's bytes, through [`arbitrary::Unstructured`]: each
+/// number is the next bytes, little-endian, and zeros once they run out. So
+/// `draw_from(&mut Stream::new(bytes), n)` lets libFuzzer's mutations steer every
+/// choice a draw makes, and the bytes a seeded generator would give ([`seeded_bytes`])
+/// draw exactly the trial of that seed.
+pub struct Stream<'a> {
+    bytes: arbitrary::Unstructured<'a>,
+}
+
+impl<'a> Stream<'a> {
+    pub fn new(bytes: &'a [u8]) -> Stream<'a> {
+        Stream {
+            bytes: arbitrary::Unstructured::new(bytes),
+        }
+    }
+
+    /// Bytes not read yet.
+    pub fn left(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+impl rand::RngCore for Stream<'_> {
+    fn next_u32(&mut self) -> u32 {
+        let mut word = [0; 4];
+        self.fill_bytes(&mut word);
+        u32::from_le_bytes(word)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut word = [0; 8];
+        self.fill_bytes(&mut word);
+        u64::from_le_bytes(word)
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        // Never an error: past the end, `fill_buffer` pads with zeros.
+        let _ = self.bytes.fill_buffer(dst);
+    }
+}
+
+/// The bytes that make [`Stream`] give exactly the numbers `draw(seed)` takes from its
+/// seeded generator: that generator's output, as many 32-bit words as the draw used
+/// (ChaCha's 64-bit numbers are two words, low first, as the stream reads them). A seed
+/// corpus for libFuzzer that starts where the built-in loop does.
+pub fn seeded_bytes(seed: u64) -> Vec<u8> {
+    /// A seeded generator that counts the words it gives.
+    struct Counted(ChaCha8Rng, usize);
+    impl rand::RngCore for Counted {
+        fn next_u32(&mut self) -> u32 {
+            self.1 += 1;
+            self.0.next_u32()
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.1 += 2;
+            self.0.next_u64()
+        }
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            self.1 += dst.len().div_ceil(4);
+            self.0.fill_bytes(dst)
+        }
+    }
+    let mut counted = Counted(ChaCha8Rng::seed_from_u64(seed), 0);
+    while draw_from(&mut counted, 1).is_none() {}
+    let mut bytes = vec![0; 4 * counted.1];
+    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    bytes
+}
+
+fn behaviour<R: Rng + ?Sized>(rng: &mut R, slot: Entry) -> Behaviour {
     match rng.random_range(0..24) {
         0 | 1 => Behaviour::GrowMemoryOrTrap(rng.random_range(0..3)),
         2 => Behaviour::GrowTable(rng.random_range(0..3)),
@@ -321,7 +398,7 @@ fn behaviour(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
 }
 
 /// A behaviour that is not an `OnCall` (which does not nest).
-fn plain(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
+fn plain<R: Rng + ?Sized>(rng: &mut R, slot: Entry) -> Behaviour {
     loop {
         let b = crate::random::behaviour(rng, slot);
         if !matches!(b, Behaviour::OnCall { .. }) {
@@ -330,7 +407,7 @@ fn plain(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
     }
 }
 
-fn draw_once(rng: &mut ChaCha8Rng) -> Trial {
+fn draw_once<R: Rng + ?Sized>(rng: &mut R) -> Trial {
     let mut spec = ModuleSpec::new();
     if rng.random_bool(0.8) {
         let initial = rng.random_range(0..3);
@@ -558,6 +635,42 @@ mod tests {
         }
         assert!(started >= 200, "{started} of 500 started");
         assert!(kinds.len() >= 6, "start failed only as {kinds:?}");
+    }
+
+    /// The loop's trial of a seed, drawn again from bytes: the seeded generator's own
+    /// output read through the stream, redraws included.
+    #[test]
+    fn the_seeded_bytes_draw_the_seeds_trial() {
+        for seed in 0..80 {
+            let bytes = seeded_bytes(seed);
+            assert_eq!(bytes.len() % 4, 0);
+            let again = draw_from(&mut Stream::new(&bytes), 64);
+            assert_eq!(again, Some(draw(seed)), "seed {seed}");
+        }
+    }
+
+    /// The bytes steer the draw: a changed byte draws another trial; past their end the
+    /// stream reads zeros, so bytes and the same bytes padded with zeros are one input.
+    #[test]
+    fn bytes_steer_the_draw_and_run_out_into_zeros() {
+        let bytes = seeded_bytes(3);
+        let first = draw_from(&mut Stream::new(&bytes), 64);
+        // The first choice (a memory or not, 4 in 5 yes) made the other way.
+        let mut changed = bytes.clone();
+        let memory = u64::from_le_bytes(bytes[..8].try_into().unwrap()) < u64::MAX / 5 * 4;
+        changed[..8].fill(if memory { 0xff } else { 0 });
+        assert_ne!(draw_from(&mut Stream::new(&changed), 64), first);
+        let mut padded = bytes.clone();
+        padded.extend([0; 256]);
+        assert_eq!(draw_from(&mut Stream::new(&padded), 64), first);
+        let mut stream = Stream::new(&[1, 0, 0, 0, 2]);
+        assert_eq!(
+            (stream.next_u32(), stream.next_u64(), stream.left()),
+            (1, 2, 0)
+        );
+        assert_eq!(stream.next_u32(), 0);
+        // Nothing at all is a draw too (every choice the lowest); never a panic.
+        let _ = draw_from(&mut Stream::new(&[]), 4);
     }
 
     #[test]

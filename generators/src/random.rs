@@ -19,7 +19,7 @@ pub fn family(seed: u64, count: usize) -> Vec<Scenario> {
     (0..count).map(|_| scenario(rng.next_u64())).collect()
 }
 
-pub(crate) fn behaviour(rng: &mut ChaCha8Rng, slot: Entry) -> Behaviour {
+pub(crate) fn behaviour<R: Rng + ?Sized>(rng: &mut R, slot: Entry) -> Behaviour {
     let trap = Trap::ALL[rng.random_range(0..Trap::ALL.len())];
     match rng.random_range(0..10) {
         0 | 1 => Behaviour::Return,

@@ -33,8 +33,8 @@ pub mod case;
 pub mod difference;
 pub mod drive;
 pub mod fuzz;
-pub mod html;
 mod hash;
+pub mod html;
 mod one_line;
 pub mod report;
 pub mod runner;
@@ -42,7 +42,7 @@ pub mod spec;
 pub mod trace;
 
 pub use case::{Case, CaseError, CaseModule, Expected, Timing};
-pub use report::{RunReport, Totals};
+pub use report::{RunMeta, RunReport, Totals};
 pub use runner::{CaseResult, Expectations, RunOptions, Verdict};
 // What a runtime under test implements lives in the contract, so that a runtime need not
 // depend on its test harness; its paths here stay as they were.
@@ -72,12 +72,14 @@ pub async fn run_cases<S: Subject, E: std::fmt::Display>(
             version,
             results,
             setup_error: None,
+            meta: report::RunMeta::now(),
         },
         Err(why) => RunReport {
             runtime: "unknown".into(),
             version: String::new(),
             results: Vec::new(),
             setup_error: Some(format!("cannot create the runtime under test: {why}")),
+            meta: report::RunMeta::now(),
         },
     }
 }

@@ -8,6 +8,8 @@ mod bench;
 mod fuzz;
 mod generate;
 mod mutants;
+mod output;
+mod report;
 mod run;
 mod soak;
 mod subject;
@@ -37,6 +39,9 @@ enum Command {
     Gen(generate::GenArgs),
     /// Run the conformance suite against a runtime and report a verdict per contract clause.
     Run(run::RunArgs),
+    /// Show reports of earlier runs (`run --format json`) as one conformance matrix: a
+    /// self-contained HTML page, runtimes side by side, shards merged.
+    Report(report::ReportArgs),
     /// Run the suite against every faulty runtime (needs `--features defects`).
     Mutants(mutants::MutantsArgs),
     /// Serve a built-in runtime over the adapter protocol on stdin and stdout.
@@ -140,6 +145,7 @@ pub fn main() -> ExitCode {
             Command::Gen(args) => generate::execute(args).map(|()| ExitCode::SUCCESS),
             // The suite ran: exit 1 if anything failed (the report says what).
             Command::Run(args) => run::execute(args).await.map(exit_code),
+            Command::Report(args) => report::execute(args).map(|()| ExitCode::SUCCESS),
             // Exit 1 if any mutant survived.
             Command::Mutants(args) => mutants::execute(args).await.map(exit_code),
             Command::Adapter(args) => adapter::execute(args).await.map(|()| ExitCode::SUCCESS),

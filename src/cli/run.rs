@@ -1,15 +1,15 @@
 //! `lifecycle-kit run`: the conformance suite against a runtime, a verdict per clause;
 //! human, JSON and JUnit reports.
 
+use super::output::Staged;
 use super::subject::{CannotCreate, Job, MakeError, SubjectArgs, parse_capabilities};
 use super::{Format, Usage, bad, shell_quote};
-use anyhow::Context;
 use clap::Args;
 use lifecycle_conformance::case::AbiChoice;
 use lifecycle_conformance::{Capability, Subject};
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// `K/N`: shard K of N, 1-based.
@@ -53,6 +53,10 @@ pub(super) struct RunArgs {
     /// Also write a JUnit XML report here.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
+    /// Also write the conformance matrix of this run here, as one self-contained HTML
+    /// page (`report --html` shows several runs side by side).
+    #[arg(long, value_name = "OUT.html")]
+    html: Option<PathBuf>,
     /// Cases directory (default: the built-in cases), or one case file (a corpus case,
     /// say), which need not cover every clause.
     #[arg(long, value_name = "PATH")]
@@ -111,53 +115,6 @@ impl RunArgs {
             flag("watchdog-secs", Some(self.watchdog_secs.to_string()));
         }
         words.join(" ")
-    }
-}
-
-/// An output file written whole or not at all: created beside its place
-/// (`PATH.tmp-PID`) before the work begins, so that a place it cannot be written is bad
-/// input found before anything runs, and renamed into place once complete. Dropped
-/// before that, it is removed.
-struct Staged {
-    path: PathBuf,
-    temporary: PathBuf,
-    file: Option<std::fs::File>,
-}
-
-impl Staged {
-    /// `flag` names the file in messages.
-    fn create(flag: &str, path: &Path) -> anyhow::Result<Staged> {
-        let cannot = |why: &dyn std::fmt::Display| bad(format!("{flag} {}: {why}", path.display()));
-        if path.is_dir() {
-            return Err(cannot(&"is a directory"));
-        }
-        let Some(name) = path.file_name() else {
-            return Err(cannot(&"names no file"));
-        };
-        let mut name = name.to_os_string();
-        name.push(format!(".tmp-{}", std::process::id()));
-        let temporary = path.with_file_name(name);
-        let file = std::fs::File::create(&temporary).map_err(|e| cannot(&e))?;
-        Ok(Staged {
-            path: path.to_path_buf(),
-            temporary,
-            file: Some(file),
-        })
-    }
-
-    fn commit(mut self, contents: &[u8]) -> anyhow::Result<()> {
-        let mut file = self.file.take().expect("committed once");
-        file.write_all(contents)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| std::fs::rename(&self.temporary, &self.path))
-            .with_context(|| format!("cannot write {}", self.path.display()))
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        // Renamed into place, there is nothing here to remove.
-        let _ = std::fs::remove_file(&self.temporary);
     }
 }
 
@@ -221,14 +178,31 @@ pub(super) async fn execute(args: RunArgs) -> anyhow::Result<bool> {
         Some(path) => Some(Staged::create("--junit", path)?),
         None => None,
     };
-    let report = args.subject.with(Suite { cases, options }).await?;
-    write_report(&args, &report, junit)
+    let html = match &args.html {
+        Some(path) => Some(Staged::create("--html", path)?),
+        None => None,
+    };
+    let mut meta = lifecycle_conformance::RunMeta::now();
+    meta.abi = args.abi.to_string();
+    meta.seed = args.extended.then_some(args.seed);
+    meta.shard = args
+        .shard
+        .map(|(k, n)| lifecycle_conformance::report::document::Shard { k, n });
+    meta.filter = args.filter.clone();
+    let suite = Suite {
+        cases,
+        options,
+        meta,
+    };
+    let report = args.subject.with(suite).await?;
+    write_report(&args, &report, junit, html)
 }
 
 /// The suite over the chosen runtime, a fresh one per case.
 struct Suite {
     cases: Vec<lifecycle_conformance::Case>,
     options: lifecycle_conformance::RunOptions,
+    meta: lifecycle_conformance::RunMeta,
 }
 
 impl Job for Suite {
@@ -247,6 +221,7 @@ impl Job for Suite {
             version,
             results,
             setup_error: None,
+            meta: self.meta,
         })
     }
 }
@@ -255,9 +230,13 @@ fn write_report(
     args: &RunArgs,
     report: &lifecycle_conformance::RunReport,
     junit: Option<Staged>,
+    html: Option<Staged>,
 ) -> anyhow::Result<bool> {
     if let Some(junit) = junit {
         junit.commit(report.junit().as_bytes())?;
+    }
+    if let Some(html) = html {
+        html.commit(report.html().as_bytes())?;
     }
     let mut out = std::io::stdout().lock();
     match args.format {

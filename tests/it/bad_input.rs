@@ -108,6 +108,17 @@ fn case(extra: &str) -> String {
 /// A written expectation any module can be given (it need not be right to load).
 const EXPECT: &str = "expect = { final_state = \"terminated\", transitions = [], ops = [] }";
 
+/// A whole report of one passing case `id` (as `run --format json` writes it) judged
+/// against SPEC version `spec`.
+fn report(spec: &str, id: &str) -> String {
+    let meta = format!(
+        "{{\"format\": \"lifecycle-kit-report/1\", \"kit_version\": \"0.1.0\", \"spec_version\": \"{spec}\", \"protocol\": \"lifecycle-adapter/2\", \"started\": \"2026-12-05T00:00:00Z\", \"abi\": \"all\", \"seed\": null, \"shard\": null, \"filter\": null}}"
+    );
+    format!(
+        "{{\"runtime\": \"mine\", \"version\": \"1\", \"error\": null, \"total\": 1, \"passed\": 1, \"failed\": 0, \"unsupported\": 0, \"xfail\": 0, \"xpass\": 0, \"unsupported_by_capability\": {{}}, \"coverage\": {{\"LC-MSG-1\": [\"{id}\"]}}, \"clauses\": {{}}, \"cases\": [{{\"id\": \"{id}\", \"clauses\": [\"LC-MSG-1\"], \"outcome\": \"pass\", \"duration_ms\": 1, \"reason\": null, \"repro\": null, \"abi\": \"core\"}}], \"meta\": {meta}}}"
+    )
+}
+
 /// `--adapter` through the malformed proxy in `mode`.
 fn malformed(mode: &str) -> &'static str {
     format!("python3 tests/adapters/malformed.py {mode} {KIT}").leak()
@@ -319,6 +330,45 @@ fn rows() -> Vec<Row> {
             .file("x.toml", "[[xfail]]\ncase = \"echo\"\nreason = \" \"\n"),
         bad("expectations-duplicate", &["run", "--filter", "echo", "--expectations", "{dir}/x.toml"], &["{dir}/x.toml", "`echo` listed twice"])
             .file("x.toml", "[[xfail]]\ncase = \"echo\"\nreason = \"r\"\n[[xfail]]\ncase = \"echo\"\nreason = \"s\"\n"),
+        // report: the reports read back, and the page written whole or not at all.
+        bad("report-no-html", &["report", "{dir}/r.json"], &["--html"]).file("r.json", report("1", "echo")),
+        bad("report-no-reports", &["report", "--html", "{dir}/m.html"], &["REPORT.json"]).absent("m.html"),
+        bad("report-missing", &["report", "--html", "{dir}/m.html", "{dir}/nope.json"], &["{dir}/nope.json", "cannot read"])
+            .absent("m.html"),
+        bad("report-truncated", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["{dir}/r.json", "not a whole JSON document", "EOF"])
+            .file("r.json", &report("1", "echo")[..200])
+            .absent("m.html"),
+        bad("report-older-kit", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["{dir}/r.json", "another kit version", "no `meta.format`"])
+            .file("r.json", "{\"runtime\": \"x\", \"version\": \"1\", \"total\": 0, \"cases\": []}")
+            .absent("m.html"),
+        bad("report-other-format", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["{dir}/r.json", "`lifecycle-kit-report/9`", "lifecycle-kit-report/1"])
+            .file("r.json", report("1", "echo").replace("lifecycle-kit-report/1", "lifecycle-kit-report/9"))
+            .absent("m.html"),
+        bad("report-not-a-report", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["{dir}/r.json", "not a lifecycle-kit report"])
+            .file("r.json", "[1, 2, 3]")
+            .absent("m.html"),
+        bad("report-wrong-shape", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["{dir}/r.json", "not a lifecycle-kit report", "cases"])
+            .file("r.json", report("1", "echo").replace("\"cases\": [", "\"cases\": 7, \"x\": ["))
+            .absent("m.html"),
+        bad("report-unknown-outcome", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["{dir}/r.json", "`echo`", "unknown outcome `great`"])
+            .file("r.json", report("1", "echo").replace("\"outcome\": \"pass\"", "\"outcome\": \"great\""))
+            .absent("m.html"),
+        bad("report-mixed-spec", &["report", "--html", "{dir}/m.html", "{dir}/a.json", "{dir}/b.json"], &["{dir}/a.json and {dir}/b.json", "different SPEC versions (v1 and v2)"])
+            .file("a.json", report("1", "echo"))
+            .file("b.json", report("2", "echo").replace("\"runtime\": \"mine\"", "\"runtime\": \"other\""))
+            .absent("m.html"),
+        bad("report-shards-overlap", &["report", "--html", "{dir}/m.html", "{dir}/a.json", "{dir}/b.json"], &["{dir}/b.json", "case `echo` is also in {dir}/a.json"])
+            .file("a.json", report("1", "echo"))
+            .file("b.json", report("1", "echo"))
+            .absent("m.html"),
+        bad("report-html-dir-missing", &["report", "--html", "{dir}/no/m.html", "{dir}/r.json"], &["--html {dir}/no/m.html"])
+            .file("r.json", report("1", "echo"))
+            .absent("no"),
+        bad("report-html-is-a-directory", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["--html {dir}/m.html", "is a directory"])
+            .file("r.json", report("1", "echo"))
+            .file("m.html/keep", ""),
+        bad("run-html-dir-missing", &["run", "--filter", "echo", "--html", "{dir}/no/m.html"], &["--html {dir}/no/m.html"])
+            .absent("no"),
         // run: the JUnit report
         bad("junit-run-cannot-begin", &["run", "--cases", "{dir}/nope", "--junit", "{dir}/report.xml"], &["{dir}/nope"])
             .absent("report.xml"),

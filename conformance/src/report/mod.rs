@@ -1,5 +1,7 @@
-//! The report of a run, and its three renderings: for people (`human.rs`, grouped by
-//! clause), JSON (`json.rs`) and JUnit XML (`junit.rs`). Each renderer is a function of a
+//! The report of a run, and its renderings: for people (`human.rs`, grouped by clause),
+//! JSON (`json.rs`, the [`Document`] declared in `document.rs`, which also reads reports
+//! back), JUnit XML (`junit.rs`) and the conformance matrix as a page (`html.rs`, of one
+//! run or of several runtimes' reports). Each renderer is a function of a
 //! [`RunReport`]; what they count (the totals, the per-clause rows, the unsupported cases
 //! by capability, the coverage) is counted in `tally.rs`, once, by rules every renderer
 //! shares.
@@ -9,12 +11,16 @@
 //! [`RunReport::failed_under`], and a case's evidence (expected, actual, trace) is shown
 //! where [`shows_evidence`] says, in every rendering alike.
 
+pub mod document;
+mod html;
 mod human;
 mod json;
 mod junit;
 mod tally;
 
-pub use tally::{ClauseRow, Totals};
+pub use document::{Column, Document, RunMeta};
+pub use html::matrix as html_matrix;
+pub use tally::{ClauseRow, Counted, Outcome, Totals};
 
 use crate::runner::{CaseResult, Verdict};
 
@@ -25,6 +31,8 @@ pub struct RunReport {
     pub results: Vec<CaseResult>,
     /// Why nothing ran: the runtime under test could not be made.
     pub setup_error: Option<String>,
+    /// What the run was: versions, date, seed, shard.
+    pub meta: RunMeta,
 }
 
 impl RunReport {
@@ -41,6 +49,20 @@ impl RunReport {
     /// One JSON object: the totals, the per-clause rows, the coverage, and each case.
     pub fn json(&self) -> serde_json::Value {
         json::render(self)
+    }
+
+    /// The conformance matrix of this one run, as a self-contained page.
+    pub fn html(&self) -> String {
+        let document = Document::of(self);
+        let column = Column {
+            runtime: document.runtime,
+            version: document.version,
+            sources: Vec::new(),
+            metas: vec![document.meta],
+            errors: document.error.into_iter().collect(),
+            cases: document.cases,
+        };
+        html::matrix(&[column])
     }
 
     /// JUnit XML: one suite, a test case per conformance case, classed by first clause.

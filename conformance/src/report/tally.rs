@@ -1,4 +1,5 @@
-//! What a report counts, counted once: the totals, the per-clause table, the cases
+//! What a report counts, counted once, for a run and for reports read back alike
+//! ([`Counted`]): the totals, the per-clause table, the cases
 //! unsupported by capability, and which cases name each clause.
 //!
 //! Invariant: each case counts once in the totals, and once in each row of the table
@@ -13,7 +14,7 @@ use lifecycle_contract::Abi;
 use std::collections::BTreeMap;
 
 /// One clause's row of the per-clause table (see [`RunReport::clause_rows`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClauseRow {
     /// The cases counted in this row: `pass + fail + unsupported + xfail`.
     pub cases: usize,
@@ -28,7 +29,7 @@ pub struct ClauseRow {
     pub elsewhere: usize,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     pub total: usize,
     pub passed: usize,
@@ -38,22 +39,156 @@ pub struct Totals {
     pub xpass: usize,
 }
 
+/// A verdict's kind, without its evidence: what the tally counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Unsupported,
+    Xfail,
+    Xpass,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::Unsupported,
+        Outcome::Xfail,
+        Outcome::Xpass,
+    ];
+
+    /// Its name in reports: `pass`, `fail`, `unsupported`, `xfail`, `xpass`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Unsupported => "unsupported",
+            Outcome::Xfail => "xfail",
+            Outcome::Xpass => "xpass",
+        }
+    }
+
+    /// The outcome named `name` in a report.
+    pub fn named(name: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
+/// What the tally needs of a case: a case run now ([`CaseResult`]) and a case read back
+/// from a JSON report ([`super::document::CaseEntry`]) are counted by the same rules.
+pub trait Counted {
+    fn clauses(&self) -> &[String];
+    fn abi(&self) -> Abi;
+    fn outcome(&self) -> Outcome;
+    /// The clause of a failure's first cause.
+    fn first_cause(&self) -> Option<&str>;
+    /// How many consequences a failure folds into its first cause.
+    fn consequences(&self) -> usize;
+
+    /// The clause a case that fails the run counts under, once: a failure's first
+    /// cause ([`crate::attribution`]); an xpass's first clause (its expectation is stale).
+    fn failed_under(&self) -> Option<&str> {
+        match self.outcome() {
+            Outcome::Fail => self.first_cause(),
+            Outcome::Xpass => self.clauses().first().map(String::as_str),
+            _ => None,
+        }
+    }
+}
+
+impl Counted for CaseResult {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+    fn abi(&self) -> Abi {
+        self.abi
+    }
+    fn outcome(&self) -> Outcome {
+        match self.verdict {
+            Verdict::Pass => Outcome::Pass,
+            Verdict::Fail(_) => Outcome::Fail,
+            Verdict::Unsupported(_) => Outcome::Unsupported,
+            Verdict::Xfail(_) => Outcome::Xfail,
+            Verdict::Xpass(_) => Outcome::Xpass,
+        }
+    }
+    fn first_cause(&self) -> Option<&str> {
+        match &self.verdict {
+            Verdict::Fail(failure) => Some(failure.clause()),
+            _ => None,
+        }
+    }
+    fn consequences(&self) -> usize {
+        match &self.verdict {
+            Verdict::Fail(failure) => failure.consequences.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// The totals of `cases`: each counted once.
+pub fn totals<C: Counted>(cases: &[C]) -> Totals {
+    let mut t = Totals {
+        total: cases.len(),
+        ..Totals::default()
+    };
+    for c in cases {
+        match c.outcome() {
+            Outcome::Pass => t.passed += 1,
+            Outcome::Fail => t.failed += 1,
+            Outcome::Unsupported => t.unsupported += 1,
+            Outcome::Xfail => t.xfail += 1,
+            Outcome::Xpass => t.xpass += 1,
+        }
+    }
+    t
+}
+
+/// The per-clause table of `cases`: a row per clause any case names or any failure's
+/// first cause breaks, and per ABI: a clause's row of component cases is
+/// `CLAUSE@component` (the suffix of the cases' component forms). Each case counts once
+/// in a row: a failing case under its first cause only (with the consequences folded
+/// into it); in the rows of the other clauses it names it is `elsewhere`, outside that
+/// row's cases. So in every row `cases = pass + fail + unsupported + xfail` (an xpass
+/// counts as a fail).
+pub fn clause_rows<C: Counted>(cases: &[C]) -> BTreeMap<String, ClauseRow> {
+    let mut rows: BTreeMap<String, ClauseRow> = BTreeMap::new();
+    for r in cases {
+        let key = |clause: &str| match r.abi() {
+            Abi::Core => clause.to_string(),
+            Abi::Component => format!("{clause}{COMPONENT_FORM}"),
+        };
+        let failed_under = r.failed_under();
+        if let Some(clause) = failed_under {
+            let row = rows.entry(key(clause)).or_default();
+            row.cases += 1;
+            row.fail += 1;
+            row.consequences += r.consequences();
+        }
+        for clause in r.clauses().iter().map(String::as_str) {
+            if Some(clause) == failed_under {
+                continue;
+            }
+            let row = rows.entry(key(clause)).or_default();
+            match r.outcome() {
+                Outcome::Pass => row.pass += 1,
+                Outcome::Unsupported => row.unsupported += 1,
+                Outcome::Xfail => row.xfail += 1,
+                Outcome::Fail | Outcome::Xpass => {
+                    row.elsewhere += 1;
+                    continue;
+                }
+            }
+            row.cases += 1;
+        }
+    }
+    rows
+}
+
 impl RunReport {
     pub fn totals(&self) -> Totals {
-        let mut t = Totals {
-            total: self.results.len(),
-            ..Totals::default()
-        };
-        for r in &self.results {
-            match r.verdict {
-                Verdict::Pass => t.passed += 1,
-                Verdict::Fail(_) => t.failed += 1,
-                Verdict::Unsupported(_) => t.unsupported += 1,
-                Verdict::Xfail(_) => t.xfail += 1,
-                Verdict::Xpass(_) => t.xpass += 1,
-            }
-        }
-        t
+        totals(&self.results)
     }
 
     /// Whether the run fails: any fail or xpass, or a runtime that could not be made.
@@ -72,56 +207,14 @@ impl RunReport {
         map
     }
 
-    /// The clause a result that fails the run counts under, once: a failure's first
-    /// cause ([`crate::attribution`]); an xpass's first clause (its expectation is stale).
+    /// See [`Counted::failed_under`].
     pub fn failed_under(result: &CaseResult) -> Option<&str> {
-        match &result.verdict {
-            Verdict::Fail(failure) => Some(failure.clause()),
-            Verdict::Xpass(_) => result.clauses.first().map(String::as_str),
-            _ => None,
-        }
+        result.failed_under()
     }
 
-    /// The per-clause table: a row per clause any case names or any failure's first
-    /// cause breaks, and per ABI: a clause's row of component cases is `CLAUSE@component`
-    /// (the suffix of the cases' component forms). Each case counts once in a row: a failing case under its first
-    /// cause only (with the consequences folded into it); in the rows of the other
-    /// clauses it names it is `elsewhere`, outside that row's cases. So in every row
-    /// `cases = pass + fail + unsupported + xfail` (an xpass counts as a fail).
+    /// The per-clause table of this run: [`clause_rows`].
     pub fn clause_rows(&self) -> BTreeMap<String, ClauseRow> {
-        let mut rows: BTreeMap<String, ClauseRow> = BTreeMap::new();
-        for r in &self.results {
-            let key = |clause: &str| match r.abi {
-                Abi::Core => clause.to_string(),
-                Abi::Component => format!("{clause}{COMPONENT_FORM}"),
-            };
-            let failed_under = Self::failed_under(r);
-            if let Some(clause) = failed_under {
-                let row = rows.entry(key(clause)).or_default();
-                row.cases += 1;
-                row.fail += 1;
-                if let Verdict::Fail(failure) = &r.verdict {
-                    row.consequences += failure.consequences.len();
-                }
-            }
-            for clause in r.clauses.iter().map(String::as_str) {
-                if Some(clause) == failed_under {
-                    continue;
-                }
-                let row = rows.entry(key(clause)).or_default();
-                match &r.verdict {
-                    Verdict::Pass => row.pass += 1,
-                    Verdict::Unsupported(_) => row.unsupported += 1,
-                    Verdict::Xfail(_) => row.xfail += 1,
-                    Verdict::Fail(_) | Verdict::Xpass(_) => {
-                        row.elsewhere += 1;
-                        continue;
-                    }
-                }
-                row.cases += 1;
-            }
-        }
-        rows
+        clause_rows(&self.results)
     }
 
     /// Clause id -> the results of the cases that name it (coverage).

@@ -1,0 +1,25 @@
+// Copy buttons for reproduce lines, and every failing cell opened for printing. The page
+// reads without this script: it only shows the buttons it makes work.
+for (const button of document.querySelectorAll('button.copy')) {
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(button.dataset.text);
+      button.textContent = 'Copied';
+    } catch (e) {
+      const line = button.parentElement.querySelector('code.repro-line');
+      const range = document.createRange();
+      range.selectNodeContents(line);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      button.textContent = 'Selected: press Ctrl+C';
+    }
+  });
+}
+const openAll = document.getElementById('open-failures');
+const failing = document.querySelectorAll('details.failing');
+if (openAll && failing.length > 0) {
+  openAll.hidden = false;
+  openAll.addEventListener('click', () => failing.forEach((d) => { d.open = true; }));
+}
+window.addEventListener('beforeprint', () => failing.forEach((d) => { d.open = true; }));

@@ -7,6 +7,7 @@ use super::subject::{
 use super::{Usage, bad};
 use crate::cli::shell_quote;
 use clap::Args;
+use lifecycle_conformance::fuzz::input::{Input, Target};
 use lifecycle_conformance::{Capability, Subject};
 use lifecycle_contract::Abi;
 use std::collections::BTreeSet;
@@ -62,6 +63,18 @@ pub(super) struct FuzzArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
+    /// Import a crash of a libFuzzer target (fuzz/): run the input it crashed on, and if
+    /// it fails here, shrink it and write it to --corpus as a case, as fuzzing does.
+    #[arg(long, value_name = "CRASH",
+          conflicts_with_all = ["seconds", "cases", "seed", "against", "stop_at_first", "libfuzzer_inputs"])]
+    import: Option<PathBuf>,
+    /// The target that wrote CRASH: `trial` (the default) or `smith`.
+    #[arg(long, value_name = "TARGET", requires = "import")]
+    fuzz_target: Option<Target>,
+    /// Also write each drawn trial here as the input of the libFuzzer target that draws
+    /// it (DIR/trial/seed-HEX, DIR/smith/seed-HEX): the seed corpus of fuzz/.
+    #[arg(long, value_name = "DIR")]
+    libfuzzer_inputs: Option<PathBuf>,
 }
 
 pub(super) async fn execute(args: FuzzArgs) -> anyhow::Result<bool> {
@@ -81,6 +94,10 @@ pub(super) async fn execute(args: FuzzArgs) -> anyhow::Result<bool> {
     if let Some(against) = &args.against {
         fuzz_command.extend(["--against".into(), shell_quote(against)]);
     }
+    if args.import.is_some() {
+        fuzz_command.truncate(2);
+        fuzz_command.extend(args.subject.flags());
+    }
     let mut run_command = vec!["lifecycle-kit".to_string(), "run".into()];
     run_command.extend(args.subject.flags());
     let mut options = FuzzOptions {
@@ -97,6 +114,7 @@ pub(super) async fn execute(args: FuzzArgs) -> anyhow::Result<bool> {
         fuzz_command: fuzz_command.join(" "),
         require: args.require.clone().unwrap_or_default(),
         abi: args.abi,
+        libfuzzer_inputs: args.libfuzzer_inputs.clone(),
         ..FuzzOptions::default()
     };
     if let Some(jobs) = args.jobs {
@@ -117,18 +135,88 @@ pub(super) async fn execute(args: FuzzArgs) -> anyhow::Result<bool> {
         }
         lifecycle_conformance::fuzz::corpus::load(dir).map_err(bad)?;
     }
-    let job = FuzzJob {
-        options,
-        against: args.against.clone(),
-        engine: args.subject.engine,
+    if let Some(dir) = &args.libfuzzer_inputs
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(bad(format!(
+            "--libfuzzer-inputs {}: not a directory",
+            dir.display()
+        )));
+    }
+    let report = match &args.import {
+        Some(crash) => {
+            let (input, command) = imported(crash, args.fuzz_target, args.abi)?;
+            options.fuzz_command = format!("{} {command}", options.fuzz_command);
+            let job = ImportJob {
+                options,
+                input,
+                crash: crash.clone(),
+            };
+            args.subject.with(job).await?
+        }
+        None => {
+            let job = FuzzJob {
+                options,
+                against: args.against.clone(),
+                engine: args.subject.engine,
+            };
+            args.subject.with(job).await?
+        }
     };
-    let report = args.subject.with(job).await?;
     let mut out = std::io::stdout().lock();
     match args.json {
         true => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
         false => write!(out, "{}", report.human())?,
     }
     Ok(!report.failed())
+}
+
+/// The input in the crash file `crash`, decoded as `target` (default `trial`) does, and
+/// the flags that say so; bad input if it is no input of that target (nothing is written).
+fn imported(
+    crash: &std::path::Path,
+    target: Option<Target>,
+    abi: Abi,
+) -> anyhow::Result<(Input, String)> {
+    if abi != Abi::Core {
+        return Err(bad(
+            "--import: the fuzz targets draw core modules; --abi component imports none",
+        ));
+    }
+    let target = target.unwrap_or(Target::Trial);
+    let bytes =
+        std::fs::read(crash).map_err(|e| bad(format!("--import {}: {e}", crash.display())))?;
+    let input = Input::decode(target, &bytes).map_err(|e| {
+        bad(format!(
+            "--import {}: not an input of the `{target}` fuzz target: {e}",
+            crash.display()
+        ))
+    })?;
+    let file = shell_quote(&crash.display().to_string());
+    Ok((input, format!("--import {file} --fuzz-target {target}")))
+}
+
+/// `fuzz --import`: the crash's input on the chosen runtime.
+struct ImportJob {
+    options: lifecycle_conformance::fuzz::FuzzOptions,
+    input: Input,
+    crash: PathBuf,
+}
+
+impl Job for ImportJob {
+    type Output = lifecycle_conformance::fuzz::FuzzReport;
+    async fn with<S: Subject, E: MakeError>(
+        self,
+        make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
+    ) -> anyhow::Result<Self::Output> {
+        lifecycle_conformance::fuzz::input::import(make, self.input, &self.crash, &self.options)
+            .await
+            .map_err(|e| match e {
+                lifecycle_conformance::fuzz::FuzzError::Runtime(why) => CannotCreate(why).into(),
+                e => e.into(),
+            })
+    }
 }
 
 /// `fuzz` on the chosen runtime, and beside the `--against` one if given.

@@ -27,6 +27,11 @@ pub(super) enum Drawn {
 }
 
 impl Drawn {
+    /// Whether the loop's trial `index` is a wasm-smith module.
+    pub(super) fn is_smith(index: u64) -> bool {
+        index % SMITH_EVERY == SMITH_EVERY - 1
+    }
+
     /// `trial` or `smith`, for its case's id.
     pub(super) fn kind(&self) -> &'static str {
         match self {

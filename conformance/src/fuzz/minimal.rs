@@ -8,14 +8,13 @@
 use super::differential::difference;
 use super::drawn::{Drawn, Smith};
 use super::{Found, Signature};
-use super::{FuzzError, Kind, Run, corpus, results, shrink};
+use super::{FuzzError, Kind, Origin, Run, corpus, results, shrink};
 use crate::case::Case;
 use crate::runner::Factory;
 use crate::subject::Subject;
 use lifecycle_contract::Summary;
 use lifecycle_generators::fuzz::Trial;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 impl<S: Subject, T: Subject> Run<'_, S, T> {
     /// Runs the corpus; each case that fails is a failure found again.
@@ -76,19 +75,34 @@ impl<S: Subject, T: Subject> Run<'_, S, T> {
         kind: Kind,
         signature: Signature,
         drawn: Drawn,
-        (index, seed): (u64, u64),
-        (cases, after): (u64, Duration),
+        origin: Origin,
     ) -> Result<Found, FuzzError> {
         let m = match drawn {
             Drawn::Trial(trial) => self.minimal_trial(*trial, &signature).await,
             Drawn::Smith(smith) => self.minimal_smith(kind, smith, &signature).await?,
         };
+        let (trial, (cases, after)) = match &origin {
+            Origin::Drawn {
+                index,
+                seed,
+                cases,
+                after,
+            } => (Some((*index, *seed)), (*cases, *after)),
+            Origin::Imported { .. } => (None, (1, self.began.elapsed())),
+        };
         let notes = [
-            format!(
-                "Found by `{}` at trial {index} (seed {seed}), after {cases} cases and {:.1} s.",
-                self.options.fuzz_command,
-                after.as_secs_f64()
-            ),
+            match &origin {
+                Origin::Drawn { index, seed, .. } => format!(
+                    "Found by `{}` at trial {index} (seed {seed}), after {cases} cases and {:.1} s.",
+                    self.options.fuzz_command,
+                    after.as_secs_f64()
+                ),
+                Origin::Imported { file, target } => format!(
+                    "Found by libFuzzer's `{target}` target (fuzz/), its crash {} imported by `{}`.",
+                    file.display(),
+                    self.options.fuzz_command,
+                ),
+            },
             format!(
                 "Shrunk from weight {} to {} in {} reductions (weight: module bytes, plus steps, limits and cycles).",
                 m.original, m.weight, m.reductions
@@ -98,7 +112,7 @@ impl<S: Subject, T: Subject> Run<'_, S, T> {
             id: m.id.clone(),
             kind,
             signature,
-            trial: Some((index, seed)),
+            trial,
             cases_until_found: cases,
             seconds_until_found: after.as_secs_f64(),
             original_weight: m.original,

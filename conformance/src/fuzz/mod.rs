@@ -24,6 +24,7 @@
 pub mod corpus;
 mod differential;
 mod drawn;
+pub mod input;
 mod minimal;
 mod report;
 pub mod shrink;
@@ -36,7 +37,7 @@ use crate::case::{Case, CaseError};
 use crate::runner::{self, CaseResult, Factory, RunOptions, Verdict, factory};
 use crate::subject::{Capability, Subject};
 use differential::difference;
-use drawn::{Drawn, SMITH_EVERY, Smith, trial_seed};
+use drawn::{Drawn, Smith, trial_seed};
 use lifecycle_contract::Abi;
 use lifecycle_generators::fuzz::{draw, entropy};
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,6 +78,25 @@ pub struct FuzzOptions {
     /// its spec (a trial with no component form, and every wasm-smith module, is drawn
     /// and set aside, counted in [`FuzzReport::set_aside`]).
     pub abi: Abi,
+    /// Also write each drawn trial here as the input of the libFuzzer target that draws
+    /// it (`DIR/trial/seed-HEX`, `DIR/smith/seed-HEX`; [`input::loop_bytes`]): the seed
+    /// corpus of `fuzz/`, or the loop's draws for a coverage count in a target.
+    pub libfuzzer_inputs: Option<PathBuf>,
+}
+
+/// Where a failure came from: the loop's draw (its index and seed, with the cases drawn
+/// and the time spent until the batch that found it), or a libFuzzer crash imported.
+pub(crate) enum Origin {
+    Drawn {
+        index: u64,
+        seed: u64,
+        cases: u64,
+        after: Duration,
+    },
+    Imported {
+        file: PathBuf,
+        target: input::Target,
+    },
 }
 
 impl Default for FuzzOptions {
@@ -93,6 +113,7 @@ impl Default for FuzzOptions {
             expectations: Default::default(),
             require: BTreeSet::new(),
             abi: Abi::Core,
+            libfuzzer_inputs: None,
         }
     }
 }
@@ -191,13 +212,20 @@ pub async fn fuzz<S: Subject, T: Subject, E: Display, F: Display>(
         let mut cases: Vec<Case> = Vec::new();
         for i in index..end {
             let seed = trial_seed(options.seed, i);
-            let d = if i % SMITH_EVERY == SMITH_EVERY - 1 {
+            let d = if Drawn::is_smith(i) {
                 Drawn::Smith(Smith::new(entropy(seed), seed.is_multiple_of(2)))
             } else {
                 let mut trial = draw(seed);
                 trial.abi = options.abi;
                 Drawn::Trial(Box::new(trial))
             };
+            if let Some(dir) = &options.libfuzzer_inputs {
+                let (target, bytes) = input::loop_bytes(options.seed, i);
+                let path = dir.join(target.name()).join(format!("seed-{seed:016x}"));
+                std::fs::create_dir_all(path.parent().unwrap_or(dir))
+                    .and_then(|()| std::fs::write(&path, bytes))
+                    .map_err(|cause| FuzzError::Write { path, cause })?;
+            }
             match d.case(format!("{}-{i}", d.kind()), options.abi) {
                 Some(case) => {
                     cases.push(case);
@@ -262,7 +290,13 @@ pub async fn fuzz<S: Subject, T: Subject, E: Display, F: Display>(
                 seen.same_signature += 1;
                 continue;
             }
-            let f = run.shrunk(kind, signature, d, (i, seed), found_at).await?;
+            let origin = Origin::Drawn {
+                index: i,
+                seed,
+                cases: found_at.0,
+                after: found_at.1,
+            };
+            let f = run.shrunk(kind, signature, d, origin).await?;
             run.found.push(f);
             if options.stop_at_first {
                 break;
@@ -294,5 +328,6 @@ pub async fn fuzz<S: Subject, T: Subject, E: Display, F: Display>(
         replayed,
         found: run.found,
         known: run.known,
+        imported: None,
     })
 }

@@ -76,6 +76,10 @@ pub struct FuzzReport {
     pub found: Vec<Found>,
     /// Failures of a known signature (the expectations file's reason: how many).
     pub known: std::collections::BTreeMap<String, u64>,
+    /// The libFuzzer crash file this report is the import of (`fuzz --import`), instead
+    /// of a run of the loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<PathBuf>,
 }
 
 impl FuzzReport {
@@ -94,6 +98,17 @@ impl FuzzReport {
                     "  trial {index} (seed {seed}), after {} cases and {:.1} s; shrunk from weight {} to {} ({} bytes of module, {} steps) in {} reductions\n",
                     f.cases_until_found,
                     f.seconds_until_found,
+                    f.original_weight,
+                    f.shrunk_weight,
+                    f.module_bytes,
+                    f.steps,
+                    f.shrink_reductions
+                );
+            }
+            if let (None, Some(crash)) = (f.trial, &self.imported) {
+                out += &format!(
+                    "  imported from {}; shrunk from weight {} to {} ({} bytes of module, {} steps) in {} reductions\n",
+                    crash.display(),
                     f.original_weight,
                     f.shrunk_weight,
                     f.module_bytes,
@@ -131,6 +146,13 @@ impl FuzzReport {
                 self.unsupported.get(capability).copied().unwrap_or(0)
             );
         }
+        if let (Some(crash), true) = (&self.imported, self.found.is_empty() && self.ran > 0) {
+            out += &format!(
+                "{} passes on {}: nothing to import\n",
+                crash.display(),
+                self.runtime
+            );
+        }
         out += &self.summary_line();
         out += "\n";
         out
@@ -151,7 +173,7 @@ impl FuzzReport {
             ),
         };
         format!(
-            "fuzz {}{}: {} drawn ({} against the oracle, {} wasm-smith{}), {} ran, {unsupported}, {} failure(s), {} known; {:.1} s from seed {}, {} corpus case(s) replayed",
+            "fuzz {}{}: {} drawn ({} against the oracle, {} wasm-smith{}), {} ran, {unsupported}, {} failure(s), {} known; {:.1} s from {}, {} corpus case(s) replayed",
             self.runtime,
             self.against
                 .as_ref()
@@ -167,7 +189,10 @@ impl FuzzReport {
             self.found.len(),
             self.known.values().sum::<u64>(),
             self.seconds,
-            self.seed,
+            match &self.imported {
+                Some(crash) => format!("the crash {}", crash.display()),
+                None => format!("seed {}", self.seed),
+            },
             self.replayed,
         )
     }

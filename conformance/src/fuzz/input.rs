@@ -1,0 +1,307 @@
+//! libFuzzer's inputs: the bytes a `cargo fuzz` target (the `fuzz/` crate at the
+//! repository's root) is given, decoded into what the built-in loop draws ([`Input`]),
+//! checked with the same runner checks ([`Checker`]), and a crash file made a corpus case
+//! as the loop makes its failures ([`import`], `lifecycle-kit fuzz --import CRASH`).
+//!
+//! Two targets, as the loop draws two things:
+//! * `trial`: the bytes are the randomness of [`draw_from`] (through
+//!   [`Stream`]: each number the next bytes, zeros once they run out), so libFuzzer's
+//!   mutations steer every choice of the draw, and the trial is checked against the
+//!   oracle. The bytes of the loop's own seeded generator ([`loop_bytes`]) draw exactly
+//!   the loop's trial.
+//! * `smith`: the first byte's parity chooses `terminating` (even: every loop bounded,
+//!   as for an even seed in the loop) and the rest is wasm-smith's entropy; the module is
+//!   checked against the invariants.
+//!
+//! Invariant: the targets and `--import` decode with [`Input::decode`] alone, so an input
+//! the import refuses as not a trial is one the targets never ran, and one they crashed on
+//! is imported as the very case that crashed.
+
+use super::drawn::{Drawn, Smith, trial_seed};
+use super::{Found, FuzzError, FuzzOptions, FuzzReport, Kind, Run, Signature, results};
+use crate::case::Case;
+use crate::runner::{CaseResult, Expectations, Factory, Verdict, factory};
+use crate::subject::Subject;
+use lifecycle_generators::fuzz::{Stream, draw_from, entropy, seeded_bytes};
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A libFuzzer target of `fuzz/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    /// A drawn trial, checked against the oracle.
+    Trial,
+    /// A wasm-smith module, checked against the invariants.
+    Smith,
+}
+
+impl Target {
+    pub const ALL: [Target; 2] = [Target::Trial, Target::Smith];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Trial => "trial",
+            Target::Smith => "smith",
+        }
+    }
+
+    /// The longest input the target takes (its `-max_len`): a trial's draws read a few
+    /// hundred bytes, a smith module its entropy and the byte before it.
+    pub fn max_len(self) -> usize {
+        match self {
+            Target::Trial => 4096,
+            Target::Smith => 1 + entropy(0).len(),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no target's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("no fuzz target named `{0}` (one of: trial, smith)")]
+pub struct UnknownTarget(pub String);
+
+impl std::str::FromStr for Target {
+    type Err = UnknownTarget;
+    fn from_str(s: &str) -> Result<Target, UnknownTarget> {
+        Target::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| UnknownTarget(s.to_string()))
+    }
+}
+
+/// How many draws a `trial` input may take to reach one the oracle predicts exactly
+/// (the loop draws until one is; once the bytes run out, every draw is the same).
+pub const TRIAL_ATTEMPTS: usize = 16;
+
+/// Why bytes are not an input of a target: the targets skip them, `--import` refuses them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotATrial {
+    #[error("empty: a target draws nothing from no bytes")]
+    Empty,
+    #[error("{len} bytes, over the `{target}` target's {max} (its -max_len)")]
+    TooLong {
+        target: Target,
+        len: usize,
+        max: usize,
+    },
+    #[error(
+        "a wasm module (it begins with `\\0asm`), not a fuzz input: `lifecycle-kit trace` runs a module"
+    )]
+    Wasm,
+    #[error("text, not a fuzz input: libFuzzer's crash files are the bytes a target was given")]
+    Text,
+    #[error(
+        "no draw from these bytes that the oracle predicts exactly, in {TRIAL_ATTEMPTS} attempts"
+    )]
+    Open,
+}
+
+/// One input, decoded: what the loop would have drawn.
+pub struct Input {
+    target: Target,
+    drawn: Drawn,
+}
+
+impl Input {
+    /// Decodes `bytes` as `target` does; why they are not its input otherwise.
+    pub fn decode(target: Target, bytes: &[u8]) -> Result<Input, NotATrial> {
+        if bytes.is_empty() {
+            return Err(NotATrial::Empty);
+        }
+        if bytes.len() > target.max_len() {
+            return Err(NotATrial::TooLong {
+                target,
+                len: bytes.len(),
+                max: target.max_len(),
+            });
+        }
+        if bytes.starts_with(b"\0asm") {
+            return Err(NotATrial::Wasm);
+        }
+        if is_text(bytes) {
+            return Err(NotATrial::Text);
+        }
+        let drawn = match target {
+            Target::Trial => {
+                let trial =
+                    draw_from(&mut Stream::new(bytes), TRIAL_ATTEMPTS).ok_or(NotATrial::Open)?;
+                Drawn::Trial(Box::new(trial))
+            }
+            Target::Smith => Drawn::Smith(Smith::new(bytes[1..].to_vec(), bytes[0] % 2 == 0)),
+        };
+        Ok(Input { target, drawn })
+    }
+
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// It as a case to run (on the core ABI: the targets draw core modules).
+    fn case(&self) -> Option<Case> {
+        self.drawn.case(
+            format!("{}-input", self.target),
+            lifecycle_contract::Abi::Core,
+        )
+    }
+
+    fn kind(&self) -> Kind {
+        match self.target {
+            Target::Trial => Kind::Oracle,
+            Target::Smith => Kind::Invariants,
+        }
+    }
+}
+
+/// Text: valid UTF-8 with no control character but whitespace, ending in a line break,
+/// as a case file or a WAT module is. A target's random bytes almost never are.
+fn is_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes)
+        .is_ok_and(|s| s.ends_with('\n') && s.chars().all(|c| !c.is_control() || c.is_whitespace()))
+}
+
+/// What the loop draws as trial `index` of `seed`, as the input of the target that draws
+/// it: for a trial, its seeded generator's bytes ([`seeded_bytes`]); for a wasm-smith
+/// module, a byte of the parity of its seed and then its entropy. Each decodes to exactly
+/// what the loop drew.
+pub fn loop_bytes(seed: u64, index: u64) -> (Target, Vec<u8>) {
+    let seed = trial_seed(seed, index);
+    match Drawn::is_smith(index) {
+        false => (Target::Trial, seeded_bytes(seed)),
+        true => {
+            let mut bytes = vec![(seed % 256) as u8];
+            bytes.extend(entropy(seed));
+            (Target::Smith, bytes)
+        }
+    }
+}
+
+/// Runs inputs one at a time, as a target does: each on a fresh subject with every check
+/// of the runner, a failure of a known signature (the expectations file's) not counted.
+pub struct Checker<S: Subject> {
+    make: Factory<S>,
+    expectations: Expectations,
+    tokio: tokio::runtime::Runtime,
+}
+
+impl<S: Subject> Checker<S> {
+    pub fn new<E: Display>(
+        make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
+        expectations: Expectations,
+    ) -> Result<Checker<S>, FuzzError> {
+        let make = factory(make);
+        make().map_err(FuzzError::Runtime)?;
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| FuzzError::Runtime(format!("cannot start tokio: {e}")))?;
+        Ok(Checker {
+            make,
+            expectations,
+            tokio,
+        })
+    }
+
+    /// How `input` fails on a fresh subject; none if it passes, needs a capability the
+    /// runtime does not declare, or fails a known way.
+    pub fn check(&self, input: &Input) -> Result<Option<Signature>, FuzzError> {
+        let Some(case) = input.case() else {
+            return Ok(None);
+        };
+        let result = self
+            .tokio
+            .block_on(results(&self.make, vec![case], 1))?
+            .pop();
+        Ok(result
+            .and_then(|r| Signature::of(&r))
+            .filter(|s| self.expectations.known_signature(&s.to_string()).is_none()))
+    }
+}
+
+/// `fuzz --import CRASH`: runs the input a target crashed on (read from `file`, decoded as
+/// `input`), and if it fails on the runtime from `make`, shrinks it and writes it to the
+/// corpus as the loop does its failures. The report has one drawn case.
+pub async fn import<S: Subject, E: Display>(
+    make: impl Fn() -> Result<S, E> + Send + Sync + 'static,
+    input: Input,
+    file: &Path,
+    options: &FuzzOptions,
+) -> Result<FuzzReport, FuzzError> {
+    let make = factory(make);
+    let runtime = {
+        let subject = make().map_err(FuzzError::Runtime)?;
+        format!("{} {}", subject.name(), subject.version())
+    };
+    let mut run: Run<'_, S, S> = Run {
+        make,
+        against: None,
+        options,
+        began: Instant::now(),
+        found: Vec::new(),
+        known: Default::default(),
+    };
+    let kind = input.kind();
+    let target = input.target;
+    let (mut ran, mut unsupported) = (0, std::collections::BTreeMap::new());
+    let result = match input.case() {
+        Some(case) => results(&run.make, vec![case], 1).await?.pop(),
+        None => None,
+    };
+    let failure = match result {
+        Some(CaseResult {
+            verdict: Verdict::Unsupported(capability),
+            ..
+        }) => {
+            *unsupported.entry(capability).or_insert(0u64) += 1;
+            None
+        }
+        Some(r) => {
+            ran = 1;
+            Signature::of(&r)
+        }
+        None => None,
+    };
+    if let Some(signature) = failure {
+        match options.expectations.known_signature(&signature.to_string()) {
+            Some(reason) => *run.known.entry(reason.to_string()).or_default() += 1,
+            None => {
+                let origin = super::Origin::Imported {
+                    file: std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf()),
+                    target,
+                };
+                let f = run.shrunk(kind, signature, input.drawn, origin).await?;
+                run.found.push(f);
+            }
+        }
+    }
+    let found: Vec<Found> = run.found;
+    Ok(FuzzReport {
+        runtime,
+        against: None,
+        seed: options.seed,
+        cases: 1,
+        oracle_cases: u64::from(target == Target::Trial),
+        smith_cases: u64::from(target == Target::Smith),
+        set_aside: 0,
+        ran,
+        required_missing: unsupported
+            .keys()
+            .filter(|c| options.require.contains(c))
+            .copied()
+            .collect(),
+        unsupported,
+        seconds: run.began.elapsed().as_secs_f64(),
+        replayed: 0,
+        found,
+        known: run.known,
+        imported: Some(PathBuf::from(file)),
+    })
+}

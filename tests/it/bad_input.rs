@@ -440,6 +440,17 @@ fn rows() -> Vec<Row> {
         bad("bench-unknown-flag", &["bench", "--bogus"], &["--bogus"]),
         bad("bench-argument", &["bench", "extra"], &["extra"]),
         bad("bench-value-for-a-switch", &["bench", "--json=yes"], &["--json"]),
+        bad("bench-html-no-value", &["bench", "--html"], &["--html"]),
+        // An unwritable page is found before the bench runs (a whole bench, not --quick,
+        // would outlast the row's deadline), and leaves nothing behind.
+        bad("bench-html-dir-missing", &["bench", "--json", "--html", "{dir}/no/bench.html"], &["--html {dir}/no/bench.html", "No such file or directory"])
+            .absent("no"),
+        bad("bench-html-is-a-directory", &["bench", "--html", "{dir}/bench.html"], &["--html {dir}/bench.html", "is a directory"])
+            .file("bench.html/keep", ""),
+        bad("bench-html-under-a-file", &["bench", "--html", "{dir}/file/bench.html"], &["--html {dir}/file/bench.html", "Not a directory"])
+            .file("file", "a file"),
+        // Not writable even by root (the tests may run as root, which ignores modes).
+        bad("bench-html-no-permission", &["bench", "--html", "/sys/lk-bench.html"], &["--html /sys/lk-bench.html"]),
         // soak
         bad("soak-unknown-flag", &["soak", "--bogus"], &["--bogus"]),
         bad("soak-cycles-zero", &["soak", "--cycles", "0"], &["--cycles"]),

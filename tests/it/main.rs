@@ -14,6 +14,7 @@ mod components;
 mod adapter;
 mod attribution;
 mod bad_input;
+mod bench_html;
 mod catalogue;
 mod cli;
 mod doc_links;

@@ -134,8 +134,13 @@ fn per_sec(v: f64) -> String {
     measured(v, "/s")
 }
 
+/// A ratio: two decimals below 10 (`0.91×`), whole above (`198×`).
 fn times(v: f64) -> String {
-    measured(v, "×")
+    match v.is_finite() && v > 0.0 {
+        true if v >= 10.0 => format!("{v:.0}×"),
+        true => format!("{v:.2}×"),
+        false => "not measured".into(),
+    }
 }
 
 /// `v` and its unit, or that it was not measured (the report's 0).

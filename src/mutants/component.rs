@@ -30,8 +30,10 @@ pub struct FaultyRuntime {
 impl Subject for FaultyRuntime {
     type Component = FaultyComponent;
 
+    /// `faulty:DEFECT`, the name `--runtime` takes: a report of a mutant never passes
+    /// for the reference's.
     fn name(&self) -> String {
-        self.runtime.name()
+        format!("faulty:{}", self.defect.name())
     }
 
     fn version(&self) -> String {

@@ -267,9 +267,9 @@ impl Document {
             }
         }
         let document: Document =
-            serde_json::from_value(value).map_err(|e| ReadError::NotAReport {
+            serde_path_to_error::deserialize(value).map_err(|e| ReadError::NotAReport {
                 path: at(),
-                why: e.to_string(),
+                why: format!("at `{}`: {}", e.path(), e.inner()),
             })?;
         if let Some(case) = document
             .cases

@@ -23,3 +23,7 @@ if (openAll && failing.length > 0) {
   openAll.addEventListener('click', () => failing.forEach((d) => { d.open = true; }));
 }
 window.addEventListener('beforeprint', () => failing.forEach((d) => { d.open = true; }));
+// How wide the page is drawn beside how wide the screen is: a check of the layout that
+// tests read from the DOM (nothing but the tables' scrolling boxes may be wider).
+document.documentElement.dataset.scrollWidth = document.documentElement.scrollWidth;
+document.documentElement.dataset.viewportWidth = window.innerWidth;

@@ -495,6 +495,34 @@ fn rows() -> Vec<Row> {
         bad("fuzz-corpus-duplicate-id", &["fuzz", "--cases", "1", "--corpus", "{dir}/corpus"], &["mine"])
             .file("corpus/a.toml", case(&format!("wat = \"(module)\"\n{EXPECT}")))
             .file("corpus/b.toml", case(&format!("wat = \"(module)\"\n{EXPECT}"))),
+        // fuzz --import: a crash file of a libFuzzer target (fuzz/) that is no input of it
+        // (conformance/src/fuzz/input.rs) is refused with nothing run and nothing written
+        bad("fuzz-import-missing", &["fuzz", "--import", "{dir}/nope", "--corpus", "{dir}/c"], &["--import", "nope"]).absent("c"),
+        bad("fuzz-import-directory", &["fuzz", "--import", "{dir}/d", "--corpus", "{dir}/c"], &["--import", "d"])
+            .file("d/x", "x").absent("c"),
+        bad("fuzz-import-empty", &["fuzz", "--import", "{dir}/crash", "--corpus", "{dir}/c"], &["crash", "`trial`", "empty"])
+            .file("crash", "").absent("c"),
+        bad("fuzz-import-too-long", &["fuzz", "--import", "{dir}/crash", "--corpus", "{dir}/c"], &["crash", "4097 bytes", "4096"])
+            .file("crash", vec![1u8; 4097]).absent("c"),
+        bad("fuzz-import-smith-too-long", &["fuzz", "--fuzz-target", "smith", "--import", "{dir}/crash", "--corpus", "{dir}/c"], &["crash", "`smith`", "16386 bytes"])
+            .file("crash", vec![1u8; 16386]).absent("c"),
+        bad("fuzz-import-wasm-module", &["fuzz", "--import", "{dir}/m.wasm", "--corpus", "{dir}/c"], &["m.wasm", "wasm module"])
+            .file("m.wasm", b"\0asm\x01\0\0\0").absent("c"),
+        bad("fuzz-import-text", &["fuzz", "--fuzz-target", "smith", "--import", "{dir}/m.wat", "--corpus", "{dir}/c"], &["m.wat", "text"])
+            .file("m.wat", "(module)\n").absent("c"),
+        bad("fuzz-import-case-file", &["fuzz", "--import", "{dir}/case.toml", "--corpus", "{dir}/c"], &["case.toml", "text"])
+            .file("case.toml", case(&format!("wat = \"(module)\"\n{EXPECT}"))).absent("c"),
+        bad("fuzz-import-target", &["fuzz", "--fuzz-target", "nosuch", "--import", "{dir}/crash"], &["--fuzz-target", "nosuch"])
+            .file("crash", [7u8]),
+        bad("fuzz-fuzz-target-without-import", &["fuzz", "--fuzz-target", "smith"], &["--import"]),
+        bad("fuzz-import-with-seconds", &["fuzz", "--seconds", "5", "--import", "{dir}/crash"], &["--seconds", "--import"])
+            .file("crash", [7u8]),
+        bad("fuzz-import-with-against", &["fuzz", "--against", "wasmi", "--import", "{dir}/crash"], &["--against", "--import"])
+            .file("crash", [7u8]),
+        bad("fuzz-import-component", &["fuzz", "--abi", "component", "--import", "{dir}/crash", "--corpus", "{dir}/c"], &["--import", "--abi component"])
+            .file("crash", [7u8]).absent("c"),
+        bad("fuzz-libfuzzer-inputs-is-a-file", &["fuzz", "--cases", "1", "--libfuzzer-inputs", "{dir}/inputs"], &["--libfuzzer-inputs", "not a directory"])
+            .file("inputs", "a file"),
         bad("run-one-case-file-broken", &["run", "--cases", "{dir}/one.toml"], &["one.toml", "bogus"])
             .file("one.toml", case(&format!("wat = \"(module)\"\n{EXPECT}\nbogus = 1"))),
         bad("mutants-fuzz-seconds-zero", &["mutants", "--fuzz-seconds", "0"], &["--fuzz-seconds"]),

@@ -1,0 +1,16 @@
+#!/bin/bash -eu
+# ClusterFuzzLite's build step (also OSS-Fuzz's): builds the two libFuzzer targets of
+# fuzz/ with cargo-fuzz (the image's nightly and its sanitizer flags), and puts each in
+# $OUT with its seed corpus (fuzz/seeds/TARGET, zipped as TARGET_seed_corpus.zip) and its
+# options (the input's largest size; a minute per input, as a trial runs under the
+# runner's own timeouts). The runtime under test is the reference one:
+# LIFECYCLE_FUZZ_RUNTIME is unset here (fuzz/README.md).
+cd "$SRC/lifecycle-kit/fuzz"
+cargo fuzz build -O
+release=target/x86_64-unknown-linux-gnu/release
+for target in trial smith; do
+    cp "$release/$target" "$OUT/"
+    zip -qj "$OUT/${target}_seed_corpus.zip" "seeds/$target"/*
+done
+printf '[libfuzzer]\nmax_len = 4096\ntimeout = 60\n' > "$OUT/trial.options"
+printf '[libfuzzer]\nmax_len = 16385\ntimeout = 60\n' > "$OUT/smith.options"

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Time to find each mutant, libFuzzer's targets against lifecycle-kit's own loop, on the
+# same wall-clock budget, one after the other in the same session; then the coverage each
+# reaches on the reference runtime. The README's table (## Fuzzing on libFuzzer) and
+# docs/fuzzing.md's come from this script.
+#
+#   fuzz/measure.sh                    every mutant of docs/mutants.md's table, 20 s each
+#   fuzz/measure.sh -s 10 NAME...      these mutants, 10 s each
+#   fuzz/measure.sh --no-seeds ...     libFuzzer from an empty corpus, not fuzz/seeds/
+#   fuzz/measure.sh --coverage         the coverage comparison only
+#
+# Per mutant:
+# * the loop: `lifecycle-kit fuzz --runtime faulty:NAME --stop-at-first --seconds S`
+#   (release build, --features defects), its own count of seconds and cases to the find;
+# * libFuzzer: both targets at once (the loop runs two trials at a time on the two
+#   cores: four drawn trials in five, one wasm-smith module), each for S seconds with
+#   LIFECYCLE_FUZZ_RUNTIME=faulty:NAME, from fuzz/seeds/; the first to crash finds it, and
+#   the other is stopped. Time and inputs to the find are the target's own (its panic
+#   line), from its first input; libFuzzer's start-up is not counted, nor is the loop's.
+# * the crash imported (`fuzz --import CRASH --corpus DIR`), and the case it writes run
+#   by its reproduce line: it must fail on the mutant and pass on the reference runtime.
+#
+# Output: one Markdown row per mutant on stdout; logs in $OUT (default a new temporary
+# directory). Needs nightly and cargo-fuzz (see fuzz/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=20
+seeds=fuzz/seeds
+coverage_only=false
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -s) seconds=$2; shift 2 ;;
+        --no-seeds) seeds=""; shift ;;
+        --coverage) coverage_only=true; shift ;;
+        -*) echo "measure.sh: unknown flag $1" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
+mutants=("$@")
+if [ ${#mutants[@]} -eq 0 ]; then
+    # The rows of docs/mutants.md's time-to-kill table.
+    mapfile -t mutants < <(sed -n 's/^| `\([a-z0-9-]*\)` | \(yes\|no\) |.*/\1/p' docs/mutants.md)
+fi
+out=${OUT:-$(mktemp -d /tmp/lifecycle-measure.XXXXXX)}
+mkdir -p "$out"
+echo "logs: $out" >&2
+
+# KIT: a lifecycle-kit built so already (release, --features defects), else built here.
+kit=${KIT:-}
+if [ -z "$kit" ]; then
+    cargo build --release --features defects --quiet
+    target_dir=$(cargo metadata --format-version 1 --no-deps |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    kit=$target_dir/release/lifecycle-kit
+fi
+(cd fuzz && cargo +nightly fuzz build -O -s none --codegen-units 16 >&2)
+bin=fuzz/target/x86_64-unknown-linux-gnu/release
+max_len() { [ "$1" = trial ] && echo 4096 || echo 16385; }
+
+# libfuzzer NAME RUNTIME DIR: both targets at once for $seconds; prints `TARGET SECONDS
+# INPUTS CRASH` for the first crash, or `- - EXECS -` with both targets' executions.
+libfuzzer() {
+    local name=$1 runtime=$2 dir=$3 pids=() t
+    for t in trial smith; do
+        mkdir -p "$dir/corpus-$t"
+        LIFECYCLE_FUZZ_RUNTIME=$runtime "$bin/$t" -max_total_time="$seconds" -timeout=60 \
+            -max_len="$(max_len $t)" -print_final_stats=1 -artifact_prefix="$dir/$t-" \
+            "$dir/corpus-$t" ${seeds:+"$seeds/$t"} >"$dir/$t.log" 2>&1 &
+        pids+=($!)
+    done
+    local found=""
+    while [ -z "$found" ] && { kill -0 "${pids[0]}" 2>/dev/null || kill -0 "${pids[1]}" 2>/dev/null; }; do
+        for t in trial smith; do
+            if grep -q "input fails on" "$dir/$t.log" 2>/dev/null; then found=$t; break; fi
+        done
+        sleep 0.2
+    done
+    if [ -n "$found" ]; then
+        # The other target stops: this run has its find.
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    fi
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    for t in trial smith; do
+        if grep -q "input fails on" "$dir/$t.log"; then found=$t; break; fi
+    done
+    if [ -n "$found" ]; then
+        local line crash
+        line=$(grep -m1 "input fails on" "$dir/$found.log")
+        crash=$(ls "$dir/$found"-crash-* 2>/dev/null | head -1)
+        # "(after 1.2 s and 34 inputs)"
+        echo "$found $(sed -n 's/.*(after \([0-9.]*\) s and \([0-9]*\) inputs).*/\1 \2/p' <<<"$line") ${crash:--}"
+    else
+        local execs=0 n
+        for t in trial smith; do
+            n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/$t.log" | tail -1)
+            execs=$((execs + ${n:-0}))
+        done
+        echo "- - $execs -"
+    fi
+}
+
+if ! $coverage_only; then
+    echo "| mutant | loop: s (cases) | libFuzzer: s (inputs), target | imported case: mutant / reference |"
+    echo "|---|---:|---:|---|"
+    for m in "${mutants[@]}"; do
+        dir=$out/$m
+        mkdir -p "$dir"
+        "$kit" fuzz --runtime "faulty:$m" --stop-at-first --seconds "$seconds" --shrink-secs 1 \
+            --json >"$dir/loop.json" 2>/dev/null || true
+        loop=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["found"]
+print(f"{f[0][\"seconds_until_found\"]:.1f} ({f[0][\"cases_until_found\"]})" if f else f"- ({r[\"cases\"]})")
+' "$dir/loop.json")
+        read -r target secs inputs crash < <(libfuzzer "$m" "faulty:$m" "$dir")
+        if [ "$target" = "-" ]; then
+            lf="- ($inputs)"
+            imported="-"
+        else
+            lf="$secs ($inputs), $target"
+            # The crash as a corpus case, run by its reproduce line on the mutant and on
+            # the reference runtime.
+            imported="not imported"
+            if ! "$kit" fuzz --runtime "faulty:$m" --fuzz-target "$target" --import "$crash" \
+                --corpus "$dir/corpus" --shrink-secs 30 >"$dir/import.txt" 2>&1; then
+                repro=$(sed -n 's/^  reproduce: lifecycle-kit //p' "$dir/import.txt" | head -1)
+                if [ -n "$repro" ]; then
+                    set +e
+                    "$kit" $repro >/dev/null 2>&1; on_mutant=$?
+                    "$kit" ${repro/--runtime faulty:$m/--runtime reference} >/dev/null 2>&1; on_reference=$?
+                    set -e
+                    imported="exit $on_mutant / exit $on_reference"
+                fi
+            fi
+        fi
+        echo "| \`$m\` | $loop | $lf | $imported |"
+    done
+fi
+
+if $coverage_only || [ ${#mutants[@]} -gt 1 ]; then
+    # Coverage on the reference runtime: the edges of the target binaries (libFuzzer's
+    # `cov:` of a -runs=0 pass over a corpus) that the loop's draws of S seconds reach,
+    # written as the targets' inputs, against those libFuzzer's own S seconds reach.
+    dir=$out/coverage
+    mkdir -p "$dir"
+    "$kit" fuzz --runtime reference --seconds "$seconds" --libfuzzer-inputs "$dir/loop" \
+        --json >"$dir/loop.json" 2>/dev/null || true
+    libfuzzer reference reference "$dir" >/dev/null
+    cov() { "$bin/$1" -runs=0 -max_len="$(max_len "$1")" "${@:2}" 2>&1 |
+        sed -n 's/.*INITED cov: \([0-9]*\) ft: \([0-9]*\).*/\1 edges, \2 features/p' | tail -1; }
+    echo
+    echo "| coverage on reference, ${seconds} s | trial target | smith target |"
+    echo "|---|---|---|"
+    echo "| the loop's draws | $(cov trial "$dir/loop/trial") ($(ls "$dir/loop/trial" | wc -l) inputs) | $(cov smith "$dir/loop/smith") ($(ls "$dir/loop/smith" | wc -l) inputs) |"
+    echo "| libFuzzer's corpus | $(cov trial "$dir/corpus-trial" ${seeds:+"$seeds/trial"}) | $(cov smith "$dir/corpus-smith" ${seeds:+"$seeds/smith"}) |"
+fi

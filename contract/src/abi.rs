@@ -16,7 +16,7 @@ identifiers! {
 }
 
 /// The WIT package of the component ABI, as the kit ships it.
-pub const WIT: &str = include_str!("../../conformance/wit/lifecycle.wit");
+pub const WIT: &str = include_str!("../wit/lifecycle.wit");
 
 /// The interface a component exports, as its export is named.
 pub const LIFECYCLE_INTERFACE: &str = "lifecycle-kit:actor/lifecycle@0.1.0";

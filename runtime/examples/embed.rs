@@ -7,7 +7,8 @@ use lifecycle_runtime::{ComponentConfig, Error, Limits, ModuleSource, Runtime, S
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-const ECHO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/echo.wat");
+// The kit's echo actor (a link to `examples/echo.wat`, so that the packaged crate has it).
+const ECHO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/echo.wat");
 
 /// One actor: its mailbox's messages in, its replies out, until the mailbox closes.
 async fn actor(runtime: Runtime, mut mailbox: mpsc::Receiver<Vec<u8>>) -> Result<usize, Error> {

@@ -19,6 +19,8 @@ pub mod config;
 mod ticker;
 mod world;
 
+pub use world::bindings;
+
 use super::{
     Call, Ceilings, CompileError, Engine, Exports, Guest, Instantiate, Lifted, Limiter, Signatures,
     Stopped, WorldCall, bytes_at,
@@ -225,7 +227,7 @@ enum Live {
         exports: Exports<Funcs>,
         memory: Option<Memory>,
     },
-    Component(world::Actor),
+    Component(bindings::Actor),
 }
 
 /// Wasmtime's typed functions.

@@ -23,6 +23,7 @@ figcaption b { font-weight: 600; }
 svg.chart { display: block; width: 100%; height: auto; }
 .chart text { font: 13px system-ui, -apple-system, "Segoe UI", sans-serif; fill: #1f2328; }
 .chart text.value { font-variant-numeric: tabular-nums; }
+.chart .row text { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 .chart text.tick, .chart text.unit { font-size: 12px; fill: #57606a; }
 .chart .axis line { stroke: #57606a; }
 .chart .grid line { stroke: #eaeef2; }
@@ -34,6 +35,9 @@ svg.chart { display: block; width: 100%; height: auto; }
 .chart .goal text { fill: #cf222e; font-size: 12px; }
 .note { background: #fff8c5; border: 1px solid #d4a72c; padding: .5rem; border-radius: 4px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.goals td:first-child { min-width: 11rem; }
+@media (max-width: 30rem) { .chart text { font-size: 15px; }
+  .chart text.tick, .chart text.unit, .chart .goal text { font-size: 13px; } }
 "#;
 
 /// The page of `report`.
@@ -102,7 +106,7 @@ fn meta(report: &Report) -> Markup {
             }
             dt { "reference allocator" } dd { (report.allocation) }
             dt { code { "vm.max_map_count" } }
-            dd { (scale.max_map_count.map_or("unknown".into(), |n| svg::grouped(n))) }
+            dd { (scale.max_map_count.map_or("unknown".into(), svg::grouped)) }
         }
     }
 }
@@ -151,9 +155,13 @@ fn measured(v: f64, unit: &str) -> String {
     }
 }
 
-/// p50 and p99 written out.
+/// p50 and p99 written out: `p50 7.85 · p99 20.9 µs`.
 fn p50_p99(p50: f64, p99: f64, unit: &str) -> String {
-    format!("p50 {} · p99 {}", measured(p50, unit), measured(p99, unit))
+    let both = [p50, p99].iter().all(|v| v.is_finite() && *v > 0.0);
+    match both {
+        true => format!("p50 {} · p99 {}{unit}", number(p50), number(p99)),
+        false => format!("p50 {} · p99 {}", measured(p50, unit), measured(p99, unit)),
+    }
 }
 
 fn dots(p50: f64, p99: f64) -> Mark {
@@ -192,10 +200,11 @@ struct Judged {
 
 /// `ratio` against a goal: at most `limit` (`at_most`) or at least it; unknown at 0.
 fn judge(ratio: f64, limit: f64, at_most: bool) -> Option<bool> {
-    (ratio.is_finite() && ratio > 0.0).then(|| match at_most {
+    let met = match at_most {
         true => ratio <= limit,
         false => ratio >= limit,
-    })
+    };
+    (ratio.is_finite() && ratio > 0.0).then_some(met)
 }
 
 /// The floor whose messages the reference's are divided by: pooled where there is one.
@@ -301,7 +310,7 @@ fn goals(report: &Report) -> Vec<Judged> {
 fn goals_table(goals: &[Judged]) -> Markup {
     html! {
         div.scroll {
-            table {
+            table.goals {
                 thead { tr {
                     th { "figure" } th { "measured" } th { "against" } th { "ratio" }
                     th { "goal" } th { "met" }

@@ -359,13 +359,13 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "{:<34} {:>11} {:>11} {:>13} {:>13} {:>11}",
+            "{:<44} {:>11} {:>11} {:>13} {:>13} {:>11}",
             "figure", "reference", "wasmi", "floor pooled", "floor on-dem.", "seed style"
         )?;
         let mut row = |name: &str, r: f64, w: f64, p: f64, o: f64, s: f64| {
             writeln!(
                 f,
-                "{name:<34} {:>11} {:>11} {:>13} {:>13} {:>11}",
+                "{name:<44} {:>11} {:>11} {:>13} {:>13} {:>11}",
                 dash(r),
                 dash(w),
                 dash(p),

@@ -210,13 +210,14 @@ pub fn chart(chart: &Chart) -> Markup {
             role="img" aria-labelledby=(title_id) {
             title id=(title_id) { (chart.title) }
             (grid(&axis, top, bottom))
+            // Goals under the rows: a row's text, haloed, reads across a goal's line.
+            @for (i, goal) in goals.iter().enumerate() {
+                (goal_of(&axis, goal, GOAL_LINE * (i as f64 + 1.0), top - 2.0, bottom))
+            }
             @for (i, row) in chart.rows.iter().enumerate() {
                 (row_of(&axis, row, top + ROW * i as f64))
             }
             (axis_of(&axis, bottom, &chart.unit))
-            @for (i, goal) in goals.iter().enumerate() {
-                (goal_of(&axis, goal, 4.0 + GOAL_LINE * (i as f64 + 1.0) - 4.0, top - 2.0, bottom))
-            }
         }
     }
 }
@@ -324,9 +325,14 @@ pub fn axis_of(axis: &Axis, y: f64, unit: &str) -> Markup {
 /// A goal: its dashed line from `top` to `bottom`, and its label on the line `label_y`.
 fn goal_of(axis: &Axis, goal: &Goal, label_y: f64, top: f64, bottom: f64) -> Markup {
     let x = axis.x(goal.value);
-    let (anchor, label_x) = match x > LEFT + (RIGHT - LEFT) * 0.55 {
-        true => ("end", x - 3.0),
-        false => ("start", x + 3.0),
+    // Beside its line, on the side it fits (by a generous estimate of its width).
+    let wide = goal.label.chars().count() as f64 * 7.0;
+    let (anchor, label_x) = if x + 3.0 + wide <= WIDTH {
+        ("start", x + 3.0)
+    } else if x - 3.0 - wide >= 0.0 {
+        ("end", x - 3.0)
+    } else {
+        ("end", WIDTH - 1.0)
     };
     html! {
         g.goal {

@@ -421,21 +421,21 @@ fn the_page_draws_every_figure_against_its_floor_in_proportion() {
         "chart-component-cycle",
         "reference, component",
         &[10.93],
-        &["p50 10.9 µs", "p99 29.0 µs"],
+        &["p50 10.9 · p99 29.0 µs"],
     );
     expect_row(
         &charts,
         "chart-component-cycle",
         "component floor, pooled",
         &[8.18],
-        &["p50 8.18 µs"],
+        &["p50 8.18 · p99 20.0 µs"],
     );
     expect_row(
         &charts,
         "chart-component-cycle",
         "component floor, on demand",
         &[15.9],
-        &["p50 15.9 µs"],
+        &["p50 15.9 · p99 30.0 µs"],
     );
     expect_row(
         &charts,
@@ -467,7 +467,7 @@ fn the_page_draws_every_figure_against_its_floor_in_proportion() {
         "chart-cycle-spread",
         "reference",
         &[7.85, 20.9],
-        &["p50 7.85 µs · p99 20.9 µs"],
+        &["p50 7.85 · p99 20.9 µs"],
     );
     expect_row(
         &charts,
@@ -481,14 +481,14 @@ fn the_page_draws_every_figure_against_its_floor_in_proportion() {
         "chart-spawn-stop",
         "spawn to ready, echo",
         &[2.61, 4.37],
-        &["p50 2.61 µs · p99 4.37 µs"],
+        &["p50 2.61 · p99 4.37 µs"],
     );
     expect_row(
         &charts,
         "chart-spawn-stop",
         "stop to terminated, empty module",
         &[0.29, 0.52],
-        &["p50 0.290 µs"],
+        &["p50 0.290 · p99 0.520 µs"],
     );
     expect_row(
         &charts,
@@ -511,7 +511,7 @@ fn the_page_draws_every_figure_against_its_floor_in_proportion() {
         "chart-overshoot",
         "reference: handle-message",
         &[0.47, 1.18],
-        &["p50 0.470 ms · p99 1.18 ms"],
+        &["p50 0.470 · p99 1.18 ms"],
     );
     expect_row(
         &charts,

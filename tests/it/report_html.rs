@@ -173,7 +173,7 @@ fn the_matrix_puts_a_defect_where_its_first_cause_is_and_its_reproduce_line_fail
         let row = ElementRef::wrap(cell.parent().unwrap()).unwrap();
         let clause = row.value().attr("data-clause").unwrap();
         let shown: Vec<&str> = cell
-            .select(&Selector::parse("article.case").unwrap())
+            .select(&Selector::parse("details.case").unwrap())
             .map(|a| a.value().attr("data-case").unwrap())
             .collect();
         let expected: Vec<&str> = first_causes[clause]
@@ -186,7 +186,7 @@ fn the_matrix_puts_a_defect_where_its_first_cause_is_and_its_reproduce_line_fail
     // A failing case shows its first cause, both sides, and its reproduce line, which
     // fails on the mutant and passes on the reference.
     let article = failing[0]
-        .select(&Selector::parse("article.case").unwrap())
+        .select(&Selector::parse("details.case").unwrap())
         .next()
         .unwrap();
     let id = article.value().attr("data-case").unwrap();
@@ -428,6 +428,45 @@ fn a_browser_shows_three_runtimes_with_the_injected_defect_where_it_is() {
             distinct.len()
         );
     }
+    // A link to the failing clause's row opens its cell and its first case: the
+    // picture in the README (docs/images/matrix.png) is this screenshot, cut around the
+    // first failing cell. (Headless Chromium draws a scrolled page blank: the window is
+    // as tall as the page instead.)
+    let anchor = format!("{}#LC-STOP-3", page_path.display());
+    let tall = dir.join("matrix-tall.png");
+    headless(
+        Path::new(&anchor),
+        1280,
+        12000,
+        &[
+            &format!("--screenshot={}", tall.display()),
+            "--virtual-time-budget=2000",
+        ],
+    );
+    let (w, h, pixels) = decode(&tall);
+    let fail_row = pixels
+        .iter()
+        .position(|p| *p == [0xff, 0xeb, 0xe9])
+        .map(|i| i as u32 / w)
+        .expect("the linked failing cell is drawn");
+    let top = fail_row.saturating_sub(260);
+    let height = 900.min(h - top);
+    let cut: Vec<u8> = pixels[(top * w) as usize..((top + height) * w) as usize]
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
+    let mut encoder = png::Encoder::new(
+        std::fs::File::create(dir.join("matrix-defect.png")).unwrap(),
+        w,
+        height,
+    );
+    encoder.set_color(png::ColorType::Rgb);
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&cut)
+        .unwrap();
     let phone = headless(
         &page_path,
         400,

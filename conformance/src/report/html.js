@@ -22,7 +22,23 @@ if (openAll && failing.length > 0) {
   openAll.hidden = false;
   openAll.addEventListener('click', () => failing.forEach((d) => { d.open = true; }));
 }
-window.addEventListener('beforeprint', () => failing.forEach((d) => { d.open = true; }));
+window.addEventListener('beforeprint', () => {
+  document.querySelectorAll('details.failing, details.failing details').forEach((d) => { d.open = true; });
+});
+// A link to a clause's row (`matrix.html#LC-STOP-3`) opens its failing cells.
+function openLinkedRow() {
+  const row = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (row) {
+    row.querySelectorAll('details.failing').forEach((d) => {
+      d.open = true;
+      const first = d.querySelector('details.case');
+      if (first) first.open = true;
+    });
+    row.scrollIntoView();
+  }
+}
+window.addEventListener('hashchange', openLinkedRow);
+openLinkedRow();
 // How wide the page is drawn beside how wide the screen is: a check of the layout that
 // tests read from the DOM (nothing but the tables' scrolling boxes may be wider).
 document.documentElement.dataset.scrollWidth = document.documentElement.scrollWidth;

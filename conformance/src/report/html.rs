@@ -93,7 +93,7 @@ pub fn matrix(columns: &[Column]) -> String {
                     tbody {
                         tr.section { th colspan=(columns.len() + 1) scope="rowgroup" { (section) } }
                         @for (key, clause) in keys {
-                            tr data-clause=(key) {
+                            tr id=(key) data-clause=(key) {
                                 th scope="row" { (clause_head(key, *clause)) }
                                 @for (column, rows) in columns.iter().zip(&rows) {
                                     (cell(column, key, rows.get(key)))
@@ -297,12 +297,15 @@ fn cell(column: &Column, key: &str, row: Option<&ClauseRow>) -> Markup {
     }
 }
 
-/// A failing case: why, expected and actual side by side, its trace, its reproduce line.
+/// A failing case, one line until opened: why, expected and actual side by side, its
+/// trace, its reproduce line.
 fn failing_case(case: &CaseEntry) -> Markup {
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     html! {
-        article.case data-case=(case.id) {
-            h3 { span.fail { "✗ " (case.outcome.to_uppercase()) } " " code { (case.id) } }
+        details.case data-case=(case.id) {
+            summary {
+                span.fail { "✗ " (case.outcome.to_uppercase()) } " " code { (case.id) }
+            }
             p.muted { "clauses: " (case.clauses.join(", ")) }
             @if let Some(cause) = &case.first_cause {
                 p { strong { "First cause (" (cause.clause) "): " } (cause.text) }

@@ -53,8 +53,11 @@ if [ -z "$kit" ]; then
         python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
     kit=$target_dir/release/lifecycle-kit
 fi
-(cd fuzz && cargo +nightly fuzz build -O -s none --codegen-units 16 >&2)
-bin=fuzz/target/x86_64-unknown-linux-gnu/release
+# FUZZ_BIN: the targets built so already (their directory), else built here.
+bin=${FUZZ_BIN:-fuzz/target/x86_64-unknown-linux-gnu/release}
+if [ -z "${FUZZ_BIN:-}" ]; then
+    (cd fuzz && cargo +nightly fuzz build -O -s none --codegen-units 16 >&2)
+fi
 max_len() { [ "$1" = trial ] && echo 4096 || echo 16385; }
 
 # libfuzzer NAME RUNTIME DIR: both targets at once for $seconds; prints `TARGET SECONDS
@@ -64,7 +67,7 @@ libfuzzer() {
     for t in trial smith; do
         mkdir -p "$dir/corpus-$t"
         LIFECYCLE_FUZZ_RUNTIME=$runtime "$bin/$t" -max_total_time="$seconds" -timeout=60 \
-            -max_len="$(max_len $t)" -print_final_stats=1 -artifact_prefix="$dir/$t-" \
+            -max_len="$(max_len $t)" -len_control=0 -print_final_stats=1 -artifact_prefix="$dir/$t-" \
             "$dir/corpus-$t" ${seeds:+"$seeds/$t"} >"$dir/$t.log" 2>&1 &
         pids+=($!)
     done

@@ -6,7 +6,7 @@
 use libfuzzer_sys::{Corpus, fuzz_target};
 use lifecycle_conformance::fuzz::input::Target;
 
-fuzz_target!(|data: &[u8]| -> Corpus {
+fuzz_target!(init: lifecycle_kit_fuzz::init(), |data: &[u8]| -> Corpus {
     match lifecycle_kit_fuzz::check(Target::Trial, data) {
         true => Corpus::Keep,
         false => Corpus::Reject,

@@ -97,6 +97,13 @@ fn state() -> &'static State {
     })
 }
 
+/// Chooses the runtime under test, before libFuzzer runs any input (the targets'
+/// `init`): a name that is none, or a runtime that cannot be made, is one line on stderr
+/// and exit status 2, with no crash file written.
+pub fn init() {
+    state();
+}
+
 /// Checks `data` as an input of `target` on the runtime under test: false if it is none
 /// (libFuzzer then keeps it out of the corpus); a panic of one line if it fails.
 pub fn check(target: Target, data: &[u8]) -> bool {

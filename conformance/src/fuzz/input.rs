@@ -135,7 +135,9 @@ impl Input {
                     draw_from(&mut Stream::new(bytes), TRIAL_ATTEMPTS).ok_or(NotATrial::Open)?;
                 Drawn::Trial(Box::new(trial))
             }
-            Target::Smith => Drawn::Smith(Smith::new(bytes[1..].to_vec(), bytes[0] % 2 == 0)),
+            Target::Smith => {
+                Drawn::Smith(Smith::new(bytes[1..].to_vec(), bytes[0].is_multiple_of(2)))
+            }
         };
         Ok(Input { target, drawn })
     }

@@ -71,16 +71,22 @@ libfuzzer() {
             "$dir/corpus-$t" ${seeds:+"$seeds/$t"} >"$dir/$t.log" 2>&1 &
         pids+=($!)
     done
-    local found=""
+    local found="" began=$SECONDS
     while [ -z "$found" ] && { kill -0 "${pids[0]}" 2>/dev/null || kill -0 "${pids[1]}" 2>/dev/null; }; do
         for t in trial smith; do
             if grep -q "input fails on" "$dir/$t.log" 2>/dev/null; then found=$t; break; fi
         done
+        # libFuzzer checks its -max_total_time between inputs: a slow one overruns it.
+        if [ -z "$found" ] && [ $((SECONDS - began)) -gt $((seconds + 5)) ]; then
+            for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        fi
         sleep 0.2
     done
     if [ -n "$found" ]; then
-        # The other target stops: this run has its find.
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        # The other target stops: this run has its find. The one that found it ends by
+        # itself, once it has written its crash file.
+        if [ "$found" = trial ]; then kill "${pids[1]}" 2>/dev/null || true; fi
+        if [ "$found" = smith ]; then kill "${pids[0]}" 2>/dev/null || true; fi
     fi
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     for t in trial smith; do
@@ -89,7 +95,7 @@ libfuzzer() {
     if [ -n "$found" ]; then
         local line crash
         line=$(grep -m1 "input fails on" "$dir/$found.log")
-        crash=$(ls "$dir/$found"-crash-* 2>/dev/null | head -1)
+        crash=$(ls "$dir/$found"-crash-* 2>/dev/null | head -1 || true)
         # "(after 1.2 s and 34 inputs)"
         echo "$found $(sed -n 's/.*(after \([0-9.]*\) s and \([0-9]*\) inputs).*/\1 \2/p' <<<"$line") ${crash:--}"
     else
@@ -114,7 +120,7 @@ if ! $coverage_only; then
 import json, sys
 r = json.load(open(sys.argv[1]))
 f = r["found"]
-print(f"{f[0][\"seconds_until_found\"]:.1f} ({f[0][\"cases_until_found\"]})" if f else f"- ({r[\"cases\"]})")
+print("%.1f (%d)" % (f[0]["seconds_until_found"], f[0]["cases_until_found"]) if f else "- (%d)" % r["cases"])
 ' "$dir/loop.json")
         read -r target secs inputs crash < <(libfuzzer "$m" "faulty:$m" "$dir")
         if [ "$target" = "-" ]; then
@@ -126,7 +132,7 @@ print(f"{f[0][\"seconds_until_found\"]:.1f} ({f[0][\"cases_until_found\"]})" if 
             # the reference runtime.
             imported="not imported"
             if ! "$kit" fuzz --runtime "faulty:$m" --fuzz-target "$target" --import "$crash" \
-                --corpus "$dir/corpus" --shrink-secs 30 >"$dir/import.txt" 2>&1; then
+                --corpus "$dir/corpus" --shrink-secs 10 >"$dir/import.txt" 2>&1; then
                 repro=$(sed -n 's/^  reproduce: lifecycle-kit //p' "$dir/import.txt" | head -1)
                 if [ -n "$repro" ]; then
                     set +e

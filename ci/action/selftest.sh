@@ -162,6 +162,12 @@ for ((k = 1; k <= shards; k++)); do
 done
 ((failing > 0)) || fail "defect: no shard found the defect"
 check "the $failing shard(s) holding failures exit 1 and name them; the others exit 0"
+for ((k = 1; k <= shards; k++)); do
+    f=$(failed_in defect "$k")
+    j=$(grep -c '<failure' "$work/defect/junit-$k.xml" || true)
+    ((j == f)) || fail "defect: shard $k has $f failure(s) in its JSON but $j in its JUnit"
+done
+check "each shard's JUnit holds its failures"
 merge defect KIT_MERGE="$work/defect/report-*.json"
 ((status == 1)) || fail "defect: merge exited $status, not 1"
 grep -q 'case(s) failed' "$work/defect-merge.log" || fail "defect: merge did not say cases failed"

@@ -16,6 +16,7 @@ mod attribution;
 mod bad_input;
 mod bench_html;
 mod catalogue;
+mod ci_recipe;
 mod cli;
 mod doc_links;
 mod fuzz;

@@ -1,11 +1,11 @@
 //! `lifecycle-kit bench`: the runtimes measured beside bare Wasmtime and an
 //! engine-per-start baseline.
 
-use super::{bad, progress_bar};
-use anyhow::Context;
+use super::output::Staged;
+use super::progress_bar;
 use clap::Args;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args)]
 pub(super) struct BenchArgs {
@@ -27,7 +27,7 @@ pub(super) async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     let page = args
         .html
         .as_deref()
-        .map(|path| Aside::create("--html", path))
+        .map(|path| Staged::create("--html", path))
         .transpose()?;
     let bar = progress_bar(
         bench::STEPS.len() as u64,
@@ -50,51 +50,4 @@ pub(super) async fn execute(args: BenchArgs) -> anyhow::Result<()> {
         false => write!(out, "{report}")?,
     }
     Ok(())
-}
-
-/// A file written whole or not at all: created aside, beside its place
-/// (`PATH.tmp-PID`, so the rename stays on one file system), before the work begins, and
-/// renamed into place once complete; dropped before that, the file aside is removed.
-/// (As `run --junit` stages its report.)
-struct Aside {
-    path: PathBuf,
-    aside: PathBuf,
-    file: Option<std::fs::File>,
-}
-
-impl Aside {
-    /// `flag` names the file in messages: an unwritable place is bad input.
-    fn create(flag: &str, path: &Path) -> anyhow::Result<Aside> {
-        let cannot = |why: &dyn std::fmt::Display| bad(format!("{flag} {}: {why}", path.display()));
-        if path.is_dir() {
-            return Err(cannot(&"is a directory"));
-        }
-        let Some(name) = path.file_name() else {
-            return Err(cannot(&"names no file"));
-        };
-        let mut name = name.to_os_string();
-        name.push(format!(".tmp-{}", std::process::id()));
-        let aside = path.with_file_name(name);
-        let file = std::fs::File::create(&aside).map_err(|e| cannot(&e))?;
-        Ok(Aside {
-            path: path.to_path_buf(),
-            aside,
-            file: Some(file),
-        })
-    }
-
-    fn commit(mut self, contents: &[u8]) -> anyhow::Result<()> {
-        let mut file = self.file.take().expect("committed once");
-        file.write_all(contents)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| std::fs::rename(&self.aside, &self.path))
-            .with_context(|| format!("cannot write {}", self.path.display()))
-    }
-}
-
-impl Drop for Aside {
-    fn drop(&mut self) {
-        // Renamed into place, there is nothing here to remove.
-        let _ = std::fs::remove_file(&self.aside);
-    }
 }

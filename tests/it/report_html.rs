@@ -419,7 +419,7 @@ fn a_browser_shows_three_runtimes_with_the_injected_defect_where_it_is() {
         );
         let (w, h, pixels) = decode(&shot);
         assert_eq!((w, h), (width, 1600));
-        let has = |rgb: [u8; 3]| pixels.iter().any(|p| *p == rgb);
+        let has = |rgb: [u8; 3]| pixels.contains(&rgb);
         assert!(has([0xda, 0xfb, 0xe1]), "{name}: a passing cell is drawn");
         let distinct: std::collections::BTreeSet<[u8; 3]> = pixels.iter().copied().collect();
         assert!(

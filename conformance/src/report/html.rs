@@ -17,6 +17,10 @@ use crate::html::{maud::Markup, maud::html, page};
 use crate::spec;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The matrix's rows under their section heading: each row's key (`LC-STOP-3`,
+/// `LC-STOP-3@component`) and its clause, if SPEC.md defines it.
+type Sections<'a> = Vec<(&'a str, Vec<(String, Option<&'a spec::Clause>)>)>;
+
 const CSS: &str = include_str!("html.css");
 const SCRIPT: &str = include_str!("html.js");
 
@@ -32,7 +36,7 @@ pub fn matrix(columns: &[Column]) -> String {
         .map(String::as_str)
         .collect();
     let defined: BTreeSet<&str> = clauses.iter().map(|c| c.id).collect();
-    let mut sections: Vec<(&str, Vec<(String, Option<&spec::Clause>)>)> = Vec::new();
+    let mut sections: Sections = Vec::new();
     for clause in &clauses {
         if sections.last().is_none_or(|(s, _)| *s != clause.section) {
             sections.push((clause.section, Vec::new()));

@@ -8,7 +8,8 @@
 //! per-clause table counts in its row ([`super::tally::clause_rows`]'s rule, through
 //! [`Counted::failed_under`]), so a cell's count and its cases agree; every mark says in
 //! a word or symbol what its colour says; the page works without its script (which only
-//! copies reproduce lines and opens every cell for printing).
+//! copies reproduce lines, opens the cells of a linked row and every cell for printing,
+//! and records how wide the page is drawn, for the browser test).
 
 use super::document::{CaseEntry, Column};
 use super::tally::{ClauseRow, Counted, Outcome};

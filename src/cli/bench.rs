@@ -27,7 +27,7 @@ pub(super) async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     let page = args
         .html
         .as_deref()
-        .map(|path| Staged::create("--html", path))
+        .map(|path| Staged::create_page("--html", path))
         .transpose()?;
     let bar = progress_bar(
         bench::STEPS.len() as u64,

@@ -36,6 +36,22 @@ impl Staged {
         })
     }
 
+    /// A page (`--html`): as [`Staged::create`], but a path ending in `.json` is refused,
+    /// so that a report is never overwritten by a page (`report --html *.json` gives the
+    /// shell's first report as the page's path).
+    pub(super) fn create_page(flag: &str, path: &Path) -> anyhow::Result<Staged> {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            return Err(bad(format!(
+                "{flag} {}: a page's path ends in .json, as reports do: name it OUT.html (did the shell put a report there?)",
+                path.display()
+            )));
+        }
+        Staged::create(flag, path)
+    }
+
     pub(super) fn commit(mut self, contents: &[u8]) -> anyhow::Result<()> {
         let mut file = self.file.take().expect("committed once");
         file.write_all(contents)

@@ -24,7 +24,7 @@ pub(super) struct ReportArgs {
 /// verdicts (the runs' own exit statuses judge them).
 pub(super) fn execute(args: ReportArgs) -> anyhow::Result<()> {
     // Where the page cannot be written is found before anything is read.
-    let out = Staged::create("--html", &args.html)?;
+    let out = Staged::create_page("--html", &args.html)?;
     let columns = Column::read_all(&args.reports).map_err(bad)?;
     out.commit(html_matrix(&columns).as_bytes())?;
     let mut stdout = std::io::stdout().lock();
@@ -34,7 +34,7 @@ pub(super) fn execute(args: ReportArgs) -> anyhow::Result<()> {
         let shards = match (held.len(), missing.len()) {
             (0, _) => String::new(),
             (n, 0) => format!(", {n} shard(s)"),
-            (n, m) => format!(", {n} shard(s), {m} MISSING"),
+            (n, m) => format!(", {n} shard(s), INCOMPLETE: {m} missing"),
         };
         writeln!(
             stdout,

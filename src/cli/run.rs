@@ -179,7 +179,7 @@ pub(super) async fn execute(args: RunArgs) -> anyhow::Result<bool> {
         None => None,
     };
     let html = match &args.html {
-        Some(path) => Some(Staged::create("--html", path)?),
+        Some(path) => Some(Staged::create_page("--html", path)?),
         None => None,
     };
     let mut meta = lifecycle_conformance::RunMeta::now();

@@ -358,8 +358,8 @@ fn rows() -> Vec<Row> {
             .file("b.json", report("2", "echo").replace("\"runtime\": \"mine\"", "\"runtime\": \"other\""))
             .absent("m.html"),
         bad("report-shards-overlap", &["report", "--html", "{dir}/m.html", "{dir}/a.json", "{dir}/b.json"], &["{dir}/b.json", "case `echo` is also in {dir}/a.json"])
-            .file("a.json", report("1", "echo"))
-            .file("b.json", report("1", "echo"))
+            .file("a.json", report("1", "echo").replace("\"shard\": null", "\"shard\": {\"k\": 1, \"n\": 2}"))
+            .file("b.json", report("1", "echo").replace("\"shard\": null", "\"shard\": {\"k\": 2, \"n\": 2}"))
             .absent("m.html"),
         bad("report-html-dir-missing", &["report", "--html", "{dir}/no/m.html", "{dir}/r.json"], &["--html {dir}/no/m.html"])
             .file("r.json", report("1", "echo"))
@@ -367,6 +367,12 @@ fn rows() -> Vec<Row> {
         bad("report-html-is-a-directory", &["report", "--html", "{dir}/m.html", "{dir}/r.json"], &["--html {dir}/m.html", "is a directory"])
             .file("r.json", report("1", "echo"))
             .file("m.html/keep", ""),
+        bad("report-html-named-json", &["report", "--html", "{dir}/a.json", "{dir}/b.json"], &["--html {dir}/a.json", "ends in .json", "OUT.html"])
+            .file("a.json", report("1", "echo"))
+            .file("b.json", report("1", "echo")),
+        bad("report-given-twice", &["report", "--html", "{dir}/m.html", "{dir}/a.json", "{dir}/./a.json"], &["{dir}/./a.json", "given twice"])
+            .file("a.json", report("1", "echo"))
+            .absent("m.html"),
         bad("run-html-dir-missing", &["run", "--filter", "echo", "--html", "{dir}/no/m.html"], &["--html {dir}/no/m.html"])
             .absent("no"),
         // run: the JUnit report

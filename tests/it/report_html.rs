@@ -142,7 +142,7 @@ fn the_matrix_puts_a_defect_where_its_first_cause_is_and_its_reproduce_line_fail
     every_cell_counts_as_the_run(&page, faulty_name, &faulty);
     let reference_row = text(&select(&page, "#runtimes tbody tr")[0]);
     assert!(
-        reference_row.contains("PASS") && reference_row.contains("1/2, 2/2"),
+        reference_row.contains("PASS") && reference_row.contains("shards 1/2, 2/2"),
         "{reference_row}"
     );
 
@@ -268,6 +268,73 @@ fn run_html_writes_the_same_matrix_for_one_run() {
     std::fs::write(dir.join("r.json"), &run.stdout).unwrap();
     let again = report_html(&dir.join("again.html"), &[&dir.join("r.json")]);
     assert_eq!(cells(&page), cells(&again));
+}
+
+#[test]
+fn only_the_shards_of_one_split_merge_and_a_missing_shard_is_seen() {
+    let dir = scratch("merge-rules");
+    let health = ["--abi", "core", "--filter", "LC-HEALTH"];
+    let (whole, _) = save_run(&dir.join("whole.json"), &health);
+    save_run(
+        &dir.join("s1.json"),
+        &[&health[..], &["--shard", "1/3"]].concat(),
+    );
+    save_run(
+        &dir.join("s3.json"),
+        &[&health[..], &["--shard", "3/3"]].concat(),
+    );
+    // Shard 2 of another split (another filter): not one of them.
+    let stop = ["--abi", "core", "--filter", "LC-STOP-2", "--shard", "2/3"];
+    save_run(&dir.join("other-2.json"), &stop);
+    let page = report_html(
+        &dir.join("m.html"),
+        &[
+            &dir.join("whole.json"),
+            &dir.join("s1.json"),
+            &dir.join("other-2.json"),
+            &dir.join("s3.json"),
+        ],
+    );
+    let rows = select(&page, "#runtimes tbody tr");
+    let texts: Vec<String> = rows.iter().map(text).collect();
+    // Three columns of one runtime, told apart by their files: the whole run, shards 1
+    // and 3 of its split (2 missing), and shard 2 of the other split (1 and 3 missing).
+    assert_eq!(texts.len(), 3, "{texts:#?}");
+    assert!(
+        texts[0].contains("(whole.json)") && texts[0].contains("PASS"),
+        "{}",
+        texts[0]
+    );
+    assert!(texts[1].contains("(s1.json, s3.json)"), "{}", texts[1]);
+    assert!(
+        texts[1].contains("INCOMPLETE: shard 2/3 missing"),
+        "{}",
+        texts[1]
+    );
+    assert!(
+        texts[2].contains("(other-2.json)") && texts[2].contains("shard 1/3, 3/3 missing"),
+        "{}",
+        texts[2]
+    );
+    assert!(texts[2].contains("--filter LC-STOP-2"), "{}", texts[2]);
+    // The whole run's column counts as the run did.
+    let name = whole["runtime"].as_str().unwrap();
+    let header: Vec<String> = select(&page, "#matrix thead th").iter().map(text).collect();
+    assert!(
+        header[1].contains(name) && header[1].contains("whole.json"),
+        "{header:?}"
+    );
+    assert!(header[2].contains("missing shard 2/3"), "{header:?}");
+    // `report` says so on stdout too.
+    let out = kit(&[
+        "report",
+        "--html",
+        dir.join("again.html").to_str().unwrap(),
+        dir.join("s1.json").to_str().unwrap(),
+        dir.join("s3.json").to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("INCOMPLETE: 1 missing"), "{stdout}");
 }
 
 /// Headless Chromium, as the project's CI installs it (`.ci/run`).

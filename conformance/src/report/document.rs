@@ -116,6 +116,9 @@ pub struct CaseEntry {
     pub evidence: Option<Evidence>,
     /// The interface it ran through: `core` or `component`.
     pub abi: Abi,
+    /// What the case checks, in words.
+    #[serde(default)]
+    pub description: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -206,6 +209,7 @@ impl Document {
                     trace: serde_json::to_value(&r.trace).unwrap_or(Value::Null),
                 }),
                 abi: r.abi,
+                description: r.description.clone(),
             })
             .collect();
         let coverage = report
@@ -314,7 +318,9 @@ pub enum ReadError {
         first_version: String,
         second_version: String,
     },
-    #[error("{}: case `{case}` is also in {}: the shards of one run hold each case once", path.display(), other.display())]
+    #[error("{}: given twice", path.display())]
+    Twice { path: PathBuf },
+    #[error("{}: case `{case}` is also in {}, a shard of the same split: the shards of one run hold each case once", path.display(), other.display())]
     DuplicateCase {
         path: PathBuf,
         case: String,
@@ -322,6 +328,35 @@ pub enum ReadError {
     },
     #[error("no report given")]
     Nothing,
+}
+
+/// What makes reports the shards of one run: everything that chooses the cases but the
+/// shard's number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Split {
+    runtime: String,
+    version: String,
+    kit_version: String,
+    shards: u64,
+    abi: String,
+    seed: Option<u64>,
+    filter: Option<String>,
+}
+
+impl Split {
+    /// A shard's split; none for a whole run.
+    fn of(document: &Document) -> Option<Split> {
+        let meta = &document.meta;
+        meta.shard.map(|shard| Split {
+            runtime: document.runtime.clone(),
+            version: document.version.clone(),
+            kit_version: meta.kit_version.clone(),
+            shards: shard.n,
+            abi: meta.abi.clone(),
+            seed: meta.seed,
+            filter: meta.filter.clone(),
+        })
+    }
 }
 
 /// One runtime's run: a report, or the shards of one run put back together.
@@ -339,14 +374,23 @@ pub struct Column {
 }
 
 impl Column {
-    /// The columns of a matrix from the reports at `paths`: one per runtime (name and
-    /// version), its shards merged, in the order each runtime first appears.
+    /// The columns of a matrix from the reports at `paths`, in the order given: a whole
+    /// run is a column of its own; the shards of one split (the same runtime and version,
+    /// kit, shard count, ABI choice, seed and filter) are merged into one, where the first
+    /// of them stands.
     pub fn read_all(paths: &[PathBuf]) -> Result<Vec<Column>, ReadError> {
-        let documents = paths
-            .iter()
-            .map(|p| Document::read(p).map(|d| (p.clone(), d)))
-            .collect::<Result<Vec<_>, _>>()?;
-        Column::merge(documents)
+        let mut read: Vec<(PathBuf, Document)> = Vec::new();
+        for path in paths {
+            let same = |p: &PathBuf| match (std::fs::canonicalize(p), std::fs::canonicalize(path)) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => p == path,
+            };
+            if read.iter().any(|(p, _)| same(p)) {
+                return Err(ReadError::Twice { path: path.clone() });
+            }
+            read.push((path.clone(), Document::read(path)?));
+        }
+        Column::merge(read)
     }
 
     /// See [`Column::read_all`].
@@ -356,7 +400,9 @@ impl Column {
         };
         let (first_path, spec) = (first_path.clone(), first.meta.spec_version.clone());
         let mut columns: Vec<Column> = Vec::new();
-        // Case id -> the file it came from, per column.
+        // Per column: its split's identity (none for a whole run), and case id -> the
+        // file it came from.
+        let mut splits: Vec<Option<Split>> = Vec::new();
         let mut seen: Vec<BTreeMap<String, PathBuf>> = Vec::new();
         for (path, document) in documents {
             if document.meta.spec_version != spec {
@@ -367,10 +413,11 @@ impl Column {
                     second_version: document.meta.spec_version,
                 });
             }
-            let index = match columns
-                .iter()
-                .position(|c| c.runtime == document.runtime && c.version == document.version)
-            {
+            let split = Split::of(&document);
+            let found = split
+                .as_ref()
+                .and_then(|split| splits.iter().position(|s| s.as_ref() == Some(split)));
+            let index = match found {
                 Some(index) => index,
                 None => {
                     columns.push(Column {
@@ -381,6 +428,7 @@ impl Column {
                         errors: Vec::new(),
                         cases: Vec::new(),
                     });
+                    splits.push(split);
                     seen.push(BTreeMap::new());
                     columns.len() - 1
                 }
@@ -401,6 +449,21 @@ impl Column {
             column.cases.extend(document.cases);
         }
         Ok(columns)
+    }
+
+    /// Whether another column of `columns` has the same runtime name and version, so
+    /// that this one must be told apart by its files.
+    pub fn ambiguous_in(&self, columns: &[Column]) -> bool {
+        columns
+            .iter()
+            .filter(|c| c.runtime == self.runtime && c.version == self.version)
+            .count()
+            > 1
+    }
+
+    /// Whether it holds every shard of its split (a whole run does).
+    pub fn complete(&self) -> bool {
+        self.shards().1.is_empty()
     }
 
     /// The SPEC version its cases were judged against.
@@ -430,9 +493,11 @@ impl Column {
         (held, missing)
     }
 
-    /// Whether it fails: a case that fails the run, or a source where nothing ran.
+    /// Whether it fails: a case that fails the run, a source where nothing ran, or a
+    /// shard of its split missing.
     pub fn failed(&self) -> bool {
         !self.errors.is_empty()
+            || !self.complete()
             || self
                 .cases
                 .iter()

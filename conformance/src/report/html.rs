@@ -75,7 +75,7 @@ pub fn matrix(columns: &[Column]) -> String {
                 "each cell counts the cases of a clause on one runtime: "
                 span.pass { "✓ pass" } ", " span.fail { "✗ fail" } ", "
                 span.xfail { "≈ expected failure" } ", " span.unsupported { "– unsupported" }
-                ". A failing cell opens to its cases."
+                ", ↗ failed first under another clause; an xpass (a listed failure that passed) counts as a failure. A failing cell opens to its cases."
             }
         }
         h2 { "Runtimes" }
@@ -90,7 +90,7 @@ pub fn matrix(columns: &[Column]) -> String {
                     tr {
                         th scope="col" { "Clause" }
                         @for c in columns {
-                            th scope="col" { (c.runtime) " " span.muted { (c.version) } }
+                            th scope="col" { (column_name(c, columns)) }
                         }
                     }
                 }
@@ -113,7 +113,77 @@ pub fn matrix(columns: &[Column]) -> String {
     page(&title, CSS, body, Some(SCRIPT))
 }
 
-/// The runtimes' table: totals, verdict and what each run was.
+/// A column's name: its runtime and version, its files where another column has the
+/// same, and the shards its split lacks.
+fn column_name(c: &Column, columns: &[Column]) -> Markup {
+    let (_, missing) = c.shards();
+    let files: Vec<String> = c
+        .sources
+        .iter()
+        .map(|s| {
+            s.file_name().map_or_else(
+                || s.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    html! {
+        (c.runtime) " " span.muted { (c.version) }
+        @if c.ambiguous_in(columns) {
+            " " span.muted { "(" (files.join(", ")) ")" }
+        }
+        @if !missing.is_empty() {
+            " " strong.fail { "✗ missing shard " (shard_list(&missing)) }
+        }
+    }
+}
+
+fn shard_list(shards: &[super::document::Shard]) -> String {
+    let list: Vec<String> = shards.iter().map(|s| format!("{}/{}", s.k, s.n)).collect();
+    list.join(", ")
+}
+
+/// A column's verdict, in a word and a mark.
+fn verdict(c: &Column) -> Markup {
+    let t = c.totals();
+    let (_, missing) = c.shards();
+    html! {
+        @if !c.errors.is_empty() {
+            td.fail { "✗ NOTHING RAN" }
+        } @else if !missing.is_empty() {
+            td.fail { "✗ INCOMPLETE: shard " (shard_list(&missing)) " missing" }
+        } @else if c.failed() {
+            td.fail { "✗ FAIL" }
+        } @else if t.passed == 0 && t.xfail == 0 {
+            td.unsupported { "– NOTHING PASSED: all unsupported" }
+        } @else {
+            td.pass { "✓ PASS" }
+        }
+    }
+}
+
+/// What a column's run chose: its guest interfaces, filter, seed and shards.
+fn chosen(c: &Column) -> String {
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    for m in &c.metas {
+        words.insert(format!("--abi {}", m.abi));
+        if let Some(f) = &m.filter {
+            words.insert(format!("--filter {f}"));
+        }
+        if let Some(seed) = m.seed {
+            words.insert(format!("--extended --seed {seed}"));
+        }
+    }
+    let (held, _) = c.shards();
+    let mut out: Vec<String> = words.into_iter().collect();
+    if !held.is_empty() {
+        out.push(format!("shards {}", shard_list(&held)));
+    }
+    out.join(" · ")
+}
+
+/// The runtimes' table: totals, verdict, the clauses each fails under (links to their
+/// rows) and what each run was.
 fn runtimes(columns: &[Column]) -> Markup {
     html! {
         div.scroll {
@@ -122,6 +192,7 @@ fn runtimes(columns: &[Column]) -> Markup {
                     tr {
                         th scope="col" { "Runtime" }
                         th scope="col" { "Verdict" }
+                        th scope="col" { "Fails under" }
                         th scope="col" { "Cases" }
                         th scope="col" { "Pass" } th scope="col" { "Fail" }
                         th scope="col" { "Unsupported" } th scope="col" { "Xfail" }
@@ -132,17 +203,20 @@ fn runtimes(columns: &[Column]) -> Markup {
                 tbody {
                     @for c in columns {
                         @let t = c.totals();
+                        @let failing: Vec<String> = c.clause_rows().into_iter().filter(|(_, r)| r.fail > 0).map(|(k, _)| k).collect();
                         tr data-runtime=(c.runtime) {
-                            th scope="row" { (c.runtime) " " span.muted { (c.version) } }
-                            @if c.failed() {
-                                td.fail { "✗ FAIL" }
-                            } @else {
-                                td.pass { "✓ PASS" }
+                            th scope="row" { (column_name(c, columns)) }
+                            (verdict(c))
+                            td {
+                                @for (i, key) in failing.iter().enumerate() {
+                                    @if i > 0 { " " }
+                                    a href={ "#" (key) } { code { (key) } }
+                                }
                             }
                             td { (t.total) } td { (t.passed) } td { (t.failed) }
                             td { (t.unsupported) (unsupported_by(&c.cases)) }
                             td { (t.xfail) } td { (t.xpass) }
-                            td { (run_meta(c)) }
+                            td { span.muted { (chosen(c)) } " " (run_meta(c)) }
                         }
                     }
                 }
@@ -175,7 +249,7 @@ fn run_meta(c: &Column) -> Markup {
     };
     html! {
         details {
-            summary { "kit " (distinct(|m| m.kit_version.clone())) ", " (distinct(|m| m.started.clone())) }
+            summary { "kit " (distinct(|m| m.kit_version.clone())) ", " (c.metas.iter().map(|m| m.started.as_str()).min().unwrap_or("")) }
             dl.meta {
                 dt { "kit version" } dd { (distinct(|m| m.kit_version.clone())) }
                 dt { "SPEC version" } dd { "v" (c.spec_version()) }
@@ -233,7 +307,12 @@ fn clause_head(key: &str, clause: Option<&spec::Clause>) -> Markup {
 /// One runtime's cell of one row.
 fn cell(column: &Column, key: &str, row: Option<&ClauseRow>) -> Markup {
     let Some(row) = row else {
-        return html! { td.cell.none data-runtime=(column.runtime) { span.muted { "no case" } } };
+        return html! {
+            td.cell.none data-runtime=(column.runtime)
+                title="no case of this row ran on this runtime: its run's --abi or --filter left them out, or a shard is missing" {
+                span.muted { "not run" }
+            }
+        };
     };
     let failing: Vec<&CaseEntry> = column
         .cases
@@ -302,29 +381,48 @@ fn cell(column: &Column, key: &str, row: Option<&ClauseRow>) -> Markup {
     }
 }
 
-/// A failing case, one line until opened: why, expected and actual side by side, its
-/// trace, its reproduce line.
+/// A failing case, one line until opened (its first cause): what it checks, the reason
+/// as the terminal shows it (first cause, consequences, the diff of expected and
+/// actual), both outcomes whole side by side, its trace, its reproduce line.
 fn failing_case(case: &CaseEntry) -> Markup {
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let cause = case
+        .first_cause
+        .as_ref()
+        .map(|c| c.text.clone())
+        .or_else(|| {
+            case.reason
+                .as_ref()
+                .and_then(|r| r.lines().next().map(str::to_string))
+        })
+        .unwrap_or_default();
     html! {
         details.case data-case=(case.id) {
             summary {
                 span.fail { "✗ " (case.outcome.to_uppercase()) } " " code { (case.id) }
+                " " span.cause { (cause) }
+            }
+            @if !case.description.is_empty() {
+                p { (case.description) }
             }
             p.muted { "clauses: " (case.clauses.join(", ")) }
-            @if let Some(cause) = &case.first_cause {
-                p { strong { "First cause (" (cause.clause) "): " } (cause.text) }
-            } @else if let Some(reason) = &case.reason {
-                p { (reason) }
-            }
-            @if let Some(consequences) = case.consequences.as_ref().filter(|c| !c.is_empty()) {
-                p { "Consequences:" }
-                ul { @for c in consequences { li { (c) } } }
+            @if let Some(reason) = &case.reason {
+                pre.reason { (reason) }
             }
             @if let Some(evidence) = &case.evidence {
-                div.sides {
-                    div { h4 { "Expected" } pre { (pretty(&evidence.expected)) } }
-                    div { h4 { "Actual" } pre { (pretty(&evidence.actual)) } }
+                details {
+                    summary { "Expected and actual outcomes, whole" }
+                    div.sides {
+                        div { h4 { "Expected" } pre { (pretty(&evidence.expected)) } }
+                        div {
+                            h4 { "Actual" }
+                            @if evidence.actual.is_null() {
+                                p.muted { "none: the case did not run to its end (the reason says where it stopped)" }
+                            } @else {
+                                pre { (pretty(&evidence.actual)) }
+                            }
+                        }
+                    }
                 }
                 @if !evidence.trace.is_null() {
                     details { summary { "Trace" } pre { (pretty(&evidence.trace)) } }

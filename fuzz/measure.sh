@@ -12,11 +12,12 @@
 # Per mutant:
 # * the loop: `lifecycle-kit fuzz --runtime faulty:NAME --stop-at-first --seconds S`
 #   (release build, --features defects), its own count of seconds and cases to the find;
-# * libFuzzer: both targets at once (the loop runs two trials at a time on the two
-#   cores: four drawn trials in five, one wasm-smith module), each for S seconds with
-#   LIFECYCLE_FUZZ_RUNTIME=faulty:NAME, from fuzz/seeds/; the first to crash finds it, and
-#   the other is stopped. Time and inputs to the find are the target's own (its panic
-#   line), from its first input; libFuzzer's start-up is not counted, nor is the loop's.
+# * libFuzzer: two `trial` processes at once (the loop runs two cases at a time on the
+#   two cores, four drawn trials in five; every mutant it finds but one it finds with a
+#   trial), each for S seconds with LIFECYCLE_FUZZ_RUNTIME=faulty:NAME, from fuzz/seeds/;
+#   the first to crash finds it, and the other is stopped. Time and inputs to the find
+#   are the process's own (its panic line), from its first input; libFuzzer's start-up
+#   is not counted, nor is the loop's.
 # * the crash imported (`fuzz --import CRASH --corpus DIR`), and the case it writes run
 #   by its reproduce line: it must fail on the mutant and pass on the reference runtime.
 #
@@ -60,48 +61,56 @@ if [ -z "${FUZZ_BIN:-}" ]; then
 fi
 max_len() { [ "$1" = trial ] && echo 4096 || echo 16385; }
 
-# libfuzzer NAME RUNTIME DIR: both targets at once for $seconds; prints `TARGET SECONDS
-# INPUTS CRASH` for the first crash, or `- - EXECS -` with both targets' executions.
+# libfuzzer RUNTIME DIR TARGET TARGET: two target processes at once (the same target twice,
+# or each) for $seconds; prints `TARGET SECONDS INPUTS CRASH` for the first crash, or
+# `- - EXECS -` with both processes' executions. Process i logs to DIR/TARGET-i.log,
+# keeps its corpus in DIR/corpus-TARGET-i, and writes its crash as DIR/TARGET-i-crash-*.
 libfuzzer() {
-    local name=$1 runtime=$2 dir=$3 pids=() t
-    for t in trial smith; do
-        mkdir -p "$dir/corpus-$t"
+    local runtime=$1 dir=$2 pids=() names=() i t
+    for i in 0 1; do
+        t=${*:3+i:1}
+        names+=("$t-$i")
+        mkdir -p "$dir/corpus-$t-$i"
         LIFECYCLE_FUZZ_RUNTIME=$runtime "$bin/$t" -max_total_time="$seconds" -timeout=60 \
-            -max_len="$(max_len $t)" -len_control=0 -print_final_stats=1 -artifact_prefix="$dir/$t-" \
-            "$dir/corpus-$t" ${seeds:+"$seeds/$t"} >"$dir/$t.log" 2>&1 &
+            -max_len="$(max_len "$t")" -len_control=0 -print_final_stats=1 \
+            -artifact_prefix="$dir/$t-$i-" "$dir/corpus-$t-$i" ${seeds:+"$seeds/$t"} \
+            >"$dir/$t-$i.log" 2>&1 &
         pids+=($!)
     done
-    local found="" began=$SECONDS
+    local found="" began=$SECONDS n
     while [ -z "$found" ] && { kill -0 "${pids[0]}" 2>/dev/null || kill -0 "${pids[1]}" 2>/dev/null; }; do
-        for t in trial smith; do
-            if grep -q "input fails on" "$dir/$t.log" 2>/dev/null; then found=$t; break; fi
+        for i in 0 1; do
+            if grep -q "input fails on" "$dir/${names[i]}.log" 2>/dev/null; then found=$i; break; fi
         done
         # libFuzzer checks its -max_total_time between inputs: a slow one overruns it.
         if [ -z "$found" ] && [ $((SECONDS - began)) -gt $((seconds + 5)) ]; then
-            for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+            for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
         fi
         sleep 0.2
     done
     if [ -n "$found" ]; then
-        # The other target stops: this run has its find. The one that found it ends by
-        # itself, once it has written its crash file.
-        if [ "$found" = trial ]; then kill "${pids[1]}" 2>/dev/null || true; fi
-        if [ "$found" = smith ]; then kill "${pids[0]}" 2>/dev/null || true; fi
+        # The other process stops (SIGKILL: libFuzzer's SIGTERM handler prints its
+        # statistics inside the signal handler, which can deadlock against a thread of the
+        # runtime under test); the one that found it ends by itself, crash file written.
+        kill -9 "${pids[1 - found]}" 2>/dev/null || true
     fi
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    for t in trial smith; do
-        if grep -q "input fails on" "$dir/$t.log"; then found=$t; break; fi
-    done
+    if [ -z "$found" ]; then
+        for i in 0 1; do
+            if grep -q "input fails on" "$dir/${names[i]}.log"; then found=$i; break; fi
+        done
+    fi
     if [ -n "$found" ]; then
         local line crash
-        line=$(grep -m1 "input fails on" "$dir/$found.log")
-        crash=$(ls "$dir/$found"-crash-* 2>/dev/null | head -1 || true)
+        line=$(grep -m1 "input fails on" "$dir/${names[found]}.log")
+        crash=$(ls "$dir/${names[found]}"-crash-* 2>/dev/null | head -1 || true)
         # "(after 1.2 s and 34 inputs)"
-        echo "$found $(sed -n 's/.*(after \([0-9.]*\) s and \([0-9]*\) inputs).*/\1 \2/p' <<<"$line") ${crash:--}"
+        echo "${names[found]%-*} $(sed -n 's/.*(after \([0-9.]*\) s and \([0-9]*\) inputs).*/\1 \2/p' <<<"$line") ${crash:--}"
     else
-        local execs=0 n
-        for t in trial smith; do
-            n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/$t.log" | tail -1)
+        local execs=0
+        for i in 0 1; do
+            # Its final count, or (stopped) the last input it reported.
+            n=$(sed -n -e 's/^stat::number_of_executed_units: *//p' -e 's/^#\([0-9]*\)\t.*/\1/p' "$dir/${names[i]}.log" | tail -1)
             execs=$((execs + ${n:-0}))
         done
         echo "- - $execs -"
@@ -122,7 +131,7 @@ r = json.load(open(sys.argv[1]))
 f = r["found"]
 print("%.1f (%d)" % (f[0]["seconds_until_found"], f[0]["cases_until_found"]) if f else "- (%d)" % r["cases"])
 ' "$dir/loop.json")
-        read -r target secs inputs crash < <(libfuzzer "$m" "faulty:$m" "$dir")
+        read -r target secs inputs crash < <(libfuzzer "faulty:$m" "$dir" trial trial)
         if [ "$target" = "-" ]; then
             lf="- ($inputs)"
             imported="-"
@@ -131,8 +140,10 @@ print("%.1f (%d)" % (f[0]["seconds_until_found"], f[0]["cases_until_found"]) if 
             # The crash as a corpus case, run by its reproduce line on the mutant and on
             # the reference runtime.
             imported="not imported"
-            if ! "$kit" fuzz --runtime "faulty:$m" --fuzz-target "$target" --import "$crash" \
-                --corpus "$dir/corpus" --shrink-secs 10 >"$dir/import.txt" 2>&1; then
+            # (A shrink ends between batches: one of guests that outlast their stop can
+            # take minutes, so the import has a bound of its own.)
+            if ! timeout -s KILL 90 "$kit" fuzz --runtime "faulty:$m" --fuzz-target "$target" \
+                --import "$crash" --corpus "$dir/corpus" --shrink-secs 10 >"$dir/import.txt" 2>&1; then
                 repro=$(sed -n 's/^  reproduce: lifecycle-kit //p' "$dir/import.txt" | head -1)
                 if [ -n "$repro" ]; then
                     set +e
@@ -150,17 +161,18 @@ fi
 if $coverage_only || [ ${#mutants[@]} -gt 1 ]; then
     # Coverage on the reference runtime: the edges of the target binaries (libFuzzer's
     # `cov:` of a -runs=0 pass over a corpus) that the loop's draws of S seconds reach,
-    # written as the targets' inputs, against those libFuzzer's own S seconds reach.
+    # written as the targets' inputs, against those libFuzzer's own S seconds reach (one
+    # process of each target, the two at once).
     dir=$out/coverage
     mkdir -p "$dir"
     "$kit" fuzz --runtime reference --seconds "$seconds" --libfuzzer-inputs "$dir/loop" \
         --json >"$dir/loop.json" 2>/dev/null || true
-    libfuzzer reference reference "$dir" >/dev/null
+    libfuzzer reference "$dir" trial smith >/dev/null
     cov() { "$bin/$1" -runs=0 -max_len="$(max_len "$1")" "${@:2}" 2>&1 |
         sed -n 's/.*INITED cov: \([0-9]*\) ft: \([0-9]*\).*/\1 edges, \2 features/p' | tail -1; }
     echo
     echo "| coverage on reference, ${seconds} s | trial target | smith target |"
     echo "|---|---|---|"
     echo "| the loop's draws | $(cov trial "$dir/loop/trial") ($(ls "$dir/loop/trial" | wc -l) inputs) | $(cov smith "$dir/loop/smith") ($(ls "$dir/loop/smith" | wc -l) inputs) |"
-    echo "| libFuzzer's corpus | $(cov trial "$dir/corpus-trial" ${seeds:+"$seeds/trial"}) | $(cov smith "$dir/corpus-smith" ${seeds:+"$seeds/smith"}) |"
+    echo "| libFuzzer's corpus | $(cov trial "$dir/corpus-trial-0" ${seeds:+"$seeds/trial"}) | $(cov smith "$dir/corpus-smith-1" ${seeds:+"$seeds/smith"}) |"
 fi

@@ -3,7 +3,7 @@
 //! in five). The runtime under test: `LIFECYCLE_FUZZ_RUNTIME` (fuzz/src/lib.rs).
 #![no_main]
 
-use libfuzzer_sys::{Corpus, fuzz_target};
+use libfuzzer_sys::{Corpus, fuzz_mutator, fuzz_target};
 use lifecycle_conformance::fuzz::input::Target;
 
 fuzz_target!(init: lifecycle_kit_fuzz::init(), |data: &[u8]| -> Corpus {
@@ -11,4 +11,8 @@ fuzz_target!(init: lifecycle_kit_fuzz::init(), |data: &[u8]| -> Corpus {
         true => Corpus::Keep,
         false => Corpus::Reject,
     }
+});
+
+fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
+    lifecycle_kit_fuzz::mutate(Target::Trial, data, size, max_size, seed)
 });

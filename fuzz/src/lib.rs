@@ -9,7 +9,7 @@
 
 use lifecycle_conformance::Expectations;
 use lifecycle_conformance::fuzz::FuzzError;
-use lifecycle_conformance::fuzz::input::{Checker, Input, Target};
+use lifecycle_conformance::fuzz::input::{Checker, Input, Target, fresh};
 use lifecycle_kit::mutants::FaultyRuntime;
 use lifecycle_runtime::engine::wasmtime::Wasmtime;
 use lifecycle_runtime::engine::wasmtime::config::Allocation;
@@ -102,6 +102,22 @@ fn state() -> &'static State {
 /// and exit status 2, with no crash file written.
 pub fn init() {
     state();
+}
+
+/// The targets' mutator: every other mutation is a fresh draw of the loop's kind (the
+/// input of the trial seed libFuzzer's `seed` gives), the others libFuzzer's own. So the
+/// fuzzer keeps the loop's blind draws, at half its rate, and mutates whatever of them
+/// reaches new code; with libFuzzer's mutations alone, its inputs stay near the few it
+/// keeps and miss what the loop finds in a hundred draws (docs/fuzzing.md).
+pub fn mutate(target: Target, data: &mut [u8], size: usize, max_size: usize, seed: u32) -> usize {
+    if seed % 2 == 0 {
+        let fresh = fresh(target, u64::from(seed / 2));
+        if fresh.len() <= max_size.min(data.len()) {
+            data[..fresh.len()].copy_from_slice(&fresh);
+            return fresh.len();
+        }
+    }
+    libfuzzer_sys::fuzzer_mutate(data, size, max_size)
 }
 
 /// Checks `data` as an input of `target` on the runtime under test: false if it is none

@@ -174,13 +174,23 @@ fn is_text(bytes: &[u8]) -> bool {
 /// module, a byte of the parity of its seed and then its entropy. Each decodes to exactly
 /// what the loop drew.
 pub fn loop_bytes(seed: u64, index: u64) -> (Target, Vec<u8>) {
-    let seed = trial_seed(seed, index);
-    match Drawn::is_smith(index) {
-        false => (Target::Trial, seeded_bytes(seed)),
-        true => {
+    let target = match Drawn::is_smith(index) {
+        false => Target::Trial,
+        true => Target::Smith,
+    };
+    (target, fresh(target, trial_seed(seed, index)))
+}
+
+/// The input of `target` that draws what the loop draws from the trial seed `seed`: a
+/// blind draw, as the loop makes. The mutator of the targets (fuzz/) gives libFuzzer one
+/// now and then beside its own mutations.
+pub fn fresh(target: Target, seed: u64) -> Vec<u8> {
+    match target {
+        Target::Trial => seeded_bytes(seed),
+        Target::Smith => {
             let mut bytes = vec![(seed % 256) as u8];
             bytes.extend(entropy(seed));
-            (Target::Smith, bytes)
+            bytes
         }
     }
 }

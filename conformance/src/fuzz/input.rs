@@ -317,3 +317,50 @@ pub async fn import<S: Subject, E: Display>(
         imported: Some(PathBuf::from(file)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lifecycle_generators::fuzz::draw;
+    use lifecycle_generators::random::smith_module;
+
+    /// The loop's draws, written as inputs, decode to exactly what the loop drew: the
+    /// trial of the seed, or the wasm-smith module of the seed and its parity.
+    #[test]
+    fn the_loops_draws_decode_to_what_it_drew() {
+        for index in 0..10 {
+            let (target, bytes) = loop_bytes(0, index);
+            let seed = trial_seed(0, index);
+            match Input::decode(target, &bytes).map(|i| i.drawn) {
+                Ok(Drawn::Trial(t)) if !Drawn::is_smith(index) => assert_eq!(*t, draw(seed)),
+                Ok(Drawn::Smith(s)) if Drawn::is_smith(index) => {
+                    assert_eq!(s.bytes, smith_module(seed, seed.is_multiple_of(2)))
+                }
+                _ => panic!("trial {index} of seed 0 decoded as something else"),
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_no_input_of_a_target() {
+        let decode = |t, b: &[u8]| Input::decode(t, b).err();
+        assert_eq!(decode(Target::Trial, b""), Some(NotATrial::Empty));
+        assert!(matches!(
+            decode(Target::Trial, &[1; 4097]),
+            Some(NotATrial::TooLong {
+                len: 4097,
+                max: 4096,
+                ..
+            })
+        ));
+        assert_eq!(decode(Target::Smith, &[1; 16385]), None);
+        assert_eq!(
+            decode(Target::Smith, b"\0asm\x01\0\0\0"),
+            Some(NotATrial::Wasm)
+        );
+        assert_eq!(decode(Target::Trial, b"(module)\n"), Some(NotATrial::Text));
+        // Bytes that merely end in a line break, or are text without one, are inputs.
+        assert_eq!(decode(Target::Trial, b"\x01\x02\n"), None);
+        assert_eq!(decode(Target::Trial, b"(module)"), None);
+    }
+}

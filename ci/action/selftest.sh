@@ -211,7 +211,7 @@ KIT_ADAPTER=/nonexistent/adapter KIT_SHARD=2 KIT_SHARDS=$shards KIT_OUT_DIR=$wor
 grep -q -- '--adapter' "$work/broken.log" || fail "broken: the kit's reason is not in the log"
 check "a shard whose adapter does not start exits 2 and leaves no report"
 merge missing -- "$work/clean/report-1.json" "$work/clean/report-3.json"
-((status == 1)) && grep -q 'MISSING' "$work/missing-merge.log" && grep -q 'shard(s) 2 sent no report' "$work/missing-merge.log" ||
+((status == 1)) && grep -q 'INCOMPLETE' "$work/missing-merge.log" && grep -q 'shard(s) 2 sent no report' "$work/missing-merge.log" ||
     fail "missing: merge of shards 1 and 3 exited $status or did not name shard 2"
 page_written missing
 merge none KIT_MERGE="$work/nothing/report-*.json"

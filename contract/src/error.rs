@@ -234,6 +234,13 @@ impl Error {
         }
     }
 
+    /// A `bad_export` of `export` (a core export's name, or a component's interface or
+    /// function), found at the exports step (LC-EXPORT-1, LC-EXPORT-2, LC-CM-2).
+    pub fn bad_export(export: &str, reason: ExportReason) -> Self {
+        let export = export.to_string();
+        Error::new(Stage::Exports, Fault::BadExport { export, reason })
+    }
+
     pub fn with_detail(mut self, detail: impl fmt::Display) -> Self {
         self.detail = Some(detail.to_string());
         self

@@ -178,13 +178,6 @@ fn examine_component(bytes: &[u8]) -> Facts {
     }
 }
 
-/// A `bad_export` of `export` (a core export's name, or a component's interface or
-/// function).
-pub(super) fn bad_export(export: &str, reason: ExportReason) -> Error {
-    let export = export.to_string();
-    Error::new(Stage::Exports, Fault::BadExport { export, reason })
-}
-
 fn types_match(actual: &[ValType], expected: &[ValKind]) -> bool {
     actual.len() == expected.len()
         && actual.iter().zip(expected).all(|(a, e)| match e {
@@ -215,14 +208,16 @@ fn check_exports(
                     _ => false,
                 };
                 if !matches {
-                    return Err(bad_export(name, ExportReason::WrongSignature));
+                    return Err(Error::bad_export(name, ExportReason::WrongSignature));
                 }
             }
             (ExportKind::Func { .. }, _) => {
-                return Err(bad_export(name, ExportReason::NotAFunction));
+                return Err(Error::bad_export(name, ExportReason::NotAFunction));
             }
             (ExportKind::Memory, ExternalKind::Memory) => {}
-            (ExportKind::Memory, _) => return Err(bad_export(name, ExportReason::NotAMemory)),
+            (ExportKind::Memory, _) => {
+                return Err(Error::bad_export(name, ExportReason::NotAMemory));
+            }
         }
     }
     if exports.contains_key(HANDLE_MESSAGE)
@@ -230,7 +225,7 @@ fn check_exports(
             .iter()
             .find(|name| !exports.contains_key(**name))
     {
-        return Err(bad_export(missing, ExportReason::Missing));
+        return Err(Error::bad_export(missing, ExportReason::Missing));
     }
     Ok(())
 }

@@ -3,7 +3,6 @@
 //! every function of the kit's WIT and of its type. Read from the component's own type
 //! information with `wit-parser`, never through an engine, as the core checks are.
 
-use super::checks::bad_export;
 use lifecycle_contract::Error;
 use lifecycle_contract::abi::{LIFECYCLE_INTERFACE, WIT};
 use lifecycle_contract::error::ExportReason;
@@ -12,7 +11,7 @@ use wit_parser::{Function, Resolve, Type, TypeDefKind, WorldItem, WorldKey};
 
 /// LC-CM-2 for a validated component's bytes.
 pub fn check_exports(bytes: &[u8]) -> Result<(), Error> {
-    let missing = || bad_export(LIFECYCLE_INTERFACE, ExportReason::Missing);
+    let missing = || Error::bad_export(LIFECYCLE_INTERFACE, ExportReason::Missing);
     let Ok(DecodedWasm::Component(theirs, world)) = decode(bytes) else {
         return Err(missing().with_detail("the component's type information does not decode"));
     };
@@ -29,7 +28,7 @@ pub fn check_exports(bytes: &[u8]) -> Result<(), Error> {
     let (ours, interface) = kit();
     for (name, wanted) in &ours.interfaces[interface].functions {
         let Some(found) = theirs.interfaces[exported].functions.get(name) else {
-            return Err(bad_export(name, ExportReason::Missing));
+            return Err(Error::bad_export(name, ExportReason::Missing));
         };
         if signature(&ours, wanted) != signature(&theirs, found) {
             let detail = format!(
@@ -37,7 +36,7 @@ pub fn check_exports(bytes: &[u8]) -> Result<(), Error> {
                 signature(&ours, wanted),
                 signature(&theirs, found)
             );
-            return Err(bad_export(name, ExportReason::WrongSignature).with_detail(detail));
+            return Err(Error::bad_export(name, ExportReason::WrongSignature).with_detail(detail));
         }
     }
     Ok(())

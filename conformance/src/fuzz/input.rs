@@ -304,11 +304,7 @@ pub async fn import<S: Subject, E: Display>(
         smith_cases: u64::from(target == Target::Smith),
         set_aside: 0,
         ran,
-        required_missing: unsupported
-            .keys()
-            .filter(|c| options.require.contains(c))
-            .copied()
-            .collect(),
+        required_missing: super::report::required_missing(&unsupported, &options.require),
         unsupported,
         seconds: run.began.elapsed().as_secs_f64(),
         replayed: 0,

@@ -318,11 +318,7 @@ pub async fn fuzz<S: Subject, T: Subject, E: Display, F: Display>(
         smith_cases,
         set_aside,
         ran,
-        required_missing: unsupported
-            .keys()
-            .filter(|c| options.require.contains(c))
-            .copied()
-            .collect(),
+        required_missing: report::required_missing(&unsupported, &options.require),
         unsupported,
         seconds,
         replayed,

@@ -197,3 +197,17 @@ impl FuzzReport {
         )
     }
 }
+
+/// The capabilities a run requires (`--require`) that some trial needed and the runtime
+/// does not declare: what [`FuzzReport::required_missing`] holds, for a run of the loop
+/// and an import alike.
+pub(super) fn required_missing(
+    unsupported: &BTreeMap<Capability, u64>,
+    require: &BTreeSet<Capability>,
+) -> BTreeSet<Capability> {
+    unsupported
+        .keys()
+        .filter(|c| require.contains(c))
+        .copied()
+        .collect()
+}

@@ -8,6 +8,8 @@
 #   fuzz/measure.sh -s 10 NAME...      these mutants, 10 s each
 #   fuzz/measure.sh --no-seeds ...     libFuzzer from an empty corpus, not fuzz/seeds/
 #   fuzz/measure.sh --coverage         the coverage comparison only
+#   fuzz/measure.sh -r 5 NAME...       each side 5 times (the loop at seeds 0..4, libFuzzer
+#                                      at -seed 1..10): how many runs find it, the median
 #
 # Per mutant:
 # * the loop: `lifecycle-kit fuzz --runtime faulty:NAME --stop-at-first --seconds S`
@@ -28,9 +30,11 @@ cd "$(dirname "$0")/.."
 seconds=20
 seeds=fuzz/seeds
 coverage_only=false
+runs=1
 while [ $# -gt 0 ]; do
     case "$1" in
         -s) seconds=$2; shift 2 ;;
+        -r) runs=$2; shift 2 ;;
         --no-seeds) seeds=""; shift ;;
         --coverage) coverage_only=true; shift ;;
         -*) echo "measure.sh: unknown flag $1" >&2; exit 2 ;;
@@ -62,7 +66,7 @@ fi
 max_len() { [ "$1" = trial ] && echo 4096 || echo 16385; }
 
 # libfuzzer RUNTIME DIR TARGET TARGET: two target processes at once (the same target twice,
-# or each) for $seconds; prints `TARGET SECONDS INPUTS CRASH` for the first crash, or
+# or each) for $seconds, at libFuzzer's -seed 1 + 2 RUN + i (RUN: $run, else 0); prints `TARGET SECONDS INPUTS CRASH` for the first crash, or
 # `- - EXECS -` with both processes' executions. Process i logs to DIR/TARGET-i.log,
 # keeps its corpus in DIR/corpus-TARGET-i, and writes its crash as DIR/TARGET-i-crash-*.
 libfuzzer() {
@@ -73,6 +77,7 @@ libfuzzer() {
         mkdir -p "$dir/corpus-$t-$i"
         LIFECYCLE_FUZZ_RUNTIME=$runtime "$bin/$t" -max_total_time="$seconds" -timeout=60 \
             -max_len="$(max_len "$t")" -len_control=0 -print_final_stats=1 \
+            -seed=$((1 + 2 * ${run:-0} + i)) \
             -artifact_prefix="$dir/$t-$i-" "$dir/corpus-$t-$i" ${seeds:+"$seeds/$t"} \
             >"$dir/$t-$i.log" 2>&1 &
         pids+=($!)
@@ -117,20 +122,49 @@ libfuzzer() {
     fi
 }
 
-if ! $coverage_only; then
+# loop_run MUTANT DIR SEED: the loop's row cell, "S (CASES)" or "- (CASES)".
+loop_run() {
+    "$kit" fuzz --runtime "faulty:$1" --stop-at-first --seconds "$seconds" --shrink-secs 1 \
+        --seed "$3" --json >"$2/loop.json" 2>/dev/null || true
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["found"]
+print("%.1f (%d)" % (f[0]["seconds_until_found"], f[0]["cases_until_found"]) if f else "- (%d)" % r["cases"])
+' "$2/loop.json"
+}
+
+# found_of CELL...: "K of N, median S s" over cells "S (COUNT)" or "- (COUNT)".
+found_of() {
+    python3 -c '
+import statistics, sys
+found = [float(c.split()[0]) for c in sys.argv[1:] if not c.startswith("-")]
+n = len(sys.argv) - 1
+print("%d of %d" % (len(found), n) + (", median %.1f s" % statistics.median(found) if found else ""))
+' "$@"
+}
+
+if ! $coverage_only && [ "$runs" -gt 1 ]; then
+    echo "| mutant | loop: runs that find it in ${seconds} s (seeds 0..$((runs - 1))) | libFuzzer: runs that find it (-seed 1..$((2 * runs))) |"
+    echo "|---|---|---|"
+    for m in "${mutants[@]}"; do
+        loops=() lfs=()
+        for ((run = 0; run < runs; run++)); do
+            dir=$out/$m/run-$run
+            mkdir -p "$dir"
+            loops+=("$(loop_run "$m" "$dir" "$run")")
+            read -r target secs inputs crash < <(libfuzzer "faulty:$m" "$dir" trial trial)
+            if [ "$target" = "-" ]; then lfs+=("- ($inputs)"); else lfs+=("$secs ($inputs)"); fi
+        done
+        echo "| \`$m\` | $(found_of "${loops[@]}") | $(found_of "${lfs[@]}") |"
+    done
+elif ! $coverage_only; then
     echo "| mutant | loop: s (cases) | libFuzzer: s (inputs), target | imported case: mutant / reference |"
     echo "|---|---:|---:|---|"
     for m in "${mutants[@]}"; do
         dir=$out/$m
         mkdir -p "$dir"
-        "$kit" fuzz --runtime "faulty:$m" --stop-at-first --seconds "$seconds" --shrink-secs 1 \
-            --json >"$dir/loop.json" 2>/dev/null || true
-        loop=$(python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-f = r["found"]
-print("%.1f (%d)" % (f[0]["seconds_until_found"], f[0]["cases_until_found"]) if f else "- (%d)" % r["cases"])
-' "$dir/loop.json")
+        loop=$(loop_run "$m" "$dir" 0)
         read -r target secs inputs crash < <(libfuzzer "faulty:$m" "$dir" trial trial)
         if [ "$target" = "-" ]; then
             lf="- ($inputs)"
@@ -158,7 +192,7 @@ print("%.1f (%d)" % (f[0]["seconds_until_found"], f[0]["cases_until_found"]) if 
     done
 fi
 
-if $coverage_only || [ ${#mutants[@]} -gt 1 ]; then
+if $coverage_only || { [ ${#mutants[@]} -gt 1 ] && [ "$runs" -eq 1 ]; }; then
     # Coverage on the reference runtime: the edges of the target binaries (libFuzzer's
     # `cov:` of a -runs=0 pass over a corpus) that the loop's draws of S seconds reach,
     # written as the targets' inputs, against those libFuzzer's own S seconds reach (one

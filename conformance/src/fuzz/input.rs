@@ -195,6 +195,19 @@ pub fn fresh(target: Target, seed: u64) -> Vec<u8> {
     }
 }
 
+/// `bytes` with its first `cut` kept and every later choice redrawn: the input is
+/// the kept bytes, then those of the fresh draw of `seed` ([`fresh`]), at most `max` in
+/// all. A draw reads its choices in order (a trial's module first, then its limits, then
+/// its steps; a wasm-smith module's types, then its functions), so the redraw keeps what
+/// an input's first choices made and tries new ones after them: a module that grows a
+/// table, with new limits and steps. `cut` past the end keeps the whole input.
+pub fn redrawn_after(target: Target, bytes: &[u8], cut: usize, seed: u64, max: usize) -> Vec<u8> {
+    let mut out = bytes[..cut.min(bytes.len())].to_vec();
+    out.extend(fresh(target, seed));
+    out.truncate(max);
+    out
+}
+
 /// Runs inputs one at a time, as a target does: each on a fresh subject with every check
 /// of the runner, a failure of a known signature (the expectations file's) not counted.
 pub struct Checker<S: Subject> {
@@ -334,6 +347,29 @@ mod tests {
                 }
                 _ => panic!("trial {index} of seed 0 decoded as something else"),
             }
+        }
+    }
+
+    /// A redraw keeps the bytes before its cut and then takes a fresh draw's, within the
+    /// target's length: at 0 it is the fresh draw; past the end, the whole input and then the
+    /// fresh draw's bytes.
+    #[test]
+    fn a_redraw_keeps_what_is_before_its_cut() {
+        for target in Target::ALL {
+            let input = fresh(target, 1);
+            let other = fresh(target, 2);
+            assert_eq!(redrawn_after(target, &input, 0, 2, usize::MAX), other);
+            for cut in [1, input.len() / 2, input.len(), input.len() + 9] {
+                let redrawn = redrawn_after(target, &input, cut, 2, usize::MAX);
+                let kept = cut.min(input.len());
+                assert_eq!(redrawn[..kept], input[..kept]);
+                assert_eq!(redrawn[kept..], other[..]);
+                assert!(
+                    Input::decode(target, &redrawn[..redrawn.len().min(target.max_len())]).is_ok()
+                );
+            }
+            let capped = redrawn_after(target, &input, input.len(), 2, input.len() + 3);
+            assert_eq!(capped.len(), input.len() + 3);
         }
     }
 

@@ -9,7 +9,7 @@
 
 use lifecycle_conformance::Expectations;
 use lifecycle_conformance::fuzz::FuzzError;
-use lifecycle_conformance::fuzz::input::{Checker, Input, Target, fresh, redrawn_after};
+use lifecycle_conformance::fuzz::input::{Checker, Input, Target, fresh, redrawn};
 use lifecycle_kit::mutants::FaultyRuntime;
 use lifecycle_runtime::engine::wasmtime::Wasmtime;
 use lifecycle_runtime::engine::wasmtime::config::Allocation;
@@ -104,21 +104,18 @@ pub fn init() {
     state();
 }
 
-/// The targets' mutator, one of three ways chosen by libFuzzer's `seed`: a fresh draw of
-/// the loop's kind (the input of the trial seed `seed` gives); the input's first bytes
-/// kept and the rest redrawn ([`redrawn_after`]: its module kept, its limits and steps
-/// new); or libFuzzer's own mutation. So the fuzzer keeps the loop's blind draws, at a
-/// third of its rate, and tries new steps on whatever module reached new code; with
-/// libFuzzer's mutations alone, its inputs stay near the few it keeps and miss what the
-/// loop finds in a hundred draws (docs/fuzzing.md).
+/// The targets' mutator, one of three ways chosen by libFuzzer's `seed`: half the time a
+/// fresh draw of the loop's kind (the input of the trial seed `seed` gives); a quarter,
+/// the input's choices up to a point kept and the rest redrawn ([`redrawn`]: its module
+/// kept, its limits and steps new); a quarter, libFuzzer's own mutation. So the fuzzer
+/// keeps the loop's blind draws, at half its rate, and tries new steps on whatever reached
+/// new code; with libFuzzer's mutations alone, its inputs stay near the few it keeps and
+/// miss what the loop finds in a hundred draws (docs/fuzzing.md).
 pub fn mutate(target: Target, data: &mut [u8], size: usize, max_size: usize, seed: u32) -> usize {
     let max = max_size.min(data.len());
-    let new = match seed % 3 {
-        0 => fresh(target, u64::from(seed / 3)),
-        1 => {
-            let cut = (seed / 3).rotate_left(16) as usize % (size + 1);
-            redrawn_after(target, &data[..size], cut, u64::from(seed / 3), max)
-        }
+    let new = match seed % 4 {
+        0 | 1 => fresh(target, u64::from(seed / 4)),
+        2 => redrawn(target, &data[..size], u64::from(seed / 4), max),
         _ => return libfuzzer_sys::fuzzer_mutate(data, size, max_size),
     };
     if new.len() <= max {

@@ -195,16 +195,35 @@ pub fn fresh(target: Target, seed: u64) -> Vec<u8> {
     }
 }
 
-/// `bytes` with its first `cut` kept and every later choice redrawn: the input is
-/// the kept bytes, then those of the fresh draw of `seed` ([`fresh`]), at most `max` in
-/// all. A draw reads its choices in order (a trial's module first, then its limits, then
-/// its steps; a wasm-smith module's types, then its functions), so the redraw keeps what
-/// an input's first choices made and tries new ones after them: a module that grows a
-/// table, with new limits and steps. `cut` past the end keeps the whole input.
-pub fn redrawn_after(target: Target, bytes: &[u8], cut: usize, seed: u64, max: usize) -> Vec<u8> {
-    let mut out = bytes[..cut.min(bytes.len())].to_vec();
+/// How many of `bytes` decoding them as `target` reads: a trial's draws read their
+/// choices from the front, and bytes after the last one read change nothing; a
+/// wasm-smith module's entropy counts whole.
+pub fn read_length(target: Target, bytes: &[u8]) -> usize {
+    match target {
+        Target::Trial => {
+            let mut stream = Stream::new(bytes);
+            let _ = draw_from(&mut stream, TRIAL_ATTEMPTS);
+            bytes.len() - stream.left()
+        }
+        Target::Smith => bytes.len(),
+    }
+}
+
+/// `bytes` with the choices after a point redrawn: the bytes the draw reads are kept up to
+/// a point `seed` chooses, then come those of the fresh draw of `seed` ([`fresh`]), and
+/// the result ends where its own draw stops reading (at most `max` bytes). A draw reads its
+/// choices in order (a trial's module first, then its limits, then its steps; a wasm-smith
+/// module's types, then its functions), so a redraw keeps what an input's first choices
+/// made and tries new ones after them: a module that grows a table, with new limits and
+/// steps. Ending where the draw stops keeps every later redraw's point, and libFuzzer's
+/// own mutations, on bytes that are read.
+pub fn redrawn(target: Target, bytes: &[u8], seed: u64, max: usize) -> Vec<u8> {
+    let read = read_length(target, bytes);
+    let cut = (seed.rotate_left(32) % (read as u64 + 1)) as usize;
+    let mut out = bytes[..cut].to_vec();
     out.extend(fresh(target, seed));
     out.truncate(max);
+    out.truncate(read_length(target, &out).max(1));
     out
 }
 
@@ -350,26 +369,35 @@ mod tests {
         }
     }
 
-    /// A redraw keeps the bytes before its cut and then takes a fresh draw's, within the
-    /// target's length: at 0 it is the fresh draw; past the end, the whole input and then the
-    /// fresh draw's bytes.
+    /// A redraw keeps a prefix of the bytes the draw reads, then a fresh draw's bytes, and
+    /// ends where its own draw stops reading; a fresh draw is read to its end.
     #[test]
-    fn a_redraw_keeps_what_is_before_its_cut() {
+    fn a_redraw_keeps_a_prefix_and_ends_where_its_draw_does() {
         for target in Target::ALL {
-            let input = fresh(target, 1);
-            let other = fresh(target, 2);
-            assert_eq!(redrawn_after(target, &input, 0, 2, usize::MAX), other);
-            for cut in [1, input.len() / 2, input.len(), input.len() + 9] {
-                let redrawn = redrawn_after(target, &input, cut, 2, usize::MAX);
-                let kept = cut.min(input.len());
-                assert_eq!(redrawn[..kept], input[..kept]);
-                assert_eq!(redrawn[kept..], other[..]);
+            for seed in 0..20 {
+                let input = fresh(target, seed);
+                assert_eq!(read_length(target, &input), input.len());
+                let padded = [input.clone(), vec![7; 64]].concat();
+                let redrawn = redrawn(target, &padded, seed + 100, target.max_len());
+                let other = fresh(target, seed + 100);
+                let kept = (0..=input.len())
+                    .rev()
+                    .find(|&k| {
+                        redrawn.starts_with(&input[..k])
+                            && redrawn[k..] == other[..redrawn.len() - k]
+                    })
+                    .unwrap_or_else(|| {
+                        panic!("{target} seed {seed}: no prefix of the input, then the fresh draw")
+                    });
                 assert!(
-                    Input::decode(target, &redrawn[..redrawn.len().min(target.max_len())]).is_ok()
+                    kept <= input.len(),
+                    "the cut falls among the bytes the draw reads"
                 );
+                assert_eq!(read_length(target, &redrawn), redrawn.len());
+                assert!(Input::decode(target, &redrawn).is_ok());
             }
-            let capped = redrawn_after(target, &input, input.len(), 2, input.len() + 3);
-            assert_eq!(capped.len(), input.len() + 3);
+            let capped = redrawn(target, &fresh(target, 1), 2, 5);
+            assert!(!capped.is_empty() && capped.len() <= 5);
         }
     }
 

@@ -407,7 +407,30 @@ fn plain<R: Rng + ?Sized>(rng: &mut R, slot: Entry) -> Behaviour {
     }
 }
 
+/// Where the choices of the trial drawn from `bytes` (as [`draw_from`] with `attempts`
+/// draws) part, in bytes read: where its module's choices end and its limits' begin, and
+/// where its limits' end and its steps' begin. None if no draw of them is exact. A
+/// fuzzer's mutator redraws from one of them: the module kept, or the module and limits.
+pub fn draw_sections(bytes: &[u8], attempts: usize) -> Option<[usize; 2]> {
+    let mut stream = Stream::new(bytes);
+    for _ in 0..attempts {
+        let mut marks = Vec::new();
+        let trial = draw_marking(&mut stream, &mut |s: &Stream<'_>| {
+            marks.push(bytes.len() - s.left())
+        });
+        if trial.exact() {
+            return Some([marks[0], marks[1]]);
+        }
+    }
+    None
+}
+
 fn draw_once<R: Rng + ?Sized>(rng: &mut R) -> Trial {
+    draw_marking(rng, &mut |_| {})
+}
+
+/// One draw; `mark` hears when its module's choices are made, and when its limits' are.
+fn draw_marking<R: Rng + ?Sized>(rng: &mut R, mark: &mut dyn FnMut(&R)) -> Trial {
     let mut spec = ModuleSpec::new();
     if rng.random_bool(0.8) {
         let initial = rng.random_range(0..3);
@@ -492,6 +515,7 @@ fn draw_once<R: Rng + ?Sized>(rng: &mut R) -> Trial {
     if rng.random_bool(0.02) {
         spec.invalid_body = true;
     }
+    mark(rng);
     let profile = if rng.random_bool(0.5) {
         Profile::Strict
     } else {
@@ -526,6 +550,7 @@ fn draw_once<R: Rng + ?Sized>(rng: &mut R) -> Trial {
         };
         DEFAULT_STOP_TIMEOUT
     };
+    mark(rng);
     let mut steps = Vec::new();
     if rng.random_bool(0.85) {
         steps.push(Step::Start);
@@ -593,6 +618,42 @@ pub fn smith_limits() -> Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bytes cut where a draw's module ends keep its module, whatever follows; cut where
+    /// its limits end, its module and limits. (When the new tail makes the draw open, a
+    /// later draw is taken, and its module is another: those are skipped, and most are not.)
+    #[test]
+    fn a_cut_at_a_section_keeps_what_comes_before_it() {
+        let (mut kept_module, mut kept_limits) = (0, 0);
+        for seed in 0..60 {
+            let bytes = seeded_bytes(seed);
+            let drawn = draw(seed);
+            let [module, limits] = draw_sections(&bytes, 16).expect("a seed's bytes draw exactly");
+            assert!(module <= limits && limits <= bytes.len());
+            let tail = seeded_bytes(seed + 1_000);
+            for (cut, i) in [(module, 0), (limits, 1)] {
+                let new = [&bytes[..cut], &tail[..]].concat();
+                let redrawn = draw_from(&mut Stream::new(&new), 16).expect("exact");
+                if draw_sections(&new, 16).map(|s| s[i]) != Some(cut) {
+                    continue;
+                }
+                assert_eq!(redrawn.spec, drawn.spec, "seed {seed}, cut {cut}");
+                if i == 0 {
+                    kept_module += 1;
+                } else {
+                    assert_eq!(
+                        (redrawn.profile, &redrawn.limits),
+                        (drawn.profile, &drawn.limits)
+                    );
+                    kept_limits += 1;
+                }
+            }
+        }
+        assert!(
+            kept_module > 30 && kept_limits > 30,
+            "{kept_module}, {kept_limits} of 60"
+        );
+    }
 
     #[test]
     fn draws_are_exact_reproducible_and_varied() {

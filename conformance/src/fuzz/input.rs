@@ -22,7 +22,7 @@ use super::{Found, FuzzError, FuzzOptions, FuzzReport, Kind, Run, Signature, res
 use crate::case::Case;
 use crate::runner::{CaseResult, Expectations, Factory, Verdict, factory};
 use crate::subject::Subject;
-use lifecycle_generators::fuzz::{Stream, draw_from, entropy, seeded_bytes};
+use lifecycle_generators::fuzz::{Stream, draw_from, draw_sections, entropy, seeded_bytes};
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -211,15 +211,20 @@ pub fn read_length(target: Target, bytes: &[u8]) -> usize {
 
 /// `bytes` with the choices after a point redrawn: the bytes the draw reads are kept up to
 /// a point `seed` chooses, then come those of the fresh draw of `seed` ([`fresh`]), and
-/// the result ends where its own draw stops reading (at most `max` bytes). A draw reads its
-/// choices in order (a trial's module first, then its limits, then its steps; a wasm-smith
-/// module's types, then its functions), so a redraw keeps what an input's first choices
-/// made and tries new ones after them: a module that grows a table, with new limits and
-/// steps. Ending where the draw stops keeps every later redraw's point, and libFuzzer's
-/// own mutations, on bytes that are read.
+/// the result ends where its own draw stops reading (at most `max` bytes). For a trial the
+/// point is, as often as not, where its module's choices end (new limits and steps for the
+/// same module) or where its limits' end (new steps: a `_health` that outlasts its
+/// deadline, called twice), else any byte read; for a wasm-smith module, any byte (its
+/// types come first, then its functions). Ending where the draw stops keeps every later
+/// redraw's point, and libFuzzer's own mutations, on bytes that are read.
 pub fn redrawn(target: Target, bytes: &[u8], seed: u64, max: usize) -> Vec<u8> {
     let read = read_length(target, bytes);
-    let cut = (seed.rotate_left(32) % (read as u64 + 1)) as usize;
+    let anywhere = (seed.rotate_left(32) % (read as u64 + 1)) as usize;
+    let cut = match (target, seed % 3) {
+        (Target::Trial, 0 | 1) => draw_sections(bytes, TRIAL_ATTEMPTS)
+            .map_or(anywhere, |sections| sections[(seed % 3) as usize]),
+        _ => anywhere,
+    };
     let mut out = bytes[..cut].to_vec();
     out.extend(fresh(target, seed));
     out.truncate(max);

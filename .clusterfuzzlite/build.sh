@@ -5,7 +5,8 @@
 # options (the input's largest size, at once: a draw from a few bytes has every later
 # choice its lowest, no steps but start and stop; a minute per input, as a trial runs
 # under the runner's own timeouts). The runtime under test is the reference one:
-# LIFECYCLE_FUZZ_RUNTIME is unset here (fuzz/README.md).
+# LIFECYCLE_FUZZ_RUNTIME is unset here (docs/fuzzing.md#on-libfuzzer). The rustc wrapper of
+# fuzz/.cargo/config.toml keeps the coverage instrumentation to the kit's own crates.
 cd "$SRC/lifecycle-kit/fuzz"
 cargo fuzz build -O
 release=target/x86_64-unknown-linux-gnu/release

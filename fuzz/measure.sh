@@ -24,7 +24,7 @@
 #   by its reproduce line: it must fail on the mutant and pass on the reference runtime.
 #
 # Output: one Markdown row per mutant on stdout; logs in $OUT (default a new temporary
-# directory). Needs nightly and cargo-fuzz (see fuzz/README.md).
+# directory). Needs nightly and cargo-fuzz (docs/fuzzing.md#on-libfuzzer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=20

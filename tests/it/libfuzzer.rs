@@ -156,3 +156,58 @@ fn a_smith_input_is_the_loops_wasm_smith_module_checked_against_the_invariants()
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("16385 bytes"), "{}", text(&out));
 }
+
+/// The fuzz build's rustc wrapper (fuzz/.cargo/config.toml) takes the coverage pass from
+/// every crate but the kit's and the targets', and leaves every other flag where it was;
+/// a `printf` stands in for rustc, printing the command line it was given.
+#[test]
+fn the_fuzz_builds_rustc_wrapper_instruments_the_kits_crates_only() {
+    let wrapper = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/instrument-kit-only.sh");
+    let config = std::fs::read_to_string(wrapper.with_file_name(".cargo/config.toml")).unwrap();
+    assert!(config.contains("rustc-wrapper = \"./instrument-kit-only.sh\""));
+    let rustc = |crate_name: &str, pass: &[&str]| {
+        let out = std::process::Command::new(&wrapper)
+            .args([
+                "printf",
+                "%s|",
+                "--crate-name",
+                crate_name,
+                "-Zsanitizer=address",
+            ])
+            .args(pass)
+            .arg("--cfg=fuzzing")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for pass in [
+        &["-Cpasses=sancov-module"][..],
+        &["-C", "passes=sancov-module"],
+    ] {
+        let given = format!(
+            "--crate-name|{{}}|-Zsanitizer=address|{}|--cfg=fuzzing|",
+            pass.join("|")
+        );
+        for kit_crate in [
+            "lifecycle_runtime",
+            "lifecycle_generators",
+            "trial",
+            "smith",
+        ] {
+            assert_eq!(rustc(kit_crate, pass), given.replace("{}", kit_crate));
+        }
+        for other in ["wasmtime", "cranelift_codegen", "wasm_smith"] {
+            assert_eq!(
+                rustc(other, pass),
+                format!("--crate-name|{other}|-Zsanitizer=address|--cfg=fuzzing|")
+            );
+        }
+    }
+    // A query without a crate (`rustc -vV`) passes as it is.
+    let out = std::process::Command::new(&wrapper)
+        .args(["printf", "%s|", "-vV"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "-vV|");
+}

@@ -212,8 +212,8 @@ pub fn read_length(target: Target, bytes: &[u8]) -> usize {
 /// `bytes` with the choices after a point redrawn: the bytes the draw reads are kept up to
 /// a point `seed` chooses, then come those of the fresh draw of `seed` ([`fresh`]), and
 /// the result ends where its own draw stops reading (at most `max` bytes). For a trial the
-/// point is, as often as not, where its module's choices end (new limits and steps for the
-/// same module) or where its limits' end (new steps: a `_health` that outlasts its
+/// point is, two times in three, where its module's choices end (new limits and steps for
+/// the same module) or where its limits' end (new steps: a `_health` that outlasts its
 /// deadline, called twice), else any byte read; for a wasm-smith module, any byte (its
 /// types come first, then its functions). Ending where the draw stops keeps every later
 /// redraw's point, and libFuzzer's own mutations, on bytes that are read.

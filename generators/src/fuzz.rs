@@ -408,10 +408,11 @@ fn plain<R: Rng + ?Sized>(rng: &mut R, slot: Entry) -> Behaviour {
 }
 
 /// Where the choices of the trial drawn from `bytes` (as [`draw_from`] with `attempts`
-/// draws) part, in bytes read: where its module's choices end and its limits' begin, and
-/// where its limits' end and its steps' begin. None if no draw of them is exact. A
-/// fuzzer's mutator redraws from one of them: the module kept, or the module and limits.
-pub fn draw_sections(bytes: &[u8], attempts: usize) -> Option<[usize; 2]> {
+/// draws) part, in bytes read: where its module's choices end and its limits' begin,
+/// where its limits' end and its steps' begin, and where the draw ends (every byte after
+/// it unread). None if no draw of them is exact. A fuzzer's mutator redraws from one of
+/// the first two: the module kept, or the module and limits.
+pub fn draw_sections(bytes: &[u8], attempts: usize) -> Option<[usize; 3]> {
     let mut stream = Stream::new(bytes);
     for _ in 0..attempts {
         let mut marks = Vec::new();
@@ -419,7 +420,7 @@ pub fn draw_sections(bytes: &[u8], attempts: usize) -> Option<[usize; 2]> {
             marks.push(bytes.len() - s.left())
         });
         if trial.exact() {
-            return Some([marks[0], marks[1]]);
+            return Some([marks[0], marks[1], bytes.len() - stream.left()]);
         }
     }
     None
@@ -628,8 +629,9 @@ mod tests {
         for seed in 0..60 {
             let bytes = seeded_bytes(seed);
             let drawn = draw(seed);
-            let [module, limits] = draw_sections(&bytes, 16).expect("a seed's bytes draw exactly");
-            assert!(module <= limits && limits <= bytes.len());
+            let [module, limits, end] =
+                draw_sections(&bytes, 16).expect("a seed's bytes draw exactly");
+            assert!(module <= limits && limits <= end && end == bytes.len());
             let tail = seeded_bytes(seed + 1_000);
             for (cut, i) in [(module, 0), (limits, 1)] {
                 let new = [&bytes[..cut], &tail[..]].concat();

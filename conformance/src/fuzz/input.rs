@@ -218,11 +218,15 @@ pub fn read_length(target: Target, bytes: &[u8]) -> usize {
 /// types come first, then its functions). Ending where the draw stops keeps every later
 /// redraw's point, and libFuzzer's own mutations, on bytes that are read.
 pub fn redrawn(target: Target, bytes: &[u8], seed: u64, max: usize) -> Vec<u8> {
-    let read = read_length(target, bytes);
+    // One draw of the input gives its sections and how much of it is read.
+    let sections = match target {
+        Target::Trial => draw_sections(bytes, TRIAL_ATTEMPTS),
+        Target::Smith => None,
+    };
+    let read = sections.map_or_else(|| read_length(target, bytes), |s| s[2]);
     let anywhere = (seed.rotate_left(32) % (read as u64 + 1)) as usize;
-    let cut = match (target, seed % 3) {
-        (Target::Trial, 0 | 1) => draw_sections(bytes, TRIAL_ATTEMPTS)
-            .map_or(anywhere, |sections| sections[(seed % 3) as usize]),
+    let cut = match (sections, seed % 3) {
+        (Some(sections), i @ (0 | 1)) => sections[i as usize],
         _ => anywhere,
     };
     let mut out = bytes[..cut].to_vec();

@@ -15,7 +15,8 @@ pub struct Clause {
     pub id: &'static str,
     /// The heading of its section: `5. Stop and teardown`.
     pub section: &'static str,
-    /// Its words after the id, joined into one paragraph (Markdown as written).
+    /// Its words after the id, joined into one paragraph (Markdown as written; the HTML
+    /// matrix renders it, [`crate::html::inline_markdown`]).
     pub text: String,
 }
 

@@ -231,6 +231,10 @@ fn the_matrix_puts_a_defect_where_its_first_cause_is_and_its_reproduce_line_fail
     // Clause texts are SPEC.md's; the page needs nothing from elsewhere.
     let stop3 = select(&page, "tr[data-clause=\"LC-STOP-3\"] th details p");
     assert!(text(&stop3[0]).len() > 40);
+    // Their Markdown rendered: `cleanup_trapped` is code, not a word between backticks.
+    assert!(!text(&stop3[0]).contains('`'), "{}", text(&stop3[0]));
+    let codes = select(&page, "tr[data-clause=\"LC-STOP-3\"] th details p code");
+    assert!(codes.iter().any(|c| text(c) == "cleanup_trapped"));
     let html = std::fs::read_to_string(dir.join("matrix.html")).unwrap();
     for outside in ["http://", "https://", "src=", "@import", "url("] {
         assert!(

@@ -36,3 +36,40 @@ pub fn page(title: &str, css: &str, body: Markup, script: Option<&str>) -> Strin
     }
     .into_string()
 }
+
+/// One paragraph of the kit's own Markdown (a SPEC.md clause's words) as inline HTML:
+/// code spans, emphasis and strong kept; a link's words kept without the link (the page
+/// stands alone, and SPEC.md's links lead to files beside it); raw HTML shown as the text
+/// it is, escaped like every other text.
+pub fn inline_markdown(text: &str) -> Markup {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let events = Parser::new(text).filter_map(|event| match event {
+        Event::Start(Tag::Paragraph | Tag::Link { .. })
+        | Event::End(TagEnd::Paragraph | TagEnd::Link) => None,
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::SoftBreak => Some(Event::Text(" ".into())),
+        other => Some(other),
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    PreEscaped(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_markdown;
+
+    #[test]
+    fn inline_markdown_keeps_code_and_emphasis_and_drops_links_and_raw_html() {
+        let html = |md: &str| inline_markdown(md).into_string();
+        assert_eq!(
+            html("stop() returns `Ok` with **no** *events*"),
+            "stop() returns <code>Ok</code> with <strong>no</strong> <em>events</em>"
+        );
+        assert_eq!(
+            html("as [ADAPTER.md](ADAPTER.md) says, 2 < 3 & <b>x</b>"),
+            "as ADAPTER.md says, 2 &lt; 3 &amp; &lt;b&gt;x&lt;/b&gt;"
+        );
+        assert_eq!(html("`<script>`"), "<code>&lt;script&gt;</code>");
+    }
+}

@@ -14,7 +14,7 @@
 use super::document::{CaseEntry, Column};
 use super::tally::{ClauseRow, Counted, Outcome};
 use crate::case::COMPONENT_FORM;
-use crate::html::{maud::Markup, maud::html, page};
+use crate::html::{inline_markdown, maud::Markup, maud::html, page};
 use crate::spec;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -295,7 +295,7 @@ fn clause_head(key: &str, clause: Option<&spec::Clause>) -> Markup {
         @match clause {
             Some(clause) => details.clause {
                 summary { code { (id) } @if component { " " span.abi { "component" } } }
-                p { (clause.text) }
+                p { (inline_markdown(&clause.text)) }
             },
             None => {
                 code { (id) } @if component { " " span.abi { "component" } }

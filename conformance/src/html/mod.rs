@@ -47,7 +47,6 @@ pub fn inline_markdown(text: &str) -> Markup {
         Event::Start(Tag::Paragraph | Tag::Link { .. })
         | Event::End(TagEnd::Paragraph | TagEnd::Link) => None,
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
-        Event::SoftBreak => Some(Event::Text(" ".into())),
         other => Some(other),
     });
     let mut out = String::new();
